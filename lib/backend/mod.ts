@@ -1,0 +1,8 @@
+/**
+ * Compute backends: selection (`auto | tensorflow | webgpu | wasm | cpu`) and the
+ * kernels the toolkit registers where tfjs lacks them.
+ *
+ * @module
+ */
+export * from "./select.ts";
+export * from "./wasm_conv2d_backprop_filter.ts";

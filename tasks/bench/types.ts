@@ -1,0 +1,32 @@
+/**
+ * The shape of a benchmark case run by `deno task bench`.
+ *
+ * @module
+ */
+
+/** Options every case receives. */
+export interface BenchContext {
+  /** Backend requested on the command line (`--backend`), already selected. */
+  backend: string;
+  /** Data root (may not contain real data; cases that need it report `skipped`). */
+  dataRoot: string;
+  /** Quick mode: fewer repetitions (used by the test that checks the harness). */
+  quick: boolean;
+}
+
+/** One benchmark case. `run` returns a flat JSON object of measurements. */
+export interface BenchCase {
+  /** Unique name, used by `--case`. */
+  name: string;
+  /** One line saying what is measured. */
+  description: string;
+  /** Run the case; return measurements (numbers with units in their keys) or `{ skipped: "why" }`. */
+  run(ctx: BenchContext): Promise<Record<string, unknown>>;
+}
+
+/** Median of a list of numbers. */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
