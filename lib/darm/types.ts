@@ -1,0 +1,50 @@
+/**
+ * Types of DARM (disagreement-aware random masking).
+ *
+ * DARM works on plain typed arrays (NHWC, row-major, like tensor `dataSync()` output), not on
+ * tensors: it is index bookkeeping with a seeded Rng, cheap in JS, and identical on every backend.
+ * `darmTensors` wraps it for tensor inputs.
+ *
+ * @module
+ */
+import type { Rng } from "../core/mod.ts";
+
+/** Batch geometry of the flat arrays. */
+export interface DarmShape {
+  /** B. */
+  batch: number;
+  /** H. */
+  height: number;
+  /** W. */
+  width: number;
+  /** Image channels C. */
+  channels: number;
+}
+
+/** Options shared by both variants. */
+export interface DarmOptions {
+  /** The seeded generator (drives the pixel order and the block sizes). */
+  rng: Rng;
+  /** Target masked area as a share of |U| (default 0.3). */
+  ratio?: number;
+  /** Smallest block side (default 3). */
+  minBlock?: number;
+  /** Largest block side (default 10). */
+  maxBlock?: number;
+}
+
+/** What DARM returns (new arrays; the inputs are not modified). */
+export interface DarmResult {
+  /** The masked normalised image, `B*H*W*C` (all channels zeroed inside the blocks). */
+  image: Float32Array;
+  /** The masked broad-coverage mask M_bc, `B*H*W` (zeroed inside the blocks). */
+  mbc: Float32Array;
+  /** Block map `B*H*W`: 1 where a block covered the pixel, else 0 (for figures). */
+  blocks: Uint8Array;
+  /** |U|, the number of candidate (disagreement) pixels over the batch. */
+  candidates: number;
+  /** Masked area counted with overlaps (sum of the clipped block areas). */
+  maskedArea: number;
+  /** Number of blocks placed. */
+  blockCount: number;
+}

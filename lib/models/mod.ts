@@ -1,0 +1,33 @@
+/**
+ * Models (METHOD section 5) as pure functions over named parameters: the MONAI BasicUNet, the FGI
+ * teacher (text fusion, DistillProj) and student (DistillProj + adapter), the GazeMedSeg
+ * multi-level model and the full-supervision UNet; their building blocks; profiles; checkpoints
+ * (safetensors + JSON sidecar); stop-gradient.
+ *
+ * Tensors are NHWC float32; the foreground logit is the last channel of every model's logits.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { disposeModel, initModel, modelConfigFor, studentForward } from "./mod.ts";
+ * const model = initModel(modelConfigFor("student", "smoke"), { seed: 0 });
+ * const out = studentForward(model, { image: tf.zeros([1, 32, 32, 3]) as tf.Tensor4D }, { training: false });
+ * console.log(out.logits.shape); // [1, 32, 32, 2]
+ * tf.dispose(out);
+ * disposeModel(model);
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export * from "./profiles.ts";
+export * from "./model.ts";
+export * from "./teacher.ts";
+export * from "./student.ts";
+export * from "./gazemedseg.ts";
+export * from "./unet.ts";
+export * from "./feature_propagation.ts";
+export * from "./stop_gradient.ts";
+export * from "./safetensors.ts";
+export * from "./checkpoint.ts";
+export * from "./summary.ts";
