@@ -1,0 +1,46 @@
+/**
+ * Pixel counts shared by Dice and IoU: |P|, |G| and |P ∩ G| of two binary masks.
+ *
+ * @module
+ */
+import { checkSameSize, type Mask } from "./mask.ts";
+
+/** Pixel counts of a prediction P against a ground truth G. */
+export interface OverlapCounts {
+  /** |P|: foreground pixels of the prediction. */
+  pred: number;
+  /** |G|: foreground pixels of the ground truth. */
+  gt: number;
+  /** |P ∩ G|. */
+  intersection: number;
+}
+
+/**
+ * Count |P|, |G| and |P ∩ G| (non-zero = foreground). Accepts masks (sizes must match)
+ * or plain byte arrays of equal length.
+ */
+export function overlapCounts(pred: Uint8Array | Mask, gt: Uint8Array | Mask): OverlapCounts {
+  let p: Uint8Array, g: Uint8Array;
+  if (pred instanceof Uint8Array || gt instanceof Uint8Array) {
+    if (!(pred instanceof Uint8Array && gt instanceof Uint8Array)) {
+      throw new Error("overlapCounts: pass two Uint8Arrays or two Masks, not one of each");
+    }
+    if (pred.length !== gt.length) {
+      throw new Error(`prediction has ${pred.length} pixels but ground truth has ${gt.length}`);
+    }
+    p = pred;
+    g = gt;
+  } else {
+    checkSameSize(pred, gt);
+    p = pred.data;
+    g = gt.data;
+  }
+  let np = 0, ng = 0, ni = 0;
+  for (let i = 0; i < p.length; i++) {
+    const a = p[i] !== 0, b = g[i] !== 0;
+    if (a) np++;
+    if (b) ng++;
+    if (a && b) ni++;
+  }
+  return { pred: np, gt: ng, intersection: ni };
+}
