@@ -2,22 +2,45 @@
  * The GazeMedSeg multi-level model (Zhong et al. 2024): K BasicUNets from identical initial
  * weights, one per gaze level, each with a 1x1 classifier to 1 logit; prediction = mean of the K
  * logits; each level also yields logits after feature propagation (see `featurePropagation`).
+ * Parameter names: `model.{k}.encoder.*`, `model.{k}.classifier.*` (the reference module's
+ * unused `head` is not built).
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
+import { basicUNetDecode, basicUNetEncode } from "./basic_unet.ts";
+import { conv2d } from "./conv.ts";
+import { featurePropagation } from "./feature_propagation.ts";
 import type { ForwardOptions, GazeMedSegConfig, GazeMedSegOutput, ImageInputs, Model } from "./types.ts";
 
 /**
  * GazeMedSeg forward pass. Image `[B, H, W, inChannels]` -> mean logits `[B, H, W, 1]`,
  * K level logits, K propagated logits (same shapes) and K feature maps `[B, H, W, featDim]`.
+ * `options.training` has no effect (no BatchNorm).
  */
 export function gazeMedSegForward(
   model: Model<GazeMedSegConfig>,
   inputs: ImageInputs,
   options: ForwardOptions = {},
 ): GazeMedSegOutput {
-  void model;
-  void inputs;
   void options;
-  throw new Error("gazeMedSegForward: not yet implemented");
+  const { config, params: store } = model;
+  const { image } = inputs;
+  if (image.rank !== 4 || image.shape[3] !== config.inChannels) {
+    throw new Error(`gazeMedSegForward: image must be [B, H, W, ${config.inChannels}], got [${image.shape}]`);
+  }
+  const groups = config.groups ?? 4;
+  const levels = config.levels ?? 2;
+  return tf.tidy(() => {
+    const levelLogits: tf.Tensor4D[] = [], propLogits: tf.Tensor4D[] = [], features: tf.Tensor4D[] = [];
+    for (let k = 0; k < levels; k++) {
+      const prefix = `model.${k}.encoder`;
+      const feat = basicUNetDecode(basicUNetEncode(image, { store, prefix, groups }), { store, prefix, groups });
+      features.push(feat);
+      levelLogits.push(conv2d(feat, { store, name: `model.${k}.classifier` }));
+      propLogits.push(conv2d(featurePropagation(feat), { store, name: `model.${k}.classifier` }));
+    }
+    const logits = tf.div(tf.addN(levelLogits), levels) as tf.Tensor4D;
+    return { logits, levelLogits, propLogits, features };
+  });
 }

@@ -1,0 +1,37 @@
+/**
+ * Fully connected layer over the last axis (PyTorch `nn.Linear`).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/mod.ts";
+import { kaimingUniformBound, uniformValues } from "./init.ts";
+import { addParam, getParam } from "./params.ts";
+import type { ParamStore } from "./types.ts";
+
+/**
+ * Add `<name>.weight` (tfjs `[in, out]`, PyTorch `[out, in]`) and `<name>.bias` (`[out]`),
+ * both U(-1/sqrt(in), 1/sqrt(in)).
+ */
+export function initLinear(
+  store: ParamStore,
+  name: string,
+  options: { inFeatures: number; outFeatures: number; rng: Rng },
+): void {
+  const { inFeatures: i, outFeatures: o, rng } = options;
+  const bound = kaimingUniformBound(i);
+  addParam(store, `${name}.weight`, uniformValues(i * o, { bound, rng }), { shape: [i, o], layout: "linear" });
+  addParam(store, `${name}.bias`, uniformValues(o, { bound, rng }), { shape: [o] });
+}
+
+/** `[..., in]` -> `[..., out]`: x W + b. */
+export function linear<T extends tf.Tensor>(x: T, options: { store: ParamStore; name: string }): T {
+  const { store, name } = options;
+  const w = getParam(store, `${name}.weight`);
+  return tf.tidy(() => {
+    const shape = x.shape;
+    const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
+    const y = tf.add(tf.matMul(flat, w as tf.Tensor2D), getParam(store, `${name}.bias`));
+    return tf.reshape(y, [...shape.slice(0, -1), w.shape[1] as number]) as T;
+  });
+}
