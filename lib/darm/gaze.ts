@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { checkDarmArrays, darmSettings, maskBlocks } from "./mask_blocks.ts";
 import type { DarmOptions, DarmResult, DarmShape } from "./types.ts";
 
 /** Inputs of {@link darmGaze}. */
@@ -18,7 +19,7 @@ export interface DarmGazeInputs {
 }
 
 /**
- * U = {pixels over the batch with M_hc != M_bc}; shuffle U with `options.rng`; place blocks
+ * U = {pixels over the batch with (M_hc > 0.5) != (M_bc > 0.5)}; shuffle U with `options.rng`; place blocks
  * until ratio * |U| is covered (see `maskBlocks`). Reproducible from the generator's seed.
  *
  * @example
@@ -32,7 +33,12 @@ export interface DarmGazeInputs {
  * ```
  */
 export function darmGaze(inputs: DarmGazeInputs, options: DarmOptions): DarmResult {
-  void inputs;
-  void options;
-  throw new Error("darmGaze: not yet implemented");
+  darmSettings(options);
+  checkDarmArrays(inputs.shape, { image: inputs.image, mhc: inputs.mhc, mbc: inputs.mbc });
+  const u: number[] = [];
+  for (let i = 0; i < inputs.mbc.length; i++) {
+    if ((inputs.mhc[i] > 0.5) !== (inputs.mbc[i] > 0.5)) u.push(i);
+  }
+  options.rng.shuffle(u);
+  return maskBlocks({ image: inputs.image, mbc: inputs.mbc, order: u, shape: inputs.shape }, options);
 }

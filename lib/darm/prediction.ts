@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkDarmArrays, darmSettings, maskBlocks } from "./mask_blocks.ts";
 import type { DarmOptions, DarmResult, DarmShape } from "./types.ts";
 
 /** Inputs of {@link darmPrediction}. */
@@ -25,7 +26,16 @@ export interface DarmPredictionInputs {
  * shuffled order, from `options.rng`); blocks as in `maskBlocks`.
  */
 export function darmPrediction(inputs: DarmPredictionInputs, options: DarmOptions): DarmResult {
-  void inputs;
-  void options;
-  throw new Error("darmPrediction: not yet implemented");
+  darmSettings(options);
+  const { teacherProb: pt, studentProb: ps } = inputs;
+  checkDarmArrays(inputs.shape, { image: inputs.image, mbc: inputs.mbc, teacherProb: pt, studentProb: ps });
+  const u: number[] = [];
+  for (let i = 0; i < pt.length; i++) {
+    if ((pt[i] > 0.5) !== (ps[i] > 0.5)) u.push(i);
+  }
+  options.rng.shuffle(u);
+  const gap = (i: number) => Math.abs(pt[i] - ps[i]);
+  // Array.prototype.sort is stable, so equal gaps keep their shuffled order.
+  u.sort((a, b) => gap(b) - gap(a));
+  return maskBlocks({ image: inputs.image, mbc: inputs.mbc, order: u, shape: inputs.shape }, options);
 }

@@ -4,7 +4,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { DarmOptions } from "./types.ts";
+import { darmGaze } from "./gaze.ts";
+import { darmPrediction } from "./prediction.ts";
+import type { DarmOptions, DarmResult } from "./types.ts";
 
 /** Tensor inputs of {@link darmTensors}: `gaze` needs `mhc`, `prediction` needs both probabilities. */
 export interface DarmTensorInputs {
@@ -39,7 +41,36 @@ export function darmTensors(
   inputs: DarmTensorInputs,
   options: DarmOptions & { variant: "gaze" | "prediction" },
 ): DarmTensorResult {
-  void inputs;
-  void options;
-  throw new Error("darmTensors: not yet implemented");
+  const [b, h, w, c] = inputs.image.shape;
+  const shape = { batch: b, height: h, width: w, channels: c };
+  const flat = (t: tf.Tensor | undefined, name: string): Float32Array => {
+    if (!t) throw new Error(`darmTensors: variant '${options.variant}' needs input '${name}'`);
+    if (t.size !== b * h * w) {
+      throw new Error(`darmTensors: '${name}' has shape [${t.shape}], expected [${b}, ${h}, ${w}]`);
+    }
+    return Float32Array.from(t.dataSync());
+  };
+  const image = Float32Array.from(inputs.image.dataSync());
+  const mbc = flat(inputs.mbc, "mbc");
+  let r: DarmResult;
+  if (options.variant === "gaze") {
+    r = darmGaze({ image, mbc, mhc: flat(inputs.mhc, "mhc"), shape }, options);
+  } else if (options.variant === "prediction") {
+    r = darmPrediction({
+      image,
+      mbc,
+      teacherProb: flat(inputs.teacherProb, "teacherProb"),
+      studentProb: flat(inputs.studentProb, "studentProb"),
+      shape,
+    }, options);
+  } else {
+    throw new Error(`darmTensors: variant must be "gaze" or "prediction", got ${JSON.stringify(options.variant)}`);
+  }
+  return {
+    image: tf.tensor4d(r.image, [b, h, w, c]),
+    mbc: tf.tensor(r.mbc, inputs.mbc.shape, "float32"),
+    blocks: tf.tensor3d(Float32Array.from(r.blocks), [b, h, w]),
+    candidates: r.candidates,
+    maskedArea: r.maskedArea,
+  };
 }

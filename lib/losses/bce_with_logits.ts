@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { logitChannel, pixelMap } from "./foreground.ts";
 
 /** Options for {@link bceWithLogits}. */
 export interface BceWithLogitsOptions {
@@ -13,16 +14,36 @@ export interface BceWithLogitsOptions {
 }
 
 /**
- * mean over all B*H*W pixels of  max(z, 0) - z*y + log(1 + exp(-|z|))  (numerically stable BCE),
- * z = `logits[..., channel]`.
+ * Per pixel  max(z, 0) - z*y + log(1 + exp(-|z|))  (numerically stable BCE), z = `logits[..., channel]`.
+ * Not reduced: `[B, H, W]`.
+ */
+export function bceWithLogitsMap(
+  logits: tf.Tensor4D,
+  target: tf.Tensor,
+  options: BceWithLogitsOptions = {},
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const z = logitChannel(logits, options.channel);
+    const y = pixelMap(target, z.shape, "bceWithLogits target");
+    return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))) as tf.Tensor3D;
+  });
+}
+
+/**
+ * mean over all B*H*W pixels of  max(z, 0) - z*y + log(1 + exp(-|z|))  (PyTorch
+ * `BCEWithLogitsLoss`), z = `logits[..., channel]`.
  *
  * @param logits `[B, H, W, K]`.
  * @param target `[B, H, W]` or `[B, H, W, 1]`, values in [0, 1] (0/1 masks or soft targets).
  * @returns a scalar.
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs";
+ * import { bceWithLogits } from "./bce_with_logits.ts";
+ * const loss = bceWithLogits(tf.zeros([1, 2, 2, 2]) as tf.Tensor4D, tf.ones([1, 2, 2]));
+ * console.log(loss.dataSync()[0]); // log 2 = 0.693...
+ * ```
  */
 export function bceWithLogits(logits: tf.Tensor4D, target: tf.Tensor, options: BceWithLogitsOptions = {}): tf.Scalar {
-  void logits;
-  void target;
-  void options;
-  throw new Error("bceWithLogits: not yet implemented");
+  return tf.tidy(() => tf.mean(bceWithLogitsMap(logits, target, options)) as tf.Scalar);
 }

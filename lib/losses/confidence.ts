@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { twoClassLogits } from "./foreground.ts";
 
 /** Options for {@link confidenceSets}. */
 export interface ConfidenceSetsOptions {
@@ -23,17 +24,30 @@ export interface ConfidenceSets {
   maxProb: tf.Tensor3D;
   /** min p. */
   minProb: tf.Tensor3D;
-  /** yhat = argmax p (0 / 1) as float. */
+  /** yhat = argmax p (0 / 1; ties -> 0) as float. */
   label: tf.Tensor3D;
 }
 
 /**
  * p = softmax(target logits) over 2 channels (one channel z is read as the pair [0, z], i.e.
- * p1 = sigmoid(z)); returns c = max p, min p, yhat and the two sets. No gradient is meant to flow
- * (apply to detached targets).
+ * p1 = sigmoid(z)); returns c = max p, min p, yhat and the two sets. Apply to detached targets
+ * (the values are used as constants by `cwcLoss`).
  */
 export function confidenceSets(targetLogits: tf.Tensor4D, options: ConfidenceSetsOptions = {}): ConfidenceSets {
-  void targetLogits;
-  void options;
-  throw new Error("confidenceSets: not yet implemented");
+  const tauPos = options.tauPos ?? 0.8, tauNeg = options.tauNeg ?? 0.2;
+  return tf.tidy(() => {
+    const p = tf.softmax(twoClassLogits(targetLogits, "confidenceSets"), -1);
+    const maxProb = tf.max(p, 3) as tf.Tensor3D;
+    const minProb = tf.min(p, 3) as tf.Tensor3D;
+    const [b, h, w] = targetLogits.shape;
+    const p1 = tf.reshape(tf.slice(p, [0, 0, 0, 1], [b, h, w, 1]), [b, h, w]);
+    const p0 = tf.reshape(tf.slice(p, [0, 0, 0, 0], [b, h, w, 1]), [b, h, w]);
+    return {
+      positive: tf.greaterEqual(maxProb, tauPos).toFloat() as tf.Tensor3D,
+      negative: tf.less(minProb, tauNeg).toFloat() as tf.Tensor3D,
+      maxProb,
+      minProb,
+      label: tf.greater(p1, p0).toFloat() as tf.Tensor3D,
+    };
+  });
 }

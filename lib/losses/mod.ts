@@ -6,6 +6,7 @@
  *
  * @module
  */
+export * from "./foreground.ts";
 export * from "./bce_with_logits.ts";
 export * from "./partial_ce.ts";
 export * from "./afc.ts";

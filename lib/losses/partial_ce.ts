@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { pixelMap, twoClassLogits } from "./foreground.ts";
 
 /** Options for {@link partialCrossEntropy}. */
 export interface PartialCrossEntropyOptions {
@@ -15,10 +16,10 @@ export interface PartialCrossEntropyOptions {
  * Cross-entropy averaged over the labelled pixels (all images together, like PyTorch's
  * `ignore_index` with mean reduction); 0 when no pixel is labelled.
  * Two logit channels: softmax CE with class = target (0 background, 1 foreground);
- * one channel: binary CE with logits.
+ * one channel z: binary CE with logits (the same as softmax CE over [0, z]).
  *
  * @param logits `[B, H, W, 1 | 2]`.
- * @param target `[B, H, W]` or `[B, H, W, 1]` with values 0 / 1.
+ * @param target `[B, H, W]` or `[B, H, W, 1]` with values 0 / 1 (rounded).
  * @returns a scalar.
  */
 export function partialCrossEntropy(
@@ -26,8 +27,15 @@ export function partialCrossEntropy(
   target: tf.Tensor,
   options: PartialCrossEntropyOptions,
 ): tf.Scalar {
-  void logits;
-  void target;
-  void options;
-  throw new Error("partialCrossEntropy: not yet implemented");
+  return tf.tidy(() => {
+    const [b, h, w] = logits.shape;
+    const y = tf.round(pixelMap(target, [b, h, w], "partialCrossEntropy target"));
+    const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
+    const labelled = tf.sub(1, tf.greater(ignore, 0.5).toFloat());
+    const logp = tf.logSoftmax(twoClassLogits(logits, "partialCrossEntropy logits"), -1);
+    const onehot = tf.stack([tf.sub(1, y), y], 3);
+    const ce = tf.neg(tf.sum(tf.mul(logp, onehot), 3));
+    const count = tf.sum(labelled);
+    return tf.div(tf.sum(tf.mul(ce, labelled)), tf.maximum(count, 1)) as tf.Scalar;
+  });
 }

@@ -14,9 +14,10 @@ export interface UniformNoiseOptions {
   amplitude?: number;
 }
 
-/** `x + U(-a, a)` element-wise, any shape; returns a new tensor. */
+/** `x + U(-a, a)` element-wise, any shape; returns a new tensor (values drawn in row-major order). */
 export function addUniformNoise<T extends tf.Tensor>(x: T, options: UniformNoiseOptions): T {
-  void x;
-  void options;
-  throw new Error("addUniformNoise: not yet implemented");
+  const a = options.amplitude ?? 0.2;
+  const noise = new Float32Array(x.size);
+  for (let i = 0; i < noise.length; i++) noise[i] = (options.rng.next() * 2 - 1) * a;
+  return tf.tidy(() => tf.add(x, tf.tensor(noise, x.shape, "float32")) as T);
 }
