@@ -6,3 +6,4 @@
  */
 export * from "./select.ts";
 export * from "./wasm_conv2d_backprop_filter.ts";
+export * from "./wasm_conv_kernels.ts";

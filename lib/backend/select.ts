@@ -20,6 +20,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
+import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
 
 /** Backend names accepted by {@link selectBackend}. */
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -64,7 +65,8 @@ async function initWasm(): Promise<void> {
   // setWasmPaths takes a prefix; with a trailing slash the file names are appended.
   setWasmPaths(dir.endsWith("/") ? dir : dir + "/");
   tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
-  registerWasmConv2DBackpropFilter("wasm");
+  registerWasmConv2DBackpropFilter("wasm"); // fallback for what the gaze kernels do not cover
+  registerWasmConvKernels("wasm");
   if (!(await tf.setBackend("wasm"))) throw new Error(`could not initialise the wasm backend from ${dir}`);
   await tf.ready();
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { BenchCase } from "./types.ts";
+import { unetStepCase } from "./unet_step.ts";
 
 /** All benchmark cases, in run order. */
-export const BENCH_CASES: BenchCase[] = [];
+export const BENCH_CASES: BenchCase[] = [unetStepCase];

@@ -1,0 +1,308 @@
+/**
+ * Fast convolution kernels for the tfjs wasm backend: `Conv2D`, `Conv2DBackpropInput`
+ * (also the forward pass of `conv2dTranspose`) and `Conv2DBackpropFilter`, computed by
+ * the toolkit's own WebAssembly SIMD module (lib/backend/native/gaze_kernels.c).
+ *
+ * The module imports the wasm backend's memory, so kernels read their inputs and
+ * write their outputs in place in the tfjs heap (no copies). Stride-1 convolutions
+ * (the 3x3 convs of a UNet and their gradients) run as one GEMM per image over
+ * "virtual rows" of the zero-padded input, without an im2col buffer; other strides
+ * use im2col in chunks. Cases the module does not cover (NCHW, dilation > 1,
+ * non-float32) go to the kernel that was registered before.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
+
+/** Functions exported by gaze_kernels.wasm (pointers are byte offsets in the tfjs heap). */
+interface GazeKernelExports {
+  conv_s1_scratch(...a: number[]): number;
+  conv_s1(...a: number[]): void;
+  conv_s1_dw_scratch(...a: number[]): number;
+  conv_s1_dw(...a: number[]): void;
+  conv_im2col_scratch(...a: number[]): number;
+  conv_im2col(...a: number[]): void;
+  conv_im2col_dw_scratch(...a: number[]): number;
+  conv_im2col_dw(...a: number[]): void;
+  conv_im2col_dx_scratch(...a: number[]): number;
+  conv_im2col_dx(...a: number[]): void;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
+interface WasmBackendLike {
+  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** Per-heap state: the instantiated module and a grow-only scratch buffer. */
+interface HeapState {
+  k: GazeKernelExports;
+  scratchPtr: number;
+  scratchBytes: number;
+}
+
+const stats: Record<string, number> = {};
+function count(path: string): void {
+  stats[path] = (stats[path] ?? 0) + 1;
+}
+
+/**
+ * How many times each kernel path ran in this process, e.g. `{"Conv2D/s1": 46, "Conv2D/fallback": 1}`
+ * (paths: `s1` stride-1 virtual-row GEMM, `im2col` any stride, `fallback` the previous kernel).
+ * For tests and profiling.
+ */
+export function wasmConvKernelStats(): Record<string, number> {
+  return { ...stats };
+}
+
+const states = new WeakMap<WebAssembly.Memory, HeapState>();
+let moduleCache: WebAssembly.Module | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Compile gaze_kernels.wasm (once per process). */
+export function gazeKernelsModule(): WebAssembly.Module {
+  moduleCache ??= new WebAssembly.Module(decodeBase64(GAZE_KERNELS_WASM_BASE64) as BufferSource);
+  return moduleCache;
+}
+
+function heapState(backend: WasmBackendLike): HeapState {
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("gaze wasm kernels: the wasm backend does not expose its memory (tfjs-backend-wasm 4.22 expected)");
+  }
+  let st = states.get(memory);
+  if (!st) {
+    const inst = new WebAssembly.Instance(gazeKernelsModule(), { env: { memory } });
+    st = { k: inst.exports as unknown as GazeKernelExports, scratchPtr: 0, scratchBytes: 0 };
+    states.set(memory, st);
+  }
+  return st;
+}
+
+function scratch(backend: WasmBackendLike, st: HeapState, bytes: number): number {
+  if (bytes > st.scratchBytes) {
+    if (st.scratchPtr) backend.wasm._free(st.scratchPtr);
+    const want = Math.max(bytes, Math.ceil(st.scratchBytes * 1.25));
+    st.scratchPtr = backend.wasm._malloc(want) >>> 0;
+    if (!st.scratchPtr) throw new Error(`gaze wasm kernels: could not allocate ${want} bytes of scratch`);
+    st.scratchBytes = want;
+  }
+  return st.scratchPtr;
+}
+
+function ptr(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error("gaze wasm kernels: tensor data not found in the wasm backend");
+  return d.memoryOffset;
+}
+
+type Conv2DInfo = tf.backend_util.Conv2DInfo;
+
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+  dilations: number | [number, number] = 1,
+): Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    dilations,
+    attrs.pad as "valid" | "same" | number,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+    false,
+    "channelsLast",
+  );
+}
+
+function supported(attrs: Record<string, unknown>, ...inputs: tf.TensorInfo[]): boolean {
+  const fmt = attrs.dataFormat as string | undefined;
+  if (fmt && fmt !== "NHWC") return false;
+  const dil = attrs.dilations as number | number[] | undefined;
+  if (dil !== undefined && !(dil === 1 || (Array.isArray(dil) && dil.every((d) => d === 1)))) return false;
+  return inputs.every((t) => t.dtype === "float32" && t.shape.length === 4);
+}
+
+function conv2dForward(b: WasmBackendLike, x: tf.TensorInfo, w: tf.TensorInfo, ci: Conv2DInfo): tf.TensorInfo {
+  const st = heapState(b);
+  const out = b.makeOutput([ci.batchSize, ci.outHeight, ci.outWidth, ci.outChannels], "float32");
+  if (out.shape.some((d) => d === 0)) return out;
+  const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
+  const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
+  count(`Conv2D/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
+  if (ci.strideHeight === 1 && ci.strideWidth === 1) {
+    const s = scratch(b, st, st.k.conv_s1_scratch(H, W, CI, CO, KH, KW, PT, PL, OH, OW));
+    // pointers are taken after the scratch allocation (which may grow the heap; offsets stay valid)
+    st.k.conv_s1(ptr(b, x), ptr(b, w), ptr(b, out), s, ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, 0);
+  } else {
+    const s = scratch(b, st, st.k.conv_im2col_scratch(CI, CO, KH, KW));
+    st.k.conv_im2col(
+      ptr(b, x),
+      ptr(b, w),
+      ptr(b, out),
+      s,
+      ci.batchSize,
+      H,
+      W,
+      CI,
+      CO,
+      KH,
+      KW,
+      ci.strideHeight,
+      ci.strideWidth,
+      PT,
+      PL,
+      OH,
+      OW,
+    );
+  }
+  return out;
+}
+
+function conv2dBackpropInput(
+  b: WasmBackendLike,
+  dy: tf.TensorInfo,
+  w: tf.TensorInfo,
+  ci: Conv2DInfo,
+): tf.TensorInfo {
+  const st = heapState(b);
+  const out = b.makeOutput([ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels], "float32");
+  if (out.shape.some((d) => d === 0)) return out;
+  const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
+  const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
+  count(`Conv2DBackpropInput/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
+  if (ci.strideHeight === 1 && ci.strideWidth === 1) {
+    // dx = conv(dy, flipped transposed filter) with padding K-1-p, output H x W
+    const pt = KH - 1 - PT, pl = KW - 1 - PL;
+    const s = scratch(b, st, st.k.conv_s1_scratch(OH, OW, CO, CI, KH, KW, pt, pl, H, W));
+    st.k.conv_s1(ptr(b, dy), ptr(b, w), ptr(b, out), s, ci.batchSize, OH, OW, CO, CI, KH, KW, pt, pl, H, W, 1);
+  } else {
+    const s = scratch(b, st, st.k.conv_im2col_dx_scratch(CI, CO, KH, KW));
+    st.k.conv_im2col_dx(
+      ptr(b, dy),
+      ptr(b, w),
+      ptr(b, out),
+      s,
+      ci.batchSize,
+      H,
+      W,
+      CI,
+      CO,
+      KH,
+      KW,
+      ci.strideHeight,
+      ci.strideWidth,
+      PT,
+      PL,
+      OH,
+      OW,
+    );
+  }
+  return out;
+}
+
+function conv2dBackpropFilter(
+  b: WasmBackendLike,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  ci: Conv2DInfo,
+): tf.TensorInfo {
+  const st = heapState(b);
+  const out = b.makeOutput([ci.filterHeight, ci.filterWidth, ci.inChannels, ci.outChannels], "float32");
+  const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
+  const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
+  if (ci.batchSize === 0 || OH === 0 || OW === 0) {
+    new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), KH * KW * CI * CO).fill(0);
+    return out;
+  }
+  count(`Conv2DBackpropFilter/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
+  if (ci.strideHeight === 1 && ci.strideWidth === 1) {
+    const s = scratch(b, st, st.k.conv_s1_dw_scratch(H, W, CI, CO, KH, KW, PT, PL, OH, OW));
+    st.k.conv_s1_dw(ptr(b, x), ptr(b, dy), ptr(b, out), s, ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW);
+  } else {
+    const s = scratch(b, st, st.k.conv_im2col_dw_scratch(CI, CO, KH, KW));
+    st.k.conv_im2col_dw(
+      ptr(b, x),
+      ptr(b, dy),
+      ptr(b, out),
+      s,
+      ci.batchSize,
+      H,
+      W,
+      CI,
+      CO,
+      KH,
+      KW,
+      ci.strideHeight,
+      ci.strideWidth,
+      PT,
+      PL,
+      OH,
+      OW,
+    );
+  }
+  return out;
+}
+
+const KERNEL_NAMES = ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"] as const;
+const registered = new Set<string>();
+
+/**
+ * Replace `Conv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` of a wasm backend
+ * (default "wasm") by the toolkit's SIMD kernels; configurations they do not cover
+ * (NCHW, dilations > 1, non-float32) fall back to the kernels registered before.
+ * Call it after {@link registerWasmConv2DBackpropFilter} so that kernel is the fallback.
+ *
+ * @returns the kernel names replaced by this call (empty when already registered).
+ */
+export function registerWasmConvKernels(backendName = "wasm"): string[] {
+  const done: string[] = [];
+  for (const name of KERNEL_NAMES) {
+    const key = `${backendName}/${name}`;
+    if (registered.has(key)) continue;
+    const prev = tf.getKernel(name, backendName);
+    let prevSetup = false;
+    const fallback = (args: Parameters<tf.KernelFunc>[0]) => {
+      if (!prev) throw new Error(`${name} (${backendName}): configuration not supported by the gaze kernels`);
+      count(`${name}/fallback`);
+      if (!prevSetup && prev.setupFunc) prev.setupFunc(args.backend);
+      prevSetup = true;
+      return prev.kernelFunc(args);
+    };
+    if (prev) tf.unregisterKernel(name, backendName);
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: (args) => {
+        const { inputs, attrs } = args;
+        const a = attrs as unknown as Record<string, unknown>;
+        const b = args.backend as unknown as WasmBackendLike;
+        if (name === "Conv2D") {
+          const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+          if (!supported(a, x, filter)) return fallback(args);
+          return conv2dForward(b, x, filter, convInfo(x.shape, filter.shape, a));
+        }
+        if (name === "Conv2DBackpropInput") {
+          const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+          if (!supported(a, dy, filter)) return fallback(args);
+          return conv2dBackpropInput(b, dy, filter, convInfo(a.inputShape as number[], filter.shape, a));
+        }
+        const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+        if (!supported(a, x, dy)) return fallback(args);
+        return conv2dBackpropFilter(b, x, dy, convInfo(x.shape, a.filterShape as number[], a));
+      },
+    });
+    registered.add(key);
+    done.push(name);
+  }
+  return done;
+}

@@ -1,0 +1,48 @@
+/**
+ * Test helper: run the same tensor computation on two backends and compare.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../lib/core/mod.ts";
+import { selectBackend } from "../../lib/backend/mod.ts";
+import { assert } from "../assert.ts";
+
+/** Deterministic uniform values in [-1, 1). */
+export function randomValues(n: number, seed: number): Float32Array {
+  const rng = new Rng(seed);
+  const v = new Float32Array(n);
+  for (let i = 0; i < n; i++) v[i] = rng.uniform(-1, 1);
+  return v;
+}
+
+/**
+ * Run `fn` on a backend inside tf.tidy and return the values of its outputs.
+ * The inputs are plain arrays so both backends see the same numbers.
+ */
+export async function runOn(
+  backend: "cpu" | "wasm" | "webgpu",
+  fn: () => tf.Tensor[],
+): Promise<Float32Array[]> {
+  await selectBackend(backend, { quiet: true });
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(fn);
+  const vals = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(outs);
+  assert(tf.memory().numTensors === before, `${backend}: leaked ${tf.memory().numTensors - before} tensors`);
+  return vals;
+}
+
+/** Max |a-b| relative to max(1, max|b|); throws with a description when above `tol`. */
+export function assertClose(a: Float32Array, b: Float32Array, tol: number, what: string): number {
+  assert(a.length === b.length, `${what}: length ${a.length} vs ${b.length}`);
+  let maxDiff = 0, maxRef = 1;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= maxDiff)) maxDiff = Number.isNaN(d) ? Infinity : d;
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  const rel = maxDiff / maxRef;
+  assert(rel <= tol, `${what}: max abs diff ${maxDiff} (relative ${rel.toExponential(2)}) > ${tol}`);
+  return rel;
+}
