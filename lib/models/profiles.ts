@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Features, ModelConfig, ModelKind } from "./types.ts";
+import type { ConfigOf, Features, ModelConfig, ModelKind } from "./types.ts";
 
 /** Run profile names. */
 export type ProfileName = "paper" | "cpu" | "smoke";
@@ -89,11 +89,11 @@ export interface ModelConfigForOptions {
  * console.log(cfg.kind, cfg.features); // teacher [8, 8, 16, 16, 32, 8]
  * ```
  */
-export function modelConfigFor(
-  kind: ModelKind,
+export function modelConfigFor<K extends ModelKind>(
+  kind: K,
   profile: ProfileName | ModelProfile,
   options: ModelConfigForOptions = {},
-): ModelConfig {
+): ConfigOf<K> {
   const p = typeof profile === "string" ? MODEL_PROFILES[profile] : profile;
   if (!p) throw new Error(`modelConfigFor: unknown profile '${profile}', expected one of ${PROFILE_NAMES.join(", ")}`);
   const inChannels = options.inChannels ?? 3;
@@ -125,5 +125,5 @@ export function modelConfigFor(
     default:
       throw new Error(`modelConfigFor: unknown model kind '${kind}', expected teacher, student, gazemedseg or unet`);
   }
-  return { ...config, ...(options.overrides ?? {}) } as ModelConfig;
+  return { ...config, ...(options.overrides ?? {}) } as ConfigOf<K>;
 }

@@ -20,7 +20,7 @@ export function moduleOf(name: string): string {
   if (m) return `${m[1]}.${moduleOf(m[2])}`;
   const parts = name.split(".");
   if (parts[0] === "encoder") return `encoder.${parts[1]}`;
-  if (/^\d+$/.test(parts[1] ?? "")) return `${parts[0]}.${parts[1]}`;
+  if (["fusion", "distill", "adapter"].includes(parts[0])) return `${parts[0]}.${parts[1]}`;
   return parts[0];
 }
 

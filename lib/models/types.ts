@@ -119,6 +119,9 @@ export interface UNetConfig extends BaseModelConfig {
 /** Any model configuration. */
 export type ModelConfig = TeacherConfig | StudentConfig | GazeMedSegConfig | UNetConfig;
 
+/** The configuration type of model kind `K`, e.g. `ConfigOf<"teacher">` = {@link TeacherConfig}. */
+export type ConfigOf<K extends ModelKind> = Extract<ModelConfig, { kind: K }>;
+
 /** A model: its configuration and its parameters. Create with `initModel`, free with `disposeModel`. */
 export interface Model<C extends ModelConfig = ModelConfig> {
   /** The configuration it was built from (saved in the checkpoint sidecar). */
