@@ -22,3 +22,4 @@ export * from "./normal.ts";
 export * from "./wilcoxon.ts";
 export * from "./paired.ts";
 export * from "./annotation_cost.ts";
+export * from "./score_files.ts";
