@@ -40,6 +40,21 @@ export interface SurfaceDistances {
   gtToPred: Float64Array;
 }
 
+/** Distances at the surface pixels of `fromSurface` to the nearest pixel of `toSurface`. */
+function distancesBetween(
+  fromSurface: Uint8Array,
+  toSurface: Uint8Array,
+  size: { width: number; height: number },
+  spacing: Spacing | undefined,
+): Float64Array {
+  const dt = distanceTransform({ width: size.width, height: size.height, data: toSurface }, { spacing });
+  let n = 0;
+  for (let i = 0; i < fromSurface.length; i++) if (fromSurface[i]) n++;
+  const out = new Float64Array(n);
+  for (let i = 0, k = 0; i < fromSurface.length; i++) if (fromSurface[i]) out[k++] = dt[i];
+  return out;
+}
+
 /**
  * Distances from every surface pixel of `from` to the nearest surface pixel of `to`
  * (medpy `__surface_distances(from, to)`), in row-major order of `from`'s surface.
@@ -55,19 +70,18 @@ export function directedSurfaceDistances(
     throw new Error("directedSurfaceDistances: a mask is empty, so it has no surface and distances are undefined");
   }
   const conn = options.connectivity ?? 1;
-  const fromSurface = surfacePixels(from, { connectivity: conn });
-  const toSurface = surfacePixels(to, { connectivity: conn });
-  const dt = distanceTransform({ width: to.width, height: to.height, data: toSurface }, { spacing: options.spacing });
-  let n = 0;
-  for (let i = 0; i < fromSurface.length; i++) if (fromSurface[i]) n++;
-  const out = new Float64Array(n);
-  for (let i = 0, k = 0; i < fromSurface.length; i++) if (fromSurface[i]) out[k++] = dt[i];
-  return out;
+  return distancesBetween(
+    surfacePixels(from, { connectivity: conn }),
+    surfacePixels(to, { connectivity: conn }),
+    to,
+    options.spacing,
+  );
 }
 
 /**
  * Both directed surface-distance sets, or `null` when the prediction or the ground
- * truth is empty (then see {@link emptyCaseValue}).
+ * truth is empty (then see {@link emptyCaseValue}). Each surface and each distance
+ * transform is computed once.
  */
 export function surfaceDistances(
   pred: Mask,
@@ -77,9 +91,11 @@ export function surfaceDistances(
   checkSameSize(pred, gt);
   checkEmptyPolicy(options.empty);
   if (countForeground(pred.data) === 0 || countForeground(gt.data) === 0) return null;
+  const conn = options.connectivity ?? 1;
+  const ps = surfacePixels(pred, { connectivity: conn }), gs = surfacePixels(gt, { connectivity: conn });
   return {
-    predToGt: directedSurfaceDistances(pred, gt, options),
-    gtToPred: directedSurfaceDistances(gt, pred, options),
+    predToGt: distancesBetween(ps, gs, gt, options.spacing),
+    gtToPred: distancesBetween(gs, ps, gt, options.spacing),
   };
 }
 

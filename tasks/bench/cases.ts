@@ -5,7 +5,9 @@
  * @module
  */
 import type { BenchCase } from "./types.ts";
+import { TEXT_BENCH_CASES } from "./text.ts";
 import { unetStepCase } from "./unet_step.ts";
+import { metricsCase } from "./metrics.ts";
 
 /** All benchmark cases, in run order. */
-export const BENCH_CASES: BenchCase[] = [unetStepCase];
+export const BENCH_CASES: BenchCase[] = [unetStepCase, metricsCase, ...TEXT_BENCH_CASES];
