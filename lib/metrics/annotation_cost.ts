@@ -29,6 +29,12 @@ export const PAPER_ANNOTATION_HOURS: Readonly<Record<SupervisionKind, number>> =
 /** The number of images the paper's hours are taken to cover (Kvasir-SEG training split). */
 export const PAPER_ANNOTATED_IMAGES = 900;
 
+/** A one-line source note for tables and figures that show annotation hours (numbers derived, not typed). */
+export const ANNOTATION_COST_NOTE =
+  `annotation hours: the FGI paper's ${PAPER_ANNOTATION_HOURS["full-mask"]} h (full masks) ` +
+  `and ${PAPER_ANNOTATION_HOURS.gaze} h (gaze), read as totals for the ${PAPER_ANNOTATED_IMAGES} Kvasir-SEG training ` +
+  `images; VLM text costs no annotator time`;
+
 /** Options of the annotation-cost functions. */
 export interface AnnotationCostOptions {
   /** Hours per image by kind, replacing the paper-derived values (e.g. your own measurements). */
