@@ -65,8 +65,9 @@ export interface MaskFromRasterOptions {
 
 /**
  * Binarise a raster into a {@link Mask}. One channel is used as is; three or four
- * channels are first converted to grey with the ITU-R 601 luma weights used by PIL's
- * `convert("L")` and OpenCV's `IMREAD_GRAYSCALE` (0.299 R + 0.587 G + 0.114 B; alpha ignored).
+ * channels are first converted to grey with the ITU-R 601 luma weights of OpenCV's
+ * `IMREAD_GRAYSCALE` (0.299 R + 0.587 G + 0.114 B, in OpenCV's 14-bit fixed point for
+ * 8-bit data, as lib/data's mask loader; alpha ignored).
  *
  * @example
  * ```ts
@@ -85,6 +86,12 @@ export function maskFromRaster(raster: Raster, options: MaskFromRasterOptions = 
   const n = width * height, out = new Uint8Array(n);
   if (C === 1) {
     for (let i = 0; i < n; i++) out[i] = data[i] > t ? 1 : 0;
+  } else if (data instanceof Uint8Array) {
+    // OpenCV's fixed-point BT.601 grey (as lib/data's mask loader): equal channels give exactly that value
+    for (let i = 0; i < n; i++) {
+      const j = i * C;
+      out[i] = (4899 * data[j] + 9617 * data[j + 1] + 1868 * data[j + 2] + 8192) >> 14 > t ? 1 : 0;
+    }
   } else {
     for (let i = 0; i < n; i++) {
       const j = i * C;

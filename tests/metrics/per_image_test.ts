@@ -46,5 +46,14 @@ Deno.test("maskFromRaster: > 127 for 8-bit, > 0.5 for float, luma for RGB", () =
   // pure red: luma 0.299 * 255 = 76 -> background; white -> foreground
   const rgb = maskFromRaster({ width: 2, height: 1, channels: 3, data: new Uint8Array([255, 0, 0, 255, 255, 255]) });
   assertEquals([...rgb.data], [0, 1]);
+  // equal channels give exactly the grey value (fixed point): 127 -> background, 128 -> foreground;
+  // pure green: 0.587 * 255 = 149.7 -> foreground
+  const eq = maskFromRaster({
+    width: 3,
+    height: 1,
+    channels: 3,
+    data: new Uint8Array([127, 127, 127, 128, 128, 128, 0, 255, 0]),
+  });
+  assertEquals([...eq.data], [0, 1, 1]);
   assertThrows(() => maskFromRaster({ width: 2, height: 1, channels: 2, data: new Uint8Array(4) }), Error, "channels");
 });
