@@ -22,7 +22,7 @@ export interface SampleInfo {
   height: number;
   /** Pixel spacing in mm as [row, column] when known (DICOM), else undefined. */
   spacing?: [number, number];
-  /** Where the pixels came from: a file path, or `synthetic:<seed>:<index>`. */
+  /** Where the pixels came from: a file path, or `synthetic:<seed>:<id>`. */
   source: string;
 }
 
@@ -32,7 +32,8 @@ export interface Sample {
   id: string;
   /**
    * The image at original size: RGB uint8 (3 channels) for JPEG datasets;
-   * for DICOM the raw pixel array as float32, 1 channel (no scaling applied).
+   * for DICOM the pixel array as float32, 1 channel (only the DICOM modality rescale
+   * slope/intercept is applied, when the file has it: no windowing, no normalisation).
    */
   image: Raster;
   /** Ground truth, 1 channel uint8 with values 0/1, same size as the image; null when unknown. */
@@ -53,4 +54,9 @@ export interface Dataset {
   ids(split: Split): string[];
   /** Load one sample at original size (decoded, not resized). */
   load(id: string): Promise<Sample>;
+  /**
+   * Files a sample is decoded from (image, then mask when there is one), for
+   * cache validation. Absent for generated datasets (synthetic), which are not cached.
+   */
+  sourceFiles?(id: string): string[];
 }
