@@ -8,6 +8,7 @@ import type { BenchCase } from "./types.ts";
 import { TEXT_BENCH_CASES } from "./text.ts";
 import { unetStepCase } from "./unet_step.ts";
 import { metricsCase } from "./metrics.ts";
+import { DATA_BENCH_CASES } from "./data.ts";
 
 /** All benchmark cases, in run order. */
-export const BENCH_CASES: BenchCase[] = [unetStepCase, metricsCase, ...TEXT_BENCH_CASES];
+export const BENCH_CASES: BenchCase[] = [...DATA_BENCH_CASES, unetStepCase, metricsCase, ...TEXT_BENCH_CASES];
