@@ -88,7 +88,7 @@ function serve(files: Record<string, Uint8Array>) {
     log.push(path);
     const body = files[path];
     return body
-      ? new Response(body, { headers: { "content-length": String(body.length) } })
+      ? new Response(new Uint8Array(body), { headers: { "content-length": String(body.length) } })
       : new Response("no", { status: 404 });
   });
   return { base: `http://127.0.0.1:${server.addr.port}`, log, stop: () => server.shutdown() };
