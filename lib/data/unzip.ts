@@ -89,7 +89,8 @@ export async function unzipFile(
         done.push({ path: target, data });
         result.perRule[r]++;
         if (rule.split) {
-          result.ids[rule.split].push(basename(target).slice(0, -(rule.suffix?.length ?? 0) || undefined));
+          const file = basename(target), cut = rule.suffix?.length ?? 0;
+          result.ids[rule.split].push(file.slice(0, file.length - cut));
         }
       }
     };
