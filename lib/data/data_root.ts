@@ -10,8 +10,12 @@
  * isic/images/<id>.jpg         isic/labels/<id>_segmentation.png
  * gazemedseg-fixations/{kvasir,nci-isbi}_fixation.csv
  * gazemedseg-splits/{Kvasir-SEG,NCI-ISBI-2013,ISIC}/{train,test}.txt
- * derived/<dataset>/...        (heatmaps, CRF maps, descriptions, embeddings, caches)
+ * nci-isbi-dicom-samples/<id>.dcm   (the mirror's two NCI-ISBI slices, no masks)
+ * derived/<dataset>/...        (heatmaps, CRF maps, descriptions, embeddings, caches: cache-<size>/)
+ * downloads/                   (archives while fetching; <name>.unpacked.json markers)
+ * fetch-<dataset>.json         (provenance of `deno task fetch-data`)
  * ```
+ * Per-dataset folders and file-name rules are in layout.ts (`DATASET_LAYOUTS`).
  *
  * @module
  */
