@@ -17,7 +17,7 @@ import { derivedDir, openDataset, resolveDataRoot } from "../lib/data/mod.ts";
 import { encodePngRaster } from "../lib/data/png.ts";
 import type { Raster } from "../lib/data/raster.ts";
 import type { Sample } from "../lib/data/types.ts";
-import { loadGazeMaps } from "../lib/gaze/store.ts";
+import { loadGazeMaps } from "../lib/gaze/mod.ts";
 import {
   describeDataset,
   type DescribeItem,

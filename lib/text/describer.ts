@@ -84,7 +84,11 @@ export interface OfflineDescription {
   features: DescriberFeatures;
 }
 
-/** Thresholds of the describer (documented so a reader can see how each term is chosen). */
+/**
+ * Thresholds of the describer (documented so a reader can see how each term is
+ * chosen). They were set from the spread of the features over 120 Kvasir-SEG
+ * images (roughly the quartiles of each feature), never from the masks.
+ */
 export const DESCRIBER_THRESHOLDS = {
   /** Luminance below this (0..255) is outside the field of view. */
   validLuminance: 8,
@@ -103,7 +107,7 @@ export const DESCRIBER_THRESHOLDS = {
   /** dwellInRegion >= this with one cluster: high confidence. */
   dwellHigh: 0.6,
   /** dwellInRegion below this (or >= 3 clusters): low confidence. */
-  dwellLow: 0.35,
+  dwellLow: 0.45,
   /** Ring width as a fraction of the working copy's longer side. */
   ring: 0.06,
 } as const;
@@ -116,22 +120,29 @@ interface Work {
   b: Float32Array;
 }
 
-/** Block-mean downsampling of channel `c` of `src` by an integer factor `k`. */
-function blockMean(src: Raster, c: number, k: number, scale: (v: number) => number): Float32Array {
+/**
+ * Block-mean downsampling of the first `channels` channels of `src` by an
+ * integer factor `k`, after the linear map v -> v * mul + add. One pass.
+ */
+function blockMean(src: Raster, channels: number, k: number, mul = 1, add = 0): Float32Array[] {
   const { width: W, height: H, channels: C, data } = src;
   const w = Math.ceil(W / k), h = Math.ceil(H / k);
-  const sum = new Float64Array(w * h), cnt = new Float64Array(w * h);
+  const sums = Array.from({ length: channels }, () => new Float64Array(w * h));
+  const cnt = new Float64Array(w * h);
   for (let y = 0; y < H; y++) {
     const row = Math.floor(y / k) * w;
-    for (let x = 0; x < W; x++) {
+    let i = y * W * C;
+    for (let x = 0; x < W; x++, i += C) {
       const j = row + Math.floor(x / k);
-      sum[j] += scale(data[(y * W + x) * C + c]);
+      for (let c = 0; c < channels; c++) sums[c][j] += data[i + c];
       cnt[j]++;
     }
   }
-  const out = new Float32Array(w * h);
-  for (let j = 0; j < out.length; j++) out[j] = sum[j] / cnt[j];
-  return out;
+  return sums.map((sum) => {
+    const out = new Float32Array(w * h);
+    for (let j = 0; j < out.length; j++) out[j] = (sum[j] / cnt[j]) * mul + add;
+    return out;
+  });
 }
 
 function workImage(image: Raster, k: number): Work {
@@ -139,7 +150,7 @@ function workImage(image: Raster, k: number): Work {
   if (!(C === 1 || C === 3 || C === 4)) {
     throw new Error(`describeFromGaze: image has ${C} channels, expected 1, 3 or 4`);
   }
-  let scale = (v: number) => v;
+  let mul = 1, add = 0;
   if (!(data instanceof Uint8Array)) {
     // Raw intensities (e.g. a DICOM slice): min-max to 0..255, as the CRF guide image does.
     let lo = Infinity, hi = -Infinity;
@@ -148,39 +159,41 @@ function workImage(image: Raster, k: number): Work {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    const s = hi > lo ? 255 / (hi - lo) : 0;
-    scale = (v: number) => (v - lo) * s;
+    mul = hi > lo ? 255 / (hi - lo) : 0;
+    add = -lo * mul;
   }
-  const r = blockMean(image, 0, k, scale);
-  const g = C === 1 ? r : blockMean(image, 1, k, scale);
-  const b = C === 1 ? r : blockMean(image, 2, k, scale);
-  return { w: Math.ceil(image.width / k), h: Math.ceil(image.height / k), r, g, b };
+  const [r, g, b] = blockMean(image, C === 1 ? 1 : 3, k, mul, add);
+  return { w: Math.ceil(image.width / k), h: Math.ceil(image.height / k), r, g: g ?? r, b: b ?? r };
 }
 
-function checkMap(map: Raster, name: string): (v: number) => number {
+/** Check a gaze map (1 channel, values in range) and return the factor to [0, 1] and its share of values >= 0.5. */
+function checkMap(map: Raster, name: string): { mul: number; above: number } {
   if (map.channels !== 1) throw new Error(`describeFromGaze: gaze.${name} must have 1 channel, got ${map.channels}`);
-  if (map.data.length !== map.width * map.height) {
-    throw new Error(`describeFromGaze: gaze.${name} has ${map.data.length} values for ${map.width}x${map.height}`);
+  const { data } = map;
+  if (data.length !== map.width * map.height) {
+    throw new Error(`describeFromGaze: gaze.${name} has ${data.length} values for ${map.width}x${map.height}`);
   }
-  const u8 = map.data instanceof Uint8Array;
-  for (let i = 0; i < map.data.length; i++) {
-    const v = map.data[i];
-    if (!(v >= 0 && v <= (u8 ? 255 : 1))) {
-      throw new Error(`describeFromGaze: gaze.${name} value ${v} at index ${i} is outside [0, ${u8 ? 255 : 1}]`);
+  const max = data instanceof Uint8Array ? 255 : 1;
+  const half = max / 2;
+  let above = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!(v >= 0 && v <= max)) {
+      throw new Error(`describeFromGaze: gaze.${name} value ${v} at index ${i} is outside [0, ${max}]`);
     }
+    if (v >= half) above++;
   }
-  return u8 ? (v: number) => v / 255 : (v: number) => v;
+  return { mul: 1 / max, above: above / data.length };
 }
 
-function workMap(map: Raster, name: string, image: Raster, k: number): Float32Array {
-  const scale = checkMap(map, name);
-  let m = map;
+function workMap(map: Raster, name: string, image: Raster, k: number): { work: Float32Array; above: number } {
+  const { mul, above } = checkMap(map, name);
   if (map.width !== image.width || map.height !== image.height) {
-    const f = { width: map.width, height: map.height, channels: 1, data: Float32Array.from(map.data, scale) };
-    m = resize(f, { width: image.width, height: image.height, mode: "bilinear" });
-    return blockMean(m, 0, k, (v) => v);
+    const f = { width: map.width, height: map.height, channels: 1, data: Float32Array.from(map.data, (v) => v * mul) };
+    const m = resize(f, { width: image.width, height: image.height, mode: "bilinear" });
+    return { work: blockMean(m, 1, k)[0], above };
   }
-  return blockMean(m, 0, k, scale);
+  return { work: blockMean(map, 1, k, mul)[0], above };
 }
 
 /** Count of `mask` pixels in the (2r+1)^2 window around each pixel (clipped), via an integral image. */
@@ -321,14 +334,8 @@ export function describeFromGaze(image: Raster, gaze: GazeRasters, options: Desc
   const img = workImage(image, k);
   const { w, h } = img;
   const N = w * h;
-  const heat = workMap(gaze.heatmap, "heatmap", image, k);
-  const crf = workMap(gaze.crf, "crf", image, k);
-
-  // Area at full resolution, on the CRF map's own grid.
-  const crfScale = checkMap(gaze.crf, "crf");
-  let above = 0;
-  for (let i = 0; i < gaze.crf.data.length; i++) if (crfScale(gaze.crf.data[i]) >= 0.5) above++;
-  const areaShare = above / gaze.crf.data.length;
+  const heat = workMap(gaze.heatmap, "heatmap", image, k).work;
+  const { work: crf, above: areaShare } = workMap(gaze.crf, "crf", image, k); // area at full resolution
 
   const lum = new Float32Array(N);
   for (let i = 0; i < N; i++) lum[i] = 0.299 * img.r[i] + 0.587 * img.g[i] + 0.114 * img.b[i];

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { openDataset } from "../../lib/data/open_dataset.ts";
 import type { Raster } from "../../lib/data/raster.ts";
-import { hasGazeMaps, loadGazeMaps } from "../../lib/gaze/store.ts";
+import { hasGazeMaps, loadGazeMaps } from "../../lib/gaze/mod.ts";
 import { createEncoder, describeFromGaze, type Description, type GazeRasters } from "../../lib/text/mod.ts";
 import { type BenchCase, median } from "./types.ts";
 
