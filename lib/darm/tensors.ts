@@ -23,7 +23,7 @@ export interface DarmTensorInputs {
 }
 
 /** Tensor outputs of {@link darmTensors}. */
-export interface DarmTensorResult {
+export type DarmTensorResult = {
   /** Masked image `[B, H, W, C]`. */
   image: tf.Tensor4D;
   /** Masked M_bc, same shape as the input `mbc`. */
@@ -34,7 +34,7 @@ export interface DarmTensorResult {
   candidates: number;
   /** Masked area counted with overlaps. */
   maskedArea: number;
-}
+};
 
 /** Run DARM variant `options.variant` on tensors (inputs are not disposed). */
 export function darmTensors(

@@ -14,8 +14,8 @@ export interface ConfidenceSetsOptions {
   tauNeg?: number;
 }
 
-/** The per-pixel sets, all `[B, H, W]` float32. */
-export interface ConfidenceSets {
+/** The per-pixel sets, all `[B, H, W]` float32; dispose with `tf.dispose(sets)`. */
+export type ConfidenceSets = {
   /** 1 where max p >= tauPos. */
   positive: tf.Tensor3D;
   /** 1 where min p < tauNeg. */
@@ -26,7 +26,7 @@ export interface ConfidenceSets {
   minProb: tf.Tensor3D;
   /** yhat = argmax p (0 / 1; ties -> 0) as float. */
   label: tf.Tensor3D;
-}
+};
 
 /**
  * p = softmax(target logits) over 2 channels (one channel z is read as the pair [0, z], i.e.
@@ -42,12 +42,15 @@ export function confidenceSets(targetLogits: tf.Tensor4D, options: ConfidenceSet
     const [b, h, w] = targetLogits.shape;
     const p1 = tf.reshape(tf.slice(p, [0, 0, 0, 1], [b, h, w, 1]), [b, h, w]);
     const p0 = tf.reshape(tf.slice(p, [0, 0, 0, 0], [b, h, w, 1]), [b, h, w]);
+    // tf.step instead of comparisons: it has a (zero) gradient, so these masks may sit downstream
+    // of a tensor that is being differentiated (comparison ops have no gradient in tfjs and make
+    // tf.grad throw even behind stopGradient). step(v) = 1 if v > 0 else 0.
     return {
-      positive: tf.greaterEqual(maxProb, tauPos).toFloat() as tf.Tensor3D,
-      negative: tf.less(minProb, tauNeg).toFloat() as tf.Tensor3D,
+      positive: tf.sub(1, tf.step(tf.sub(tauPos, maxProb))) as tf.Tensor3D, // c >= tauPos
+      negative: tf.step(tf.sub(tauNeg, minProb)) as tf.Tensor3D, // min p < tauNeg
       maxProb,
       minProb,
-      label: tf.greater(p1, p0).toFloat() as tf.Tensor3D,
+      label: tf.step(tf.sub(p1, p0)) as tf.Tensor3D, // argmax, ties -> 0
     };
   });
 }

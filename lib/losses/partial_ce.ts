@@ -31,7 +31,7 @@ export function partialCrossEntropy(
     const [b, h, w] = logits.shape;
     const y = tf.round(pixelMap(target, [b, h, w], "partialCrossEntropy target"));
     const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
-    const labelled = tf.sub(1, tf.greater(ignore, 0.5).toFloat());
+    const labelled = tf.sub(1, tf.step(tf.sub(ignore, 0.5))); // step (not greater) keeps tf.grad happy
     const logp = tf.logSoftmax(twoClassLogits(logits, "partialCrossEntropy logits"), -1);
     const onehot = tf.stack([tf.sub(1, y), y], 3);
     const ce = tf.neg(tf.sum(tf.mul(logp, onehot), 3));

@@ -14,6 +14,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
 import { conv2d, initConv2d } from "./conv.ts";
 import { convTranspose2x2, initConvTranspose2x2 } from "./conv_transpose.ts";
+import { maxPool2x2 } from "./max_pool.ts";
 import { initTwoConv, twoConv } from "./two_conv.ts";
 import type { Features, ParamStore } from "./types.ts";
 
@@ -84,7 +85,7 @@ export function basicUNetEncode(image: tf.Tensor4D, options: BasicUNetOptions): 
   return tf.tidy(() => {
     const xs = [twoConv(image, { store, name: `${prefix}.conv_0`, groups })];
     for (let i = 1; i <= 4; i++) {
-      const pooled = tf.maxPool(xs[i - 1], 2, 2, "valid");
+      const pooled = maxPool2x2(xs[i - 1]);
       xs.push(twoConv(pooled, { store, name: `${prefix}.down_${i}.convs`, groups }));
     }
     return xs;

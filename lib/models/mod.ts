@@ -36,6 +36,7 @@ export * from "./params.ts";
 export * from "./init.ts";
 export * from "./conv.ts";
 export * from "./conv_transpose.ts";
+export * from "./max_pool.ts";
 export * from "./group_norm.ts";
 export * from "./batch_norm.ts";
 export * from "./layer_norm.ts";

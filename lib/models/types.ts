@@ -150,8 +150,11 @@ export interface TeacherInputs {
   textMask?: tf.Tensor2D;
 }
 
-/** What the teacher returns. Dispose with `tf.dispose(output)`. */
-export interface TeacherOutput {
+/**
+ * What the teacher returns. Dispose with `tf.dispose(output)` (a type alias, not an interface, so it
+ * is assignable to `tf.TensorContainer`).
+ */
+export type TeacherOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
   logits: tf.Tensor4D;
   /** Decoder features after the BasicUNet final conv `[B, H, W, featDim]` (head input). */
@@ -164,7 +167,7 @@ export interface TeacherOutput {
    * Empty when `config.text === false`.
    */
   attention: tf.Tensor3D[];
-}
+};
 
 /** Inputs of the student, the UNet and the GazeMedSeg model. */
 export interface ImageInputs {
@@ -173,17 +176,17 @@ export interface ImageInputs {
 }
 
 /** What the student returns. Dispose with `tf.dispose(output)`. */
-export interface StudentOutput {
+export type StudentOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
   logits: tf.Tensor4D;
   /** Decoder features after the BasicUNet final conv `[B, H, W, featDim]`. */
   features: tf.Tensor4D;
   /** S_1..S_4: adapter outputs `[B, H/2^s, W/2^s, teacherFeatures[s]]`, aligned to the teacher's D_s by AFC. */
   aligned: tf.Tensor4D[];
-}
+};
 
 /** What the GazeMedSeg model returns. Dispose with `tf.dispose(output)`. */
-export interface GazeMedSegOutput {
+export type GazeMedSegOutput = {
   /** Mean of the K level logits `[B, H, W, 1]` (the prediction). */
   logits: tf.Tensor4D;
   /** Per-level logits, K tensors `[B, H, W, 1]`. */
@@ -192,15 +195,15 @@ export interface GazeMedSegOutput {
   propLogits: tf.Tensor4D[];
   /** Per-level features `[B, H, W, featDim]`. */
   features: tf.Tensor4D[];
-}
+};
 
 /** What the full-supervision UNet returns. Dispose with `tf.dispose(output)`. */
-export interface UNetOutput {
+export type UNetOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
   logits: tf.Tensor4D;
   /** Decoder features `[B, H, W, featDim]`. */
   features: tf.Tensor4D;
-}
+};
 
 /** One row of a model summary (see `summarizeModel`). */
 export interface ModuleSummary {

@@ -1,0 +1,144 @@
+// DARM: share of the disagreement ring masked, locality, reproducibility, both variants, tensors.
+import * as tf from "@tensorflow/tfjs";
+import { assert, assertEquals, assertNotEquals, assertThrows } from "../assert.ts";
+import { selectBackend } from "../../lib/backend/mod.ts";
+import { Rng } from "../../lib/core/mod.ts";
+import { darmGaze, darmPrediction, darmTensors } from "../../lib/darm/mod.ts";
+import { noLeak } from "../models/grad_check.ts";
+
+await selectBackend("cpu", { quiet: true });
+
+const shape = { batch: 2, height: 64, width: 64, channels: 3 };
+const N = shape.batch * shape.height * shape.width;
+
+/** Two nested disks per image (radius 8 inside 14, centres differ per image): the ring is U. */
+function masks() {
+  const mhc = new Float32Array(N), mbc = new Float32Array(N);
+  for (let b = 0; b < 2; b++) {
+    const [cy, cx] = b === 0 ? [30, 30] : [20, 40];
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 64; x++) {
+        const r = Math.hypot(y - cy, x - cx);
+        mhc[b * 4096 + y * 64 + x] = r <= 8 ? 1 : 0;
+        mbc[b * 4096 + y * 64 + x] = r <= 14 ? 1 : 0;
+      }
+    }
+  }
+  const image = Float32Array.from({ length: N * 3 }, (_, i) => 1 + (i % 7));
+  return { image, mhc, mbc, shape };
+}
+
+Deno.test("darmGaze masks about the requested share of the ring, only near it, image and M_bc alike", () => {
+  const input = masks();
+  const imageCopy = input.image.slice(), mbcCopy = input.mbc.slice();
+  const ring: number[] = [];
+  for (let i = 0; i < N; i++) if (input.mhc[i] !== input.mbc[i]) ring.push(i);
+  for (const ratio of [0.1, 0.3, 0.6]) {
+    const r = darmGaze(input, { rng: new Rng(1), ratio });
+    assertEquals(r.candidates, ring.length);
+    // Stops at the first block that reaches ratio * |U| (a block adds at most 10 x 10 pixels).
+    assert(r.maskedArea >= ratio * ring.length && r.maskedArea < ratio * ring.length + 100, `${r.maskedArea}`);
+    const blocked = r.blocks.reduce((a, v) => a + v, 0);
+    assert(blocked <= r.maskedArea && blocked > 0.5 * ratio * ring.length, `blocked ${blocked}`);
+    // Share of the ring covered: overlaps and blocks spilling over the ring edges make it smaller
+    // than the ratio, but of the same order.
+    const ringCovered = ring.filter((i) => r.blocks[i]).length / ring.length;
+    assert(ringCovered > 0.35 * ratio && ringCovered <= ratio + 0.01, `ring share ${ringCovered} for ${ratio}`);
+    for (let i = 0; i < N; i++) {
+      if (r.blocks[i]) {
+        // Every blocked pixel is within 5 px (half the largest block) of a ring pixel of its image.
+        const b = Math.floor(i / 4096), y = Math.floor((i % 4096) / 64), x = i % 64;
+        let near = false;
+        for (let dy = -5; dy <= 5 && !near; dy++) {
+          for (let dx = -5; dx <= 5 && !near; dx++) {
+            const yy = y + dy, xx = x + dx;
+            if (yy < 0 || xx < 0 || yy >= 64 || xx >= 64) continue;
+            const j = b * 4096 + yy * 64 + xx;
+            near = input.mhc[j] !== input.mbc[j];
+          }
+        }
+        assert(near, `blocked pixel ${i} is far from the ring`);
+        assertEquals(r.mbc[i], 0);
+        for (let c = 0; c < 3; c++) assertEquals(r.image[i * 3 + c], 0);
+      } else {
+        assertEquals(r.mbc[i], input.mbc[i]);
+        for (let c = 0; c < 3; c++) assertEquals(r.image[i * 3 + c], input.image[i * 3 + c]);
+      }
+    }
+  }
+  // The inputs are not modified.
+  assertEquals(input.image, imageCopy);
+  assertEquals(input.mbc, mbcCopy);
+});
+
+Deno.test("darmGaze is reproducible from its seed; block sides stay in 3..10; no ring, no mask", () => {
+  const input = masks();
+  const a = darmGaze(input, { rng: new Rng(5) }), b = darmGaze(input, { rng: new Rng(5) });
+  assertEquals(a.blocks, b.blocks);
+  assertEquals(a.image, b.image);
+  assertNotEquals(Array.from(a.blocks), Array.from(darmGaze(input, { rng: new Rng(6) }).blocks));
+  // Fixed block side 3 on an isolated pixel: exactly a 3 x 3 square.
+  const one = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  one.mbc[32 * 64 + 32] = 1;
+  const r = darmGaze(one, { rng: new Rng(0), minBlock: 3, maxBlock: 3, ratio: 1 });
+  assertEquals(r.blockCount, 1);
+  assertEquals(r.maskedArea, 9);
+  for (let y = 31; y <= 33; y++) for (let x = 31; x <= 33; x++) assertEquals(r.blocks[y * 64 + x], 1);
+  assertEquals(r.blocks.reduce((s, v) => s + v, 0), 9);
+  // Default sides: uniform over 3..10 (an interior block covers k^2 pixels).
+  const seen = new Set<number>();
+  for (let seed = 0; seed < 200; seed++) {
+    const area = darmGaze(one, { rng: new Rng(seed), ratio: 1 }).maskedArea;
+    const k = Math.sqrt(area);
+    assert(Number.isInteger(k) && k >= 3 && k <= 10, `area ${area}`);
+    seen.add(k);
+  }
+  assertEquals(seen.size, 8);
+  // A block at the image corner is clipped, and its clipped area is what counts.
+  const corner = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  corner.mbc[0] = 1;
+  const c = darmGaze(corner, { rng: new Rng(0), minBlock: 4, maxBlock: 4, ratio: 1 });
+  assertEquals(c.maskedArea, 4); // rows/cols -2..1 clipped to 0..1
+  const same = darmGaze({ ...input, mhc: input.mbc }, { rng: new Rng(0) });
+  assertEquals([same.candidates, same.maskedArea, same.blockCount], [0, 0, 0]);
+  assertThrows(() => darmGaze({ ...input, mhc: new Float32Array(5) }, { rng: new Rng(0) }), Error, "mhc");
+  assertThrows(() => darmGaze(input, { rng: new Rng(0), minBlock: 5, maxBlock: 4 }), Error, "minBlock");
+});
+
+Deno.test("darmPrediction masks where teacher and student disagree, largest gap first", () => {
+  const input = masks();
+  const pt = new Float32Array(N).fill(0.9), ps = new Float32Array(N).fill(0.8);
+  // Disagreement (0.9 vs 0.2) in rows 10..13 of image 0; the largest gap (0.99 vs 0.01) at (40, 50).
+  for (let y = 10; y < 14; y++) for (let x = 0; x < 64; x++) ps[y * 64 + x] = 0.2;
+  pt[40 * 64 + 50] = 0.99;
+  ps[40 * 64 + 50] = 0.01;
+  const r = darmPrediction({ image: input.image, mbc: input.mbc, teacherProb: pt, studentProb: ps, shape }, {
+    rng: new Rng(2),
+    ratio: 0.01,
+  });
+  assertEquals(r.candidates, 4 * 64 + 1);
+  assertEquals(r.blocks[40 * 64 + 50], 1); // the first block sits on the largest gap
+  for (let i = 0; i < N; i++) {
+    const y = Math.floor((i % 4096) / 64);
+    if (r.blocks[i]) {
+      assert(i < 4096 && ((y >= 5 && y < 19) || (y >= 35 && y <= 45)), `pixel ${i} is not near a disagreement`);
+    }
+  }
+});
+
+Deno.test("darmTensors equals the array version and leaks nothing", async () => {
+  const input = masks();
+  await noLeak("darmTensors", () => {
+    const image = tf.tensor4d(input.image, [2, 64, 64, 3]);
+    const mhc = tf.tensor4d(input.mhc, [2, 64, 64, 1]), mbc = tf.tensor4d(input.mbc, [2, 64, 64, 1]);
+    const t = darmTensors({ image, mhc, mbc }, { variant: "gaze", rng: new Rng(3) });
+    const a = darmGaze(input, { rng: new Rng(3) });
+    assertEquals(t.mbc.shape, [2, 64, 64, 1]);
+    assertEquals(Array.from(t.image.dataSync()), Array.from(a.image));
+    assertEquals(Array.from(t.mbc.dataSync()), Array.from(a.mbc));
+    assertEquals(Array.from(t.blocks.dataSync()), Array.from(a.blocks));
+    assertEquals(t.candidates, a.candidates);
+    assertThrows(() => darmTensors({ image, mbc }, { variant: "gaze", rng: new Rng(3) }), Error, "mhc");
+    tf.dispose([image, mhc, mbc, t]);
+  });
+});
