@@ -429,3 +429,37 @@ export async function loadTextEmbedding(
   new Uint8Array(data.buffer).set(bytes);
   return { data, shape: [L, D], meta };
 }
+
+/**
+ * Load the embeddings of several images as one batch: float32 [B, L, D]
+ * (row-major; sample b starts at b * L * D), in the order of `ids`. Every
+ * image must have the same [L, D] (true for `use-lite` and `transformers`
+ * with `fields` pooling; `tokens` pooling varies L and is refused here).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadTextEmbeddingBatch } from "./batch.ts";
+ * const b = await loadTextEmbeddingBatch({ root, name: "kvasir" }, ids.slice(0, 8), { encoder: "use-lite" });
+ * // b.shape = [8, 6, 512]; tf.tensor3d(b.data, b.shape) is the teacher's text input
+ * ```
+ */
+export async function loadTextEmbeddingBatch(
+  ref: DatasetRef,
+  ids: string[],
+  options: { encoder?: EncoderName } = {},
+): Promise<{ data: Float32Array; shape: [number, number, number] }> {
+  if (ids.length === 0) throw new Error("loadTextEmbeddingBatch: no ids");
+  const items = await Promise.all(ids.map((id) => loadTextEmbedding(ref, id, options)));
+  const [L, D] = items[0].shape;
+  const data = new Float32Array(ids.length * L * D);
+  items.forEach((e, b) => {
+    if (e.shape[0] !== L || e.shape[1] !== D) {
+      throw new Error(
+        `loadTextEmbeddingBatch: ${ref.name}/${ids[b]} has shape [${e.shape}] but ${ids[0]} has [${L},${D}]; ` +
+          `batches need one [L, D] (use --pooling fields)`,
+      );
+    }
+    data.set(e.data, b * L * D);
+  });
+  return { data, shape: [ids.length, L, D] };
+}

@@ -8,11 +8,16 @@
 
 /** Runs async jobs with at most `limit` in flight. */
 export class ConcurrencyLimiter {
+  /** Jobs allowed in flight at once. */
   readonly limit: number;
   #active = 0;
   #waiting: (() => void)[] = [];
 
-  /** @param limit jobs allowed in flight at once (integer >= 1). */
+  /**
+   * Create a limiter.
+   *
+   * @param limit jobs allowed in flight at once (integer >= 1)
+   */
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new Error(`ConcurrencyLimiter: limit must be an integer >= 1, got ${limit}`);

@@ -187,7 +187,12 @@ export function targetKind(dataset: string): TargetKind {
 export class DescriptionError extends Error {
   /** One message per problem (field, value, allowed values). */
   readonly issues: string[];
-  /** @param issues the problems found; `where` prefixes the message (file, response). */
+  /**
+   * Build the error from its issues.
+   *
+   * @param issues the problems found
+   * @param where prefixes the message (file, response)
+   */
   constructor(issues: string[], where = "description") {
     super(`${where}: invalid six-field description:\n  - ${issues.join("\n  - ")}`);
     this.name = "DescriptionError";

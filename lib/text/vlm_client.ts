@@ -92,7 +92,12 @@ export interface VlmAnswer {
 export class VlmError extends Error {
   /** HTTP status when the failure was an HTTP error, else undefined. */
   readonly status?: number;
-  /** @param message already redacted message; @param status HTTP status, if any */
+  /**
+   * Build the error.
+   *
+   * @param message an already redacted message
+   * @param status the HTTP status, if any
+   */
   constructor(message: string, status?: number) {
     super(message);
     this.name = "VlmError";

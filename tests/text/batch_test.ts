@@ -17,6 +17,7 @@ import {
   encodeDataset,
   type GazeRasters,
   loadTextEmbedding,
+  loadTextEmbeddingBatch,
   readDescription,
   VlmClient,
 } from "../../lib/text/mod.ts";
@@ -105,6 +106,10 @@ Deno.test("batch: offline describe + encode (use-lite and transformers) without 
   assertEquals(rec.source, "offline-describer");
   assertEquals(descriptionIssues(rec.description, "polyp"), []);
   assert(rec.features && rec.provenance.commit);
+  const batch = await loadTextEmbeddingBatch(ref, [ids[2], ids[0]], { encoder: "use-lite" });
+  assertEquals(batch.shape, [2, 6, 512]);
+  assertAllClose(batch.data.subarray(6 * 512), value.loaded.data, 0);
+  assertAllClose(batch.data.subarray(0, 6 * 512), (await loadTextEmbedding(ref, ids[2])).data, 0);
   const tinyEmb = await loadTextEmbedding(ref, ids[1], { encoder: "transformers" });
   assertEquals(tinyEmb.shape, [6, 32]);
   assertEquals(tinyEmb.meta.encoderInfo.pooling, "fields");
