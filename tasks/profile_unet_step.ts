@@ -1,24 +1,32 @@
 /**
- * `deno run -A tasks/profile_unet_step.ts [--backend wasm] [--json]`
+ * `deno run -A tasks/profile_unet_step.ts [--backend wasm] [--variant models|fused-gn] [--json] [--time N]`
  *
  * Profiles one `unet-step` training step (tasks/bench/unet_step.ts) per kernel
  * with tf.profile: for each kernel name the number of calls, total ms and share of
- * the summed kernel time, sorted by time. One warm-up step runs first.
+ * the summed kernel time, sorted by time. One warm-up step runs first. Kernels called inside
+ * other kernels (e.g. by a kernel written with tf ops) are listed too, so shares can overlap.
+ * `--time N` instead times N steps after 2 warm-ups (as the bench case does).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { parseTaskArgs, runTask } from "../lib/core/mod.ts";
+import { intFlag, parseTaskArgs, runTask } from "../lib/core/mod.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
-import { makeUNetStep } from "./bench/unet_step.ts";
+import { makeUNetStep, runUNetStep, type UNetStepVariant } from "./bench/unet_step.ts";
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
-    usage: "deno run -A tasks/profile_unet_step.ts [--backend B] [--json]",
-    flags: { json: { type: "boolean" } },
+    usage: "deno run -A tasks/profile_unet_step.ts [--backend B] [--variant models|fused-gn] [--json] [--time N]",
+    flags: { json: { type: "boolean" }, variant: { type: "string" }, time: { type: "string" } },
   });
+  const variant = (values.variant ?? "models") as UNetStepVariant;
+  if (variant !== "models" && variant !== "fused-gn") throw new Error(`--variant: expected models|fused-gn`);
   const choice = await selectBackend(values.backend ?? "wasm", { quiet: values.json });
-  const runner = makeUNetStep();
+  if (values.time) {
+    console.log(JSON.stringify(await runUNetStep({ variant, steps: intFlag(values.time, "time", 10) })));
+    return;
+  }
+  const runner = makeUNetStep(variant);
   try {
     await runner.step();
     const t0 = performance.now();

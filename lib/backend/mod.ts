@@ -7,3 +7,4 @@
 export * from "./select.ts";
 export * from "./wasm_conv2d_backprop_filter.ts";
 export * from "./wasm_conv_kernels.ts";
+export * from "./group_norm.ts";

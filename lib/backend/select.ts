@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
 import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
+import { registerWasmGroupNorm } from "./group_norm.ts";
 
 /** Backend names accepted by {@link selectBackend}. */
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -67,6 +68,7 @@ async function initWasm(): Promise<void> {
   tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
   registerWasmConv2DBackpropFilter("wasm"); // fallback for what the gaze kernels do not cover
   registerWasmConvKernels("wasm");
+  registerWasmGroupNorm("wasm");
   if (!(await tf.setBackend("wasm"))) throw new Error(`could not initialise the wasm backend from ${dir}`);
   await tf.ready();
 }

@@ -13,35 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
-
-/** Functions exported by gaze_kernels.wasm (pointers are byte offsets in the tfjs heap). */
-interface GazeKernelExports {
-  conv_s1_scratch(...a: number[]): number;
-  conv_s1(...a: number[]): void;
-  conv_s1_dw_scratch(...a: number[]): number;
-  conv_s1_dw(...a: number[]): void;
-  conv_im2col_scratch(...a: number[]): number;
-  conv_im2col(...a: number[]): void;
-  conv_im2col_dw_scratch(...a: number[]): number;
-  conv_im2col_dw(...a: number[]): void;
-  conv_im2col_dx_scratch(...a: number[]): number;
-  conv_im2col_dx(...a: number[]): void;
-}
-
-/** The parts of tfjs-backend-wasm's BackendWasm the kernels use. */
-interface WasmBackendLike {
-  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
-  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-}
-
-/** Per-heap state: the instantiated module and a grow-only scratch buffer. */
-interface HeapState {
-  k: GazeKernelExports;
-  scratchPtr: number;
-  scratchBytes: number;
-}
+import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 
 const stats: Record<string, number> = {};
 function count(path: string): void {
@@ -55,53 +27,6 @@ function count(path: string): void {
  */
 export function wasmConvKernelStats(): Record<string, number> {
   return { ...stats };
-}
-
-const states = new WeakMap<WebAssembly.Memory, HeapState>();
-let moduleCache: WebAssembly.Module | undefined;
-
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-/** Compile gaze_kernels.wasm (once per process). */
-export function gazeKernelsModule(): WebAssembly.Module {
-  moduleCache ??= new WebAssembly.Module(decodeBase64(GAZE_KERNELS_WASM_BASE64) as BufferSource);
-  return moduleCache;
-}
-
-function heapState(backend: WasmBackendLike): HeapState {
-  const memory = backend.wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) {
-    throw new Error("gaze wasm kernels: the wasm backend does not expose its memory (tfjs-backend-wasm 4.22 expected)");
-  }
-  let st = states.get(memory);
-  if (!st) {
-    const inst = new WebAssembly.Instance(gazeKernelsModule(), { env: { memory } });
-    st = { k: inst.exports as unknown as GazeKernelExports, scratchPtr: 0, scratchBytes: 0 };
-    states.set(memory, st);
-  }
-  return st;
-}
-
-function scratch(backend: WasmBackendLike, st: HeapState, bytes: number): number {
-  if (bytes > st.scratchBytes) {
-    if (st.scratchPtr) backend.wasm._free(st.scratchPtr);
-    const want = Math.max(bytes, Math.ceil(st.scratchBytes * 1.25));
-    st.scratchPtr = backend.wasm._malloc(want) >>> 0;
-    if (!st.scratchPtr) throw new Error(`gaze wasm kernels: could not allocate ${want} bytes of scratch`);
-    st.scratchBytes = want;
-  }
-  return st.scratchPtr;
-}
-
-function ptr(backend: WasmBackendLike, t: tf.TensorInfo): number {
-  const d = backend.dataIdMap.get(t.dataId);
-  if (!d) throw new Error("gaze wasm kernels: tensor data not found in the wasm backend");
-  return d.memoryOffset;
 }
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;

@@ -14,16 +14,22 @@
  * transposed conv (MACs = outH*outW*KH*KW*Cin*Cout for a conv, inH*inW*KH*KW*Cin*Cout
  * for a transposed conv, times the batch); a training step counts 3x forward
  * (forward + input gradient + weight gradient). Norms, activations, pooling and the
- * optimizer are not counted.
+ * optimizer are not counted. `median_cpu_ms` is the process CPU time (user + system) per step,
+ * steadier than wall time when other jobs share the machine.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
+import { fusedGroupNorm } from "../../lib/backend/mod.ts";
 import {
   basicUNetDecode,
   basicUNetEncode,
+  conv2d,
+  convTranspose2x2,
   createParamStore,
+  getParam,
   initBasicUNet,
   type ParamStore,
   trainableVariables,
@@ -110,6 +116,36 @@ function forwardModels(store: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
   return basicUNetDecode(basicUNetEncode(x, opts), opts);
 }
 
+/**
+ * The same BasicUNet on the same parameters, with each GroupNorm + LeakyReLU pair computed by
+ * lib/backend's fusedGroupNorm (two kernels per pair on wasm instead of ~30).
+ */
+function forwardFusedGroupNorm(store: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
+  const cfg = UNET_STEP_CONFIG;
+  const two = (t: tf.Tensor4D, name: string) => {
+    for (const i of [0, 1]) {
+      t = conv2d(t, { store, name: `${name}.conv_${i}.conv` });
+      const n = `${name}.conv_${i}.adn.N`;
+      t = fusedGroupNorm(t, getParam(store, `${n}.weight`), getParam(store, `${n}.bias`), {
+        groups: cfg.groups,
+        negativeSlope: cfg.negativeSlope,
+      });
+    }
+    return t;
+  };
+  const xs = [two(x, `${PREFIX}.conv_0`)];
+  for (let i = 1; i <= 4; i++) xs.push(two(tf.maxPool(xs[i - 1], 2, 2, "valid"), `${PREFIX}.down_${i}.convs`));
+  let u = xs[4];
+  for (let i = 4; i >= 1; i--) {
+    const up = convTranspose2x2(u, { store, name: `${PREFIX}.upcat_${i}.upsample.deconv` });
+    u = two(tf.concat([xs[i - 1], up], 3), `${PREFIX}.upcat_${i}.convs`);
+  }
+  return conv2d(u, { store, name: `${PREFIX}.final_conv` });
+}
+
+/** Which forward pass {@link makeUNetStep} uses. */
+export type UNetStepVariant = "models" | "fused-gn";
+
 /** A training-step closure plus what it holds, for the bench and the profiler. */
 export interface UNetStepRunner {
   /** Run one SGD step; resolves to the loss. */
@@ -121,7 +157,7 @@ export interface UNetStepRunner {
 }
 
 /** Build the fixed unet-step problem on the active backend. */
-export function makeUNetStep(): UNetStepRunner {
+export function makeUNetStep(variant: UNetStepVariant = "models"): UNetStepRunner {
   const cfg = UNET_STEP_CONFIG;
   const rng = new Rng(cfg.seed);
   const store = createParamStore();
@@ -140,10 +176,11 @@ export function makeUNetStep(): UNetStepRunner {
   const mask = tf.tensor4d(mv, [cfg.batch, cfg.size, cfg.size, cfg.outChannels]);
   const opt = tf.train.momentum(cfg.lr, cfg.momentum);
   const vars = trainableVariables(store);
+  const forward = variant === "models" ? forwardModels : forwardFusedGroupNorm;
   return {
     paramCount: vars.reduce((s, v) => s + v.size, 0),
     async step() {
-      const loss = opt.minimize(() => tf.losses.sigmoidCrossEntropy(mask, forwardModels(store, x)), true, vars);
+      const loss = opt.minimize(() => tf.losses.sigmoidCrossEntropy(mask, forward(store, x)), true, vars);
       if (!loss) throw new Error("unet-step: optimizer returned no loss");
       const v = (await loss.data())[0];
       loss.dispose();
@@ -160,8 +197,12 @@ export function makeUNetStep(): UNetStepRunner {
 
 /** Options of {@link runUNetStep}. */
 export interface RunUNetStepOptions {
+  /** Warm-up steps (default 2). */
   warmup?: number;
+  /** Timed steps (default 10). */
   steps?: number;
+  /** Forward pass (default "models": lib/models' BasicUNet as it is). */
+  variant?: UNetStepVariant;
 }
 
 /** Time the step: median ms of `steps` steps after `warmup` warm-ups, and effective GFLOP/s. */
@@ -169,20 +210,27 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
   const cfg = UNET_STEP_CONFIG;
   const warmup = options.warmup ?? cfg.warmup;
   const steps = options.steps ?? cfg.steps;
-  const runner = makeUNetStep();
+  const variant = options.variant ?? "models";
+  const runner = makeUNetStep(variant);
   try {
     const times: number[] = [];
+    const cpuTimes: number[] = [];
     let loss = NaN;
     for (let i = 0; i < warmup + steps; i++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       loss = await runner.step();
+      const c1 = process.cpuUsage(c0);
       const dt = performance.now() - t0;
-      if (i >= warmup) times.push(dt);
+      if (i >= warmup) {
+        times.push(dt);
+        cpuTimes.push((c1.user + c1.system) / 1000);
+      }
     }
     const ms = median(times);
     const { stepFlops } = unetStepFlops(cfg);
     return {
-      model: "lib/models BasicUNet",
+      model: variant === "models" ? "lib/models BasicUNet" : "lib/models BasicUNet, fusedGroupNorm",
       params: runner.paramCount,
       batch: cfg.batch,
       size: cfg.size,
@@ -191,6 +239,7 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
       median_ms: +ms.toFixed(1),
       min_ms: +Math.min(...times).toFixed(1),
       max_ms: +Math.max(...times).toFixed(1),
+      median_cpu_ms: +median(cpuTimes).toFixed(1),
       step_gflop: +(stepFlops / 1e9).toFixed(3),
       gflops_per_s: +(stepFlops / 1e9 / (ms / 1000)).toFixed(2),
       flops_formula: "3 * 2 * batch * sum_convs(outH*outW*KH*KW*Cin*Cout); transposed convs use inH*inW",

@@ -7,11 +7,13 @@ set -eu
 cd "$(dirname "$0")"
 CLANG=${CLANG:-clang}
 OUT=${OUT:-$(mktemp -d)}
-$CLANG --target=wasm32-unknown-unknown -O3 -msimd128 -mbulk-memory -mnontrapping-fptoint \
+$CLANG --target=wasm32-unknown-unknown -O3 -msimd128 -mrelaxed-simd -mbulk-memory -mnontrapping-fptoint \
   -ffreestanding -nostdlib -fno-builtin-memset -fno-builtin-memcpy \
   -Wall -Wextra -Werror -Wno-unused-parameter \
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -Wl,--export-dynamic -Wl,-z,stack-size=0 \
-  -o "$OUT/gaze_kernels.wasm" gaze_kernels.c
+  -o "$OUT/gaze_kernels.proto.wasm" gaze_kernels.c
+# clang 14 knows only the prototype relaxed-SIMD f32x4.fma: rewrite it to the final f32x4.relaxed_madd
+deno run --allow-read --allow-write patch_relaxed_simd.ts "$OUT/gaze_kernels.proto.wasm" "$OUT/gaze_kernels.wasm"
 # The module shares the tfjs heap: it must have no data segment and must not use the shadow stack.
 if command -v wasm-objdump >/dev/null 2>&1; then
   if wasm-objdump -h "$OUT/gaze_kernels.wasm" | grep -q " Data "; then echo "build.sh: data section present" >&2; exit 1; fi

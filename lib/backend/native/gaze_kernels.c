@@ -1,26 +1,27 @@
 /*
- * Gaze Insight: convolution kernels for the tfjs wasm backend, in WebAssembly SIMD.
+ * Gaze Insight: convolution and normalisation kernels for the tfjs wasm backend, in
+ * WebAssembly SIMD (+ relaxed-SIMD fused multiply-add).
  *
- * Built by build.sh (clang 14 -> wasm32, +simd128, +bulk-memory) into a module that
- * IMPORTS the tfjs wasm backend's own memory ("env"."memory"): every pointer below
- * is a byte offset into that heap, so tensors are read and written in place, with
- * no copies in or out. For that to be safe the module has NO data segment and
- * never touches the shadow stack (no address-taken locals, no arrays on the stack);
- * build.sh checks both. Scratch memory is allocated by the caller (tfjs's malloc).
+ * Built by build.sh (clang 14 -> wasm32, +simd128, +bulk-memory, prototype relaxed-simd whose
+ * f32x4.fma is rewritten to the final f32x4.relaxed_madd by patch_relaxed_simd.ts) into a module
+ * that IMPORTS the tfjs wasm backend's own memory ("env"."memory"): every pointer below is a
+ * byte offset into that heap, so tensors are read and written in place, with no copies in or
+ * out. For that to be safe the module has NO data segment and never touches the shadow stack
+ * (no address-taken locals, no arrays on the stack); build.sh checks both. Scratch memory is
+ * allocated by the caller (tfjs's malloc).
  *
  * Layout: NHWC tensors, filters [KH][KW][CI][CO] (tfjs), dilation 1.
  *
- * Core: a 6x8 register-tile micro-kernel C[6][8] (+)= sum_k A[r][k] * Bp[k][8], with
- * A addressed by (row stride, k stride) so the same kernel serves A (implicit im2col
- * rows of the padded input) and A^T (weight gradient); Bp is packed in panels of 8
- * columns. On top of it:
- *   conv_s1          stride-1 conv by "virtual rows": the input is zero-padded to
- *                    Hp x Wp and output pixel (oy,ox) becomes virtual row q = oy*Wp+ox,
- *                    so tap (ky,kx) reads padded row q + ky*Wp + kx: one GEMM per image
- *                    without an im2col buffer (rows with ox >= OW are computed and dropped).
- *                    With flip=1 it is Conv2DBackpropInput (stride 1): conv of dy with the
- *                    flipped, transposed filter.
- *   conv_s1_dw       stride-1 weight gradient, same virtual rows, A^T B.
+ * Core: 6x8 register-tile micro-kernels, C[6][8] (+)= sum_k A[k][0..5] (x) B[k][0..7], with B
+ * packed in panels of 8 columns and A either packed in panels of 6 rows (kern6p) or read as 6
+ * consecutive floats per k (kern6t, for weight gradients). On top of them:
+ *   conv_s1          stride-1 conv by "virtual rows": the input is zero-padded to Hp x Wp and
+ *                    output pixel (oy,ox) becomes virtual row q = oy*Wp+ox, so tap (ky,kx) reads
+ *                    padded row q + ky*Wp + kx: a GEMM per image with the A panels gathered
+ *                    from the padded image (no im2col buffer); rows with ox >= OW are computed
+ *                    into a dummy tile. With flip=1 it is Conv2DBackpropInput (stride 1): the
+ *                    conv of dy with the flipped, transposed filter.
+ *   conv_s1_dw       stride-1 weight gradient over the same virtual rows (A^T B).
  *   conv_im2col      any stride/padding: im2col of chunks of output pixels, then GEMM.
  *   conv_im2col_dw   any stride/padding weight gradient.
  *   conv_im2col_dx   any stride/padding input gradient: dy x W^T then col2im (scatter-add).
@@ -29,6 +30,7 @@
 
 #define EXPORT(name) __attribute__((export_name(#name)))
 #define INLINE static inline __attribute__((always_inline))
+#define NOINLINE static __attribute__((noinline))
 
 typedef float f32;
 typedef v128_t v4;
@@ -39,9 +41,12 @@ typedef v128_t v4;
 #define MUL(a, b) wasm_f32x4_mul((a), (b))
 #define ADD(a, b) wasm_f32x4_add((a), (b))
 #define ZERO wasm_f32x4_splat(0.0f)
+/* a*b + c. clang 14 emits the prototype f32x4.fma; build.sh rewrites it to f32x4.relaxed_madd. */
+#define MADD(a, b, c) __builtin_wasm_fma_f32x4((a), (b), (c))
 
 #define MR 6
 #define NR 8
+#define SLACK 8 /* floats of readable padding after buffers read by kern6t */
 
 INLINE int imin(int a, int b) { return a < b ? a : b; }
 INLINE int imax(int a, int b) { return a > b ? a : b; }
@@ -69,84 +74,68 @@ INLINE void store_row(f32* c, v4 x0, v4 x1, int nr, int acc) {
 #undef LANE
 }
 
-/*
- * C[r][0..nr) (+)= sum_{t < ntap, k < kc} A[r*ars + sh(t) + k*aks] * Bp[(t*kc + k)*8 + j]
- * for r < 6, with sh(t) = (t / tw)*tys + (t % tw)*txs (taps of a tw-wide window).
- * Rows of C are given by six pointers (a dropped row may point at a dummy tile).
- */
-INLINE void kern6(const f32* a, int ars, int aks, int ntap, int tw, int tys, int txs, int kc, const f32* b,
-                  f32* c0, f32* c1, f32* c2, f32* c3, f32* c4, f32* c5, int nr, int acc) {
-  v4 s00 = ZERO, s01 = ZERO, s10 = ZERO, s11 = ZERO, s20 = ZERO, s21 = ZERO;
-  v4 s30 = ZERO, s31 = ZERO, s40 = ZERO, s41 = ZERO, s50 = ZERO, s51 = ZERO;
-  for (int t = 0; t < ntap; t++) {
-    const f32* p0 = a + (t / tw) * tys + (t % tw) * txs;
-    const f32* p1 = p0 + ars;
-    const f32* p2 = p1 + ars;
-    const f32* p3 = p2 + ars;
-    const f32* p4 = p3 + ars;
-    const f32* p5 = p4 + ars;
-    for (int k = 0; k < kc; k++) {
-      v4 b0 = LD(b), b1 = LD(b + 4);
-      b += NR;
-      v4 x;
-      x = SPLAT(p0);
-      s00 = ADD(s00, MUL(x, b0));
-      s01 = ADD(s01, MUL(x, b1));
-      x = SPLAT(p1);
-      s10 = ADD(s10, MUL(x, b0));
-      s11 = ADD(s11, MUL(x, b1));
-      x = SPLAT(p2);
-      s20 = ADD(s20, MUL(x, b0));
-      s21 = ADD(s21, MUL(x, b1));
-      x = SPLAT(p3);
-      s30 = ADD(s30, MUL(x, b0));
-      s31 = ADD(s31, MUL(x, b1));
-      x = SPLAT(p4);
-      s40 = ADD(s40, MUL(x, b0));
-      s41 = ADD(s41, MUL(x, b1));
-      x = SPLAT(p5);
-      s50 = ADD(s50, MUL(x, b0));
-      s51 = ADD(s51, MUL(x, b1));
-      p0 += aks;
-      p1 += aks;
-      p2 += aks;
-      p3 += aks;
-      p4 += aks;
-      p5 += aks;
-    }
+#define TILE_DECL                                                                     \
+  v4 s00 = ZERO, s01 = ZERO, s10 = ZERO, s11 = ZERO, s20 = ZERO, s21 = ZERO, s30 = ZERO; \
+  v4 s31 = ZERO, s40 = ZERO, s41 = ZERO, s50 = ZERO, s51 = ZERO;
+/* one k step: A values at pa[0..5] (splat), B row at pb[0..7] */
+#define TILE_STEP(pa, pb)                    \
+  {                                          \
+    v4 b0 = LD(pb), b1 = LD((pb) + 4), x;    \
+    x = SPLAT((pa) + 0);                     \
+    s00 = MADD(x, b0, s00);                  \
+    s01 = MADD(x, b1, s01);                  \
+    x = SPLAT((pa) + 1);                     \
+    s10 = MADD(x, b0, s10);                  \
+    s11 = MADD(x, b1, s11);                  \
+    x = SPLAT((pa) + 2);                     \
+    s20 = MADD(x, b0, s20);                  \
+    s21 = MADD(x, b1, s21);                  \
+    x = SPLAT((pa) + 3);                     \
+    s30 = MADD(x, b0, s30);                  \
+    s31 = MADD(x, b1, s31);                  \
+    x = SPLAT((pa) + 4);                     \
+    s40 = MADD(x, b0, s40);                  \
+    s41 = MADD(x, b1, s41);                  \
+    x = SPLAT((pa) + 5);                     \
+    s50 = MADD(x, b0, s50);                  \
+    s51 = MADD(x, b1, s51);                  \
   }
-  store_row(c0, s00, s01, nr, acc);
-  store_row(c1, s10, s11, nr, acc);
-  store_row(c2, s20, s21, nr, acc);
-  store_row(c3, s30, s31, nr, acc);
-  store_row(c4, s40, s41, nr, acc);
+#define TILE_STORE(c0, c1, c2, c3, c4, c5, nr, acc) \
+  store_row(c0, s00, s01, nr, acc);                 \
+  store_row(c1, s10, s11, nr, acc);                 \
+  store_row(c2, s20, s21, nr, acc);                 \
+  store_row(c3, s30, s31, nr, acc);                 \
+  store_row(c4, s40, s41, nr, acc);                 \
   store_row(c5, s50, s51, nr, acc);
+
+/* C[r][0..nr) (+)= sum_{k<kc} Ap[k*6 + r] * Bp[k*8 + j]   (A packed in a panel of 6 rows) */
+NOINLINE void kern6p(int kc, const f32* a, const f32* b, f32* c0, f32* c1, f32* c2, f32* c3, f32* c4, f32* c5,
+                     int nr, int acc) {
+  TILE_DECL
+  int k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    TILE_STEP(a, b)
+    TILE_STEP(a + MR, b + NR)
+    a += 2 * MR;
+    b += 2 * NR;
+  }
+  if (k < kc) TILE_STEP(a, b)
+  TILE_STORE(c0, c1, c2, c3, c4, c5, nr, acc)
 }
 
-/* One row of the same product (for the rows left over after the 6-row tiles). */
-INLINE void kern1(const f32* a, int aks, int ntap, int tw, int tys, int txs, int kc, const f32* b, f32* c, int nr,
-                  int acc) {
-  v4 s0 = ZERO, s1 = ZERO, u0 = ZERO, u1 = ZERO;
-  for (int t = 0; t < ntap; t++) {
-    const f32* p = a + (t / tw) * tys + (t % tw) * txs;
-    int k = 0;
-    for (; k + 1 < kc; k += 2) {
-      v4 x = SPLAT(p), y = SPLAT(p + aks);
-      s0 = ADD(s0, MUL(x, LD(b)));
-      s1 = ADD(s1, MUL(x, LD(b + 4)));
-      u0 = ADD(u0, MUL(y, LD(b + 8)));
-      u1 = ADD(u1, MUL(y, LD(b + 12)));
-      b += 2 * NR;
-      p += 2 * aks;
-    }
-    if (k < kc) {
-      v4 x = SPLAT(p);
-      s0 = ADD(s0, MUL(x, LD(b)));
-      s1 = ADD(s1, MUL(x, LD(b + 4)));
-      b += NR;
-    }
+/* C[r][0..nr) (+)= sum_{k<kc} A[k*aks + r] * Bp[k*8 + j]   (6 consecutive floats of A per k) */
+NOINLINE void kern6t(int kc, const f32* a, int aks, const f32* b, f32* c0, f32* c1, f32* c2, f32* c3, f32* c4,
+                     f32* c5, int nr, int acc) {
+  TILE_DECL
+  int k = 0;
+  for (; k + 2 <= kc; k += 2) {
+    TILE_STEP(a, b)
+    TILE_STEP(a + aks, b + NR)
+    a += 2 * aks;
+    b += 2 * NR;
   }
-  store_row(c, ADD(s0, u0), ADD(s1, u1), nr, acc);
+  if (k < kc) TILE_STEP(a, b)
+  TILE_STORE(c0, c1, c2, c3, c4, c5, nr, acc)
 }
 
 /*
@@ -179,12 +168,8 @@ static void pad_image(const f32* x, int H, int W, int C, int Hp, int Wp, int pt,
   for (int yy = 0; yy < Hp; yy++) {
     f32* d = xp + (long)yy * Wp * C;
     int sy = yy - pt;
-    if (sy < 0 || sy >= H) {
-      __builtin_memset(d, 0, sizeof(f32) * Wp * C);
-      continue;
-    }
     int x0 = imax(0, pl), x1 = imin(Wp, pl + W); /* destination columns that have a source */
-    if (x1 <= x0) {
+    if (sy < 0 || sy >= H || x1 <= x0) {
       __builtin_memset(d, 0, sizeof(f32) * Wp * C);
       continue;
     }
@@ -194,19 +179,90 @@ static void pad_image(const f32* x, int H, int W, int C, int Hp, int Wp, int pt,
   }
 }
 
+/* Pack 6 rows of a row-major matrix (row r at rows + r*ld, r < nrows; zero beyond) for k in [k0,k1). */
+static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32* ap) {
+  int kc = k1 - k0;
+  for (int r = 0; r < MR; r++) {
+    f32* d = ap + r;
+    if (r >= nrows) {
+      for (int k = 0; k < kc; k++) d[k * MR] = 0.0f;
+      continue;
+    }
+    const f32* s = rows + r * ld + k0;
+    for (int k = 0; k < kc; k++) d[k * MR] = s[k];
+  }
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* stride-1 convolution (and stride-1 input gradient with flip=1)                              */
 /* ------------------------------------------------------------------------------------------ */
 
-#define S1_MBLOCK 96 /* virtual rows per cache block (multiple of MR) */
-
+#define S1_PANELS 16 /* 6-row panels per cache block of virtual rows */
+#define S1_KC 512    /* reduction block */
 
 /* Bytes of scratch conv_s1 needs. */
 EXPORT(conv_s1_scratch)
 int conv_s1_scratch(int H, int W, int CI, int CO, int KH, int KW, int PT, int PL, int OH, int OW) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR;
-  int direct = PT == 0 && PL == 0 && Hp == H && Wp == W;
-  return 4 * (NT * KH * KW * CI * NR + (direct ? 0 : Hp * Wp * CI) + 2 * NR);
+  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, K = KH * KW * CI;
+  return 4 * (NT * K * NR + Hp * Wp * CI + S1_PANELS * S1_KC * MR + 2 * NR + SLACK);
+}
+
+/*
+ * Pack the A panel of virtual rows q0..q0+5 (rows >= qend are zero) for k in [k0, k1) where
+ * k = (ky*KW + kx)*CI + c reads src[(q + ky*Wp + kx)*CI + c].
+ */
+static void pack_a_s1(const f32* src, int CI, int KW, int Wp, int q0, int qend, int k0, int k1, f32* ap) {
+  if ((CI & 3) == 0 && (k0 & 3) == 0 && (k1 & 3) == 0) {
+    /* 6 rows x 4 channels at a time: 4x4 transpose of rows 0-3, pairs for rows 4-5 */
+    int ok1 = q0 + 1 < qend, ok2 = q0 + 2 < qend, ok3 = q0 + 3 < qend, ok4 = q0 + 4 < qend, ok5 = q0 + 5 < qend;
+    int ok0 = q0 < qend;
+    int k = k0;
+    while (k < k1) {
+      int t = k / CI, c = k - t * CI, ky = t / KW, kx = t - ky * KW;
+      int cend = imin(CI, c + (k1 - k));
+      const f32* s0 = src + ((long)q0 + ky * Wp + kx) * CI;
+      f32* d = ap + (k - k0) * MR;
+      for (; c < cend; c += 4, k += 4, d += 4 * MR) {
+        v4 r0 = ok0 ? LD(s0 + c) : ZERO;
+        v4 r1 = ok1 ? LD(s0 + CI + c) : ZERO;
+        v4 r2 = ok2 ? LD(s0 + 2 * CI + c) : ZERO;
+        v4 r3 = ok3 ? LD(s0 + 3 * CI + c) : ZERO;
+        v4 r4 = ok4 ? LD(s0 + 4 * CI + c) : ZERO;
+        v4 r5 = ok5 ? LD(s0 + 5 * CI + c) : ZERO;
+        v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+        v4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+        v4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+        v4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+        v4 u = wasm_i32x4_shuffle(r4, r5, 0, 4, 1, 5);
+        v4 v = wasm_i32x4_shuffle(r4, r5, 2, 6, 3, 7);
+        ST(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+        wasm_v128_store64_lane(d + 4, u, 0);
+        ST(d + 6, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        wasm_v128_store64_lane(d + 10, u, 1);
+        ST(d + 12, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+        wasm_v128_store64_lane(d + 16, v, 0);
+        ST(d + 18, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+        wasm_v128_store64_lane(d + 22, v, 1);
+      }
+    }
+    return;
+  }
+  for (int r = 0; r < MR; r++) {
+    int q = q0 + r;
+    f32* d = ap + r;
+    if (q >= qend) {
+      for (int k = k0; k < k1; k++) d[(k - k0) * MR] = 0.0f;
+      continue;
+    }
+    int k = k0;
+    while (k < k1) {
+      int t = k / CI, c = k - t * CI, ky = t / KW, kx = t - ky * KW;
+      const f32* s = src + ((long)q + ky * Wp + kx) * CI;
+      int cend = imin(CI, c + (k1 - k));
+      f32* dd = d + (k - k0) * MR;
+      for (; c < cend; c++, k++, dd += MR) *dd = s[c];
+    }
+  }
 }
 
 /*
@@ -217,19 +273,20 @@ int conv_s1_scratch(int H, int W, int CI, int CO, int KH, int KW, int PT, int PL
 EXPORT(conv_s1)
 void conv_s1(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int W, int CI, int CO, int KH, int KW,
              int PT, int PL, int OH, int OW, int flip) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, T = KH * KW;
+  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, T = KH * KW, K = T * CI;
   int direct = PT == 0 && PL == 0 && Hp == H && Wp == W;
   f32* bp = scratch;
-  f32* xp = bp + (long)NT * T * CI * NR;
-  f32* dummy = direct ? xp : xp + (long)Hp * Wp * CI;
+  f32* xp = bp + (long)NT * K * NR;
+  f32* apb = xp + (long)Hp * Wp * CI;
+  f32* dummy = apb + S1_PANELS * S1_KC * MR;
   if (!flip) {
-    pack_b(w, T * CI, CO, CO, 1, bp);
+    pack_b(w, K, CO, CO, 1, bp);
   } else {
-    /* Bp[nt][t][c][8] = w[T-1-t][n][c] : pack tap by tap */
+    /* Bp[nt][t][c][8] = w[T-1-t][n][c] */
     for (int t = 0; t < T; t++) {
       const f32* src = w + (long)(T - 1 - t) * CO * CI;
       for (int nt = 0; nt < NT; nt++) {
-        f32* d = bp + ((long)nt * T + t) * CI * NR;
+        f32* d = bp + ((long)nt * K + (long)t * CI) * NR;
         int n0 = nt * NR, nr = imin(NR, CO - n0);
         for (int c = 0; c < CI; c++)
           for (int j = 0; j < NR; j++) d[c * NR + j] = j < nr ? src[(long)(n0 + j) * CI + c] : 0.0f;
@@ -237,38 +294,34 @@ void conv_s1(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int
     }
   }
   int M = (OH - 1) * Wp + OW; /* virtual rows */
-  long kb = (long)T * CI * NR;
   for (int b = 0; b < B; b++) {
-    const f32* xb = x + (long)b * H * W * CI;
-    const f32* src = xb;
+    const f32* src = x + (long)b * H * W * CI;
     if (!direct) {
-      pad_image(xb, H, W, CI, Hp, Wp, PT, PL, xp);
+      pad_image(src, H, W, CI, Hp, Wp, PT, PL, xp);
       src = xp;
     }
     f32* yb = y + (long)b * OH * OW * CO;
-    for (int m0 = 0; m0 < M; m0 += S1_MBLOCK) {
-      int m1 = imin(M, m0 + S1_MBLOCK);
-      for (int nt = 0; nt < NT; nt++) {
-        int n0 = nt * NR, nr = imin(NR, CO - n0);
-        const f32* bpn = bp + nt * kb;
-        int q = m0;
-        for (; q + MR <= m1; q += MR) {
-          /* row pointers (virtual row -> output pixel or dummy) */
-          int oy = q / Wp, ox = q - oy * Wp;
-#define ROWPTR(r)                                                                         \
-  f32* c##r = ox < OW ? yb + ((long)oy * OW + ox) * CO + n0 : dummy;                     \
-  if (++ox == Wp) {                                                                       \
-    ox = 0;                                                                               \
-    oy++;                                                                                 \
+    for (int m0 = 0; m0 < M; m0 += S1_PANELS * MR) {
+      int m1 = imin(M, m0 + S1_PANELS * MR);
+      int np = (m1 - m0 + MR - 1) / MR;
+      for (int k0 = 0; k0 < K; k0 += S1_KC) {
+        int k1 = imin(K, k0 + S1_KC), kc = k1 - k0;
+        for (int p = 0; p < np; p++) pack_a_s1(src, CI, KW, Wp, m0 + p * MR, m1, k0, k1, apb + (long)p * kc * MR);
+        for (int nt = 0; nt < NT; nt++) {
+          int n0 = nt * NR, nr = imin(NR, CO - n0);
+          const f32* bpn = bp + ((long)nt * K + k0) * NR;
+          for (int p = 0; p < np; p++) {
+            int q = m0 + p * MR, oy = q / Wp, ox = q - oy * Wp;
+#define ROWPTR(r)                                                                     \
+  f32* c##r = (q + r < m1 && ox < OW) ? yb + ((long)oy * OW + ox) * CO + n0 : dummy; \
+  if (++ox == Wp) {                                                                   \
+    ox = 0;                                                                           \
+    oy++;                                                                             \
   }
-          ROWPTR(0) ROWPTR(1) ROWPTR(2) ROWPTR(3) ROWPTR(4) ROWPTR(5)
+            ROWPTR(0) ROWPTR(1) ROWPTR(2) ROWPTR(3) ROWPTR(4) ROWPTR(5)
 #undef ROWPTR
-          kern6(src + (long)q * CI, CI, 1, T, KW, Wp * CI, CI, CI, bpn, c0, c1, c2, c3, c4, c5, nr, 0);
-        }
-        for (; q < m1; q++) {
-          int oy = q / Wp, ox = q - oy * Wp;
-          if (ox >= OW) continue;
-          kern1(src + (long)q * CI, 1, T, KW, Wp * CI, CI, CI, bpn, yb + ((long)oy * OW + ox) * CO + n0, nr, 0);
+            kern6p(kc, apb + (long)p * kc * MR, bpn, c0, c1, c2, c3, c4, c5, nr, k0 > 0);
+          }
         }
       }
     }
@@ -284,9 +337,8 @@ void conv_s1(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int
 EXPORT(conv_s1_dw_scratch)
 int conv_s1_dw_scratch(int H, int W, int CI, int CO, int KH, int KW, int PT, int PL, int OH, int OW) {
   int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR;
-  int direct = PT == 0 && PL == 0 && Hp == H && Wp == W;
   int M = (OH - 1) * Wp + OW;
-  return 4 * ((direct ? 0 : Hp * Wp * CI) + NT * M * NR + 2 * NR);
+  return 4 * (Hp * Wp * CI + SLACK + NT * M * NR + 2 * NR);
 }
 
 /*
@@ -296,32 +348,28 @@ EXPORT(conv_s1_dw)
 void conv_s1_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H, int W, int CI, int CO, int KH,
                 int KW, int PT, int PL, int OH, int OW) {
   int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, T = KH * KW;
-  int direct = PT == 0 && PL == 0 && Hp == H && Wp == W;
   int M = (OH - 1) * Wp + OW;
   f32* xp = scratch;
-  f32* dyp = direct ? xp : xp + (long)Hp * Wp * CI; /* [NT][M][8], zero on dropped rows */
+  f32* dyp = xp + (long)Hp * Wp * CI + SLACK; /* [NT][M][8], zero on dropped rows */
+  f32* dummy = dyp + (long)NT * M * NR;
+  __builtin_memset(xp + (long)Hp * Wp * CI, 0, sizeof(f32) * SLACK);
   __builtin_memset(dw, 0, sizeof(f32) * T * CI * CO);
   for (int b = 0; b < B; b++) {
-    const f32* src = x + (long)b * H * W * CI;
-    if (!direct) {
-      pad_image(src, H, W, CI, Hp, Wp, PT, PL, xp);
-      src = xp;
-    }
+    pad_image(x + (long)b * H * W * CI, H, W, CI, Hp, Wp, PT, PL, xp);
     const f32* dyb = dy + (long)b * OH * OW * CO;
     for (int nt = 0; nt < NT; nt++) {
       int n0 = nt * NR, nr = imin(NR, CO - n0);
       f32* d = dyp + (long)nt * M * NR;
       for (int q = 0; q < M; q++, d += NR) {
         int oy = q / Wp, ox = q - oy * Wp;
+        const f32* s = dyb + ((long)oy * OW + ox) * CO + n0;
         if (ox >= OW) {
           ST(d, ZERO);
           ST(d + 4, ZERO);
         } else if (nr == NR) {
-          const f32* s = dyb + ((long)oy * OW + ox) * CO + n0;
           ST(d, LD(s));
           ST(d + 4, LD(s + 4));
         } else {
-          const f32* s = dyb + ((long)oy * OW + ox) * CO + n0;
           for (int j = 0; j < NR; j++) d[j] = j < nr ? s[j] : 0.0f;
         }
       }
@@ -333,15 +381,14 @@ void conv_s1_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H
         const f32* bpn = dyp + ((long)nt * M + k0) * NR;
         for (int t = 0; t < T; t++) {
           int ky = t / KW, kx = t - ky * KW;
-          const f32* a = src + ((long)k0 + ky * Wp + kx) * CI;
+          const f32* a = xp + ((long)k0 + ky * Wp + kx) * CI;
           f32* dwt = dw + (long)t * CI * CO + n0;
-          int c = 0;
-          for (; c + MR <= CI; c += MR) {
-            f32* cc = dwt + (long)c * CO;
-            kern6(a + c, 1, CI, 1, 1, 0, 0, kc, bpn, cc, cc + CO, cc + 2 * CO, cc + 3 * CO, cc + 4 * CO, cc + 5 * CO, nr,
-                  1);
+          for (int c = 0; c < CI; c += MR) {
+#define DWROW(r) f32* c##r = c + r < CI ? dwt + (long)(c + r) * CO : dummy;
+            DWROW(0) DWROW(1) DWROW(2) DWROW(3) DWROW(4) DWROW(5)
+#undef DWROW
+            kern6t(kc, a + c, CI, bpn, c0, c1, c2, c3, c4, c5, nr, 1);
           }
-          for (; c < CI; c++) kern1(a + c, CI, 1, 1, 0, 0, kc, bpn, dwt + (long)c * CO, nr, 1);
         }
       }
     }
@@ -354,13 +401,43 @@ void conv_s1_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H
 
 #define IC_ROWS 240 /* output pixels per im2col chunk (multiple of MR) */
 
-/* S[p][(ky,kx,c)] for output pixels p0 .. p0+np-1 (flattened over batch). */
-static void im2col_chunk(const f32* x, int H, int W, int CI, int KH, int KW, int SH, int SW, int PT, int PL, int OH,
-                         int OW, int p0, int np, f32* s) {
+/* Output pixel p (flattened over the batch) -> its first input position. */
+#define PIXEL(p)                                               \
+  int b = (p) / (OH * OW), rr = (p) - b * OH * OW, oy = rr / OW; \
+  int ox = rr - oy * OW;
+
+/* im2col of pixels p0 .. p0+np-1, packed in panels of 6 pixels: S[panel][k][6] (zero rows beyond np). */
+static void im2col_packed(const f32* x, int H, int W, int CI, int KH, int KW, int SH, int SW, int PT, int PL, int OH,
+                          int OW, int p0, int np, f32* s) {
+  int K = KH * KW * CI, npan = (np + MR - 1) / MR;
+  for (int i = 0; i < npan * MR; i++) {
+    f32* d = s + (long)(i / MR) * K * MR + (i % MR);
+    if (i >= np) {
+      for (int k = 0; k < K; k++) d[k * MR] = 0.0f;
+      continue;
+    }
+    PIXEL(p0 + i)
+    for (int ky = 0; ky < KH; ky++) {
+      int iy = oy * SH + ky - PT;
+      for (int kx = 0; kx < KW; kx++) {
+        int ix = ox * SW + kx - PL;
+        if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
+          for (int c = 0; c < CI; c++, d += MR) *d = 0.0f;
+        } else {
+          const f32* src = x + (((long)b * H + iy) * W + ix) * CI;
+          for (int c = 0; c < CI; c++, d += MR) *d = src[c];
+        }
+      }
+    }
+  }
+}
+
+/* im2col of pixels p0 .. p0+np-1, row-major S[i][K]. */
+static void im2col_rows(const f32* x, int H, int W, int CI, int KH, int KW, int SH, int SW, int PT, int PL, int OH,
+                        int OW, int p0, int np, f32* s) {
   int K = KH * KW * CI;
   for (int i = 0; i < np; i++) {
-    int p = p0 + i;
-    int b = p / (OH * OW), r = p - b * OH * OW, oy = r / OW, ox = r - oy * OW;
+    PIXEL(p0 + i)
     f32* d = s + (long)i * K;
     for (int ky = 0; ky < KH; ky++) {
       int iy = oy * SH + ky - PT;
@@ -388,20 +465,21 @@ void conv_im2col(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H,
   int K = KH * KW * CI, NT = (CO + NR - 1) / NR, P = B * OH * OW;
   f32* bp = scratch;
   f32* s = bp + (long)NT * K * NR;
+  f32* dummy = s + (long)IC_ROWS * K;
   pack_b(w, K, CO, CO, 1, bp);
   for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
-    int np = imin(IC_ROWS, P - p0);
-    im2col_chunk(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
+    int np = imin(IC_ROWS, P - p0), npan = (np + MR - 1) / MR;
+    im2col_packed(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
     for (int nt = 0; nt < NT; nt++) {
       int n0 = nt * NR, nr = imin(NR, CO - n0);
       const f32* bpn = bp + (long)nt * K * NR;
-      int i = 0;
-      for (; i + MR <= np; i += MR) {
-        f32* c = y + ((long)p0 + i) * CO + n0;
-        kern6(s + (long)i * K, K, 1, 1, 1, 0, 0, K, bpn, c, c + CO, c + 2 * CO, c + 3 * CO, c + 4 * CO, c + 5 * CO, nr,
-              0);
+      for (int pn = 0; pn < npan; pn++) {
+        int i = pn * MR;
+#define OROW(r) f32* c##r = i + r < np ? y + ((long)p0 + i + r) * CO + n0 : dummy;
+        OROW(0) OROW(1) OROW(2) OROW(3) OROW(4) OROW(5)
+#undef OROW
+        kern6p(K, s + (long)pn * K * MR, bpn, c0, c1, c2, c3, c4, c5, nr, 0);
       }
-      for (; i < np; i++) kern1(s + (long)i * K, 1, 1, 1, 0, 0, K, bpn, y + ((long)p0 + i) * CO + n0, nr, 0);
     }
   }
 }
@@ -409,7 +487,7 @@ void conv_im2col(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H,
 EXPORT(conv_im2col_dw_scratch)
 int conv_im2col_dw_scratch(int CI, int CO, int KH, int KW) {
   int K = KH * KW * CI, NT = (CO + NR - 1) / NR;
-  return 4 * (IC_ROWS * K + NT * IC_ROWS * NR + 2 * NR);
+  return 4 * (IC_ROWS * K + SLACK + NT * IC_ROWS * NR + 2 * NR);
 }
 
 /* dw[ky][kx][c][n] = sum_{b,oy,ox} x[b][oy*SH+ky-PT][ox*SW+kx-PL][c] * dy[b][oy][ox][n] */
@@ -418,21 +496,23 @@ void conv_im2col_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, i
                     int KW, int SH, int SW, int PT, int PL, int OH, int OW) {
   int K = KH * KW * CI, NT = (CO + NR - 1) / NR, P = B * OH * OW;
   f32* s = scratch;
-  f32* dyp = s + (long)IC_ROWS * K;
+  f32* dyp = s + (long)IC_ROWS * K + SLACK;
+  f32* dummy = dyp + (long)NT * IC_ROWS * NR;
   __builtin_memset(dw, 0, sizeof(f32) * K * CO);
   for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
     int np = imin(IC_ROWS, P - p0);
-    im2col_chunk(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
+    im2col_rows(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
+    __builtin_memset(s + (long)np * K, 0, sizeof(f32) * SLACK);
     pack_b(dy + (long)p0 * CO, np, CO, CO, 1, dyp);
     for (int nt = 0; nt < NT; nt++) {
       int n0 = nt * NR, nr = imin(NR, CO - n0);
       const f32* bpn = dyp + (long)nt * np * NR;
-      int m = 0;
-      for (; m + MR <= K; m += MR) {
-        f32* c = dw + (long)m * CO + n0;
-        kern6(s + m, 1, K, 1, 1, 0, 0, np, bpn, c, c + CO, c + 2 * CO, c + 3 * CO, c + 4 * CO, c + 5 * CO, nr, 1);
+      for (int m = 0; m < K; m += MR) {
+#define WROW(r) f32* c##r = m + r < K ? dw + (long)(m + r) * CO + n0 : dummy;
+        WROW(0) WROW(1) WROW(2) WROW(3) WROW(4) WROW(5)
+#undef WROW
+        kern6t(np, s + m, K, bpn, c0, c1, c2, c3, c4, c5, nr, 1);
       }
-      for (; m < K; m++) kern1(s + m, K, 1, 1, 0, 0, np, bpn, dw + (long)m * CO + n0, nr, 1);
     }
   }
 }
@@ -440,7 +520,7 @@ void conv_im2col_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, i
 EXPORT(conv_im2col_dx_scratch)
 int conv_im2col_dx_scratch(int CI, int CO, int KH, int KW) {
   int K = KH * KW * CI, NTK = (K + NR - 1) / NR;
-  return 4 * (NTK * CO * NR + IC_ROWS * NTK * NR + 2 * NR);
+  return 4 * (NTK * CO * NR + IC_ROWS * NTK * NR + MR * CO + 2 * NR);
 }
 
 /*
@@ -454,23 +534,24 @@ void conv_im2col_dx(const f32* dy, const f32* w, f32* dx, f32* scratch, int B, i
   int K = KH * KW * CI, NTK = (K + NR - 1) / NR, KP = NTK * NR, P = B * OH * OW;
   f32* bp = scratch; /* [NTK][CO][8]: element (k'=n, col=m) = w[m][n] */
   f32* g = bp + (long)NTK * CO * NR;
+  f32* ap = g + (long)IC_ROWS * KP;
+  f32* dummy = ap + (long)MR * CO;
   pack_b(w, CO, K, 1, CO, bp);
   __builtin_memset(dx, 0, sizeof(f32) * B * H * W * CI);
   for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
     int np = imin(IC_ROWS, P - p0);
-    for (int nt = 0; nt < NTK; nt++) {
-      const f32* bpn = bp + (long)nt * CO * NR;
-      int i = 0;
-      for (; i + MR <= np; i += MR) {
+    for (int i = 0; i < np; i += MR) {
+      pack_a_rows(dy + ((long)p0 + i) * CO, CO, imin(MR, np - i), 0, CO, ap);
+      for (int nt = 0; nt < NTK; nt++) {
         f32* c = g + (long)i * KP + nt * NR;
-        kern6(dy + ((long)p0 + i) * CO, CO, 1, 1, 1, 0, 0, CO, bpn, c, c + KP, c + 2 * KP, c + 3 * KP, c + 4 * KP,
-              c + 5 * KP, NR, 0);
+#define GROW(r) f32* c##r = i + r < np ? c + (long)r * KP : dummy;
+        GROW(0) GROW(1) GROW(2) GROW(3) GROW(4) GROW(5)
+#undef GROW
+        kern6p(CO, ap, bp + (long)nt * CO * NR, c0, c1, c2, c3, c4, c5, NR, 0);
       }
-      for (; i < np; i++) kern1(dy + ((long)p0 + i) * CO, 1, 1, 1, 0, 0, CO, bpn, g + (long)i * KP + nt * NR, NR, 0);
     }
     for (int i = 0; i < np; i++) {
-      int p = p0 + i;
-      int b = p / (OH * OW), r = p - b * OH * OW, oy = r / OW, ox = r - oy * OW;
+      PIXEL(p0 + i)
       const f32* gi = g + (long)i * KP;
       for (int ky = 0; ky < KH; ky++) {
         int iy = oy * SH + ky - PT;
@@ -483,6 +564,191 @@ void conv_im2col_dx(const f32* dy, const f32* w, f32* dx, f32* scratch, int B, i
           for (; c < CI; c++) d[c] += gi[c];
         }
       }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* GroupNorm (+ LeakyReLU)                                                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Per-channel sums over the pixels of one image: s1[c] += sum_p u(p,c), s2[c] += sum_p v(p,c),
+ * accumulated in f32 per pixel row of `chunk` pixels and then in f64 (acc: C floats of scratch).
+ */
+
+EXPORT(group_norm_scratch)
+int group_norm_scratch(int C) { return 8 * 4 * C + 4 * 8 * C; }
+
+/*
+ * y = act((x - mean_g) * rstd_g * gamma_c + beta_c), act(z) = z > 0 ? z : slope * z (slope 1: none).
+ * x, y [B][P][C] (P = H*W pixels); groups of C/G consecutive channels; mean, rstd [B][G] (outputs).
+ * Two passes for the statistics (mean, then the centred sum of squares), f64 totals.
+ */
+EXPORT(group_norm)
+void group_norm(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, f32* scratch, int B,
+                int P, int C, int G, f32 eps, f32 slope) {
+  double* t1 = (double*)scratch; /* [C] */
+  f32* acc = (f32*)(t1 + 4 * C); /* [C] */
+  f32* ca = acc + C;             /* [C] scale */
+  f32* cb = ca + C;              /* [C] shift */
+  int CG = C / G, vec = (C & 3) == 0;
+  const int CH = 64; /* pixels per f32 partial sum */
+  double n = (double)P * CG;
+  for (int b = 0; b < B; b++) {
+    const f32* xb = x + (long)b * P * C;
+    /* pass 1: sums */
+    for (int c = 0; c < C; c++) t1[c] = 0;
+    for (int p0 = 0; p0 < P; p0 += CH) {
+      int p1 = imin(P, p0 + CH);
+      __builtin_memset(acc, 0, sizeof(f32) * C);
+      for (int p = p0; p < p1; p++) {
+        const f32* xp = xb + (long)p * C;
+        if (vec)
+          for (int c = 0; c < C; c += 4) ST(acc + c, ADD(LD(acc + c), LD(xp + c)));
+        else
+          for (int c = 0; c < C; c++) acc[c] += xp[c];
+      }
+      for (int c = 0; c < C; c++) t1[c] += acc[c];
+    }
+    for (int g = 0; g < G; g++) {
+      double s = 0;
+      for (int c = g * CG; c < (g + 1) * CG; c++) s += t1[c];
+      mean[b * G + g] = (f32)(s / n);
+    }
+    /* pass 2: centred squares */
+    for (int c = 0; c < C; c++) {
+      t1[c] = 0;
+      cb[c] = mean[b * G + c / CG];
+    }
+    for (int p0 = 0; p0 < P; p0 += CH) {
+      int p1 = imin(P, p0 + CH);
+      __builtin_memset(acc, 0, sizeof(f32) * C);
+      for (int p = p0; p < p1; p++) {
+        const f32* xp = xb + (long)p * C;
+        if (vec)
+          for (int c = 0; c < C; c += 4) {
+            v4 d = wasm_f32x4_sub(LD(xp + c), LD(cb + c));
+            ST(acc + c, ADD(LD(acc + c), MUL(d, d)));
+          }
+        else
+          for (int c = 0; c < C; c++) {
+            f32 d = xp[c] - cb[c];
+            acc[c] += d * d;
+          }
+      }
+      for (int c = 0; c < C; c++) t1[c] += acc[c];
+    }
+    for (int g = 0; g < G; g++) {
+      double s = 0;
+      for (int c = g * CG; c < (g + 1) * CG; c++) s += t1[c];
+      double var = s / n;
+      rstd[b * G + g] = (f32)(1.0 / __builtin_sqrt(var + (double)eps));
+    }
+    /* pass 3: y = act(x * a_c + b_c) */
+    for (int c = 0; c < C; c++) {
+      int g = c / CG;
+      f32 a = rstd[b * G + g] * gamma[c];
+      ca[c] = a;
+      cb[c] = beta[c] - mean[b * G + g] * a;
+    }
+    f32* yb = y + (long)b * P * C;
+    v4 vs = wasm_f32x4_splat(slope), z4 = ZERO;
+    for (int p = 0; p < P; p++) {
+      const f32* xp = xb + (long)p * C;
+      f32* yp = yb + (long)p * C;
+      if (vec)
+        for (int c = 0; c < C; c += 4) {
+          v4 z = ADD(MUL(LD(xp + c), LD(ca + c)), LD(cb + c));
+          ST(yp + c, wasm_v128_bitselect(z, MUL(z, vs), wasm_f32x4_gt(z, z4)));
+        }
+      else
+        for (int c = 0; c < C; c++) {
+          f32 z = xp[c] * ca[c] + cb[c];
+          yp[c] = z > 0 ? z : z * slope;
+        }
+    }
+  }
+}
+
+/*
+ * Gradient of group_norm. dz = dy * (y > 0 ? 1 : slope) (valid for slope >= 0);
+ * dbeta_c = sum dz; dgamma_c = sum dz * xhat; dx = rstd * (gamma_c dz - m1 - xhat m2) with
+ * m1 = mean_g(gamma dz), m2 = mean_g(gamma dz xhat). dgamma, dbeta [C] are overwritten.
+ */
+EXPORT(group_norm_grad)
+void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma, const f32* mean, const f32* rstd,
+                     f32* dx, f32* dgamma, f32* dbeta, f32* scratch, int B, int P, int C, int G, f32 slope) {
+  double* t1 = (double*)scratch; /* [C] sum dz */
+  double* t2 = t1 + C;           /* [C] sum dz*x */
+  f32* a1 = (f32*)(t2 + 2 * C);  /* [C] */
+  f32* a2 = a1 + C;              /* [C] */
+  f32* cp = a2 + C;              /* [C] dz coefficient */
+  f32* cq = cp + C;              /* [C] x coefficient */
+  f32* cr = cq + C;              /* [C] constant */
+  int CG = C / G, vec = (C & 3) == 0;
+  const int CH = 64;
+  double n = (double)P * CG;
+  v4 vs = wasm_f32x4_splat(slope), one = wasm_f32x4_splat(1.0f), z4 = ZERO;
+  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0;
+  for (int b = 0; b < B; b++) {
+    const f32* xb = x + (long)b * P * C;
+    const f32* yb = y + (long)b * P * C;
+    const f32* db = dy + (long)b * P * C;
+    for (int c = 0; c < C; c++) t1[c] = t2[c] = 0;
+    for (int p0 = 0; p0 < P; p0 += CH) {
+      int p1 = imin(P, p0 + CH);
+      __builtin_memset(a1, 0, sizeof(f32) * 2 * C);
+      for (int p = p0; p < p1; p++) {
+        long o = (long)p * C;
+        if (vec)
+          for (int c = 0; c < C; c += 4) {
+            v4 dz = MUL(LD(db + o + c), wasm_v128_bitselect(one, vs, wasm_f32x4_gt(LD(yb + o + c), z4)));
+            ST(a1 + c, ADD(LD(a1 + c), dz));
+            ST(a2 + c, ADD(LD(a2 + c), MUL(dz, LD(xb + o + c))));
+          }
+        else
+          for (int c = 0; c < C; c++) {
+            f32 dz = db[o + c] * (yb[o + c] > 0 ? 1.0f : slope);
+            a1[c] += dz;
+            a2[c] += dz * xb[o + c];
+          }
+      }
+      for (int c = 0; c < C; c++) {
+        t1[c] += a1[c];
+        t2[c] += a2[c];
+      }
+    }
+    for (int g = 0; g < G; g++) {
+      double mu = mean[b * G + g], rs = rstd[b * G + g], m1 = 0, m2 = 0;
+      for (int c = g * CG; c < (g + 1) * CG; c++) {
+        double sxh = rs * (t2[c] - mu * t1[c]); /* sum dz * xhat */
+        dbeta[c] += (f32)t1[c];
+        dgamma[c] += (f32)sxh;
+        m1 += gamma[c] * t1[c];
+        m2 += gamma[c] * sxh;
+      }
+      m1 /= n;
+      m2 /= n;
+      for (int c = g * CG; c < (g + 1) * CG; c++) {
+        cp[c] = (f32)(rs * gamma[c]);
+        cq[c] = (f32)(-rs * rs * m2);
+        cr[c] = (f32)(rs * (mu * rs * m2 - m1));
+      }
+    }
+    f32* xo = dx + (long)b * P * C;
+    for (int p = 0; p < P; p++) {
+      long o = (long)p * C;
+      if (vec)
+        for (int c = 0; c < C; c += 4) {
+          v4 dz = MUL(LD(db + o + c), wasm_v128_bitselect(one, vs, wasm_f32x4_gt(LD(yb + o + c), z4)));
+          ST(xo + o + c, ADD(ADD(MUL(dz, LD(cp + c)), MUL(LD(xb + o + c), LD(cq + c))), LD(cr + c)));
+        }
+      else
+        for (int c = 0; c < C; c++) {
+          f32 dz = db[o + c] * (yb[o + c] > 0 ? 1.0f : slope);
+          xo[o + c] = dz * cp[c] + xb[o + c] * cq[c] + cr[c];
+        }
     }
   }
 }

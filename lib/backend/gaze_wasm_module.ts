@@ -1,0 +1,99 @@
+/**
+ * The toolkit's WebAssembly module (lib/backend/native/gaze_kernels.c) bound to the heap of a
+ * tfjs wasm backend: it imports that backend's `WebAssembly.Memory`, so kernels take tensor
+ * memory offsets and work in place. One instance and one grow-only scratch buffer per heap.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
+
+/** Functions exported by gaze_kernels.wasm (pointers are byte offsets in the tfjs heap). */
+export interface GazeKernelExports {
+  conv_s1_scratch(...a: number[]): number;
+  conv_s1(...a: number[]): void;
+  conv_s1_dw_scratch(...a: number[]): number;
+  conv_s1_dw(...a: number[]): void;
+  conv_im2col_scratch(...a: number[]): number;
+  conv_im2col(...a: number[]): void;
+  conv_im2col_dw_scratch(...a: number[]): number;
+  conv_im2col_dw(...a: number[]): void;
+  conv_im2col_dx_scratch(...a: number[]): number;
+  conv_im2col_dx(...a: number[]): void;
+  group_norm_scratch(c: number): number;
+  group_norm(...a: number[]): void;
+  group_norm_grad(...a: number[]): void;
+}
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */
+export interface WasmBackendLike {
+  /** The Emscripten module: its exports (`asm.memory`) and allocator. */
+  wasm: { asm: { memory: WebAssembly.Memory }; _malloc(bytes: number): number; _free(ptr: number): void };
+  /** Tensor data records, with the byte offset of each tensor in the heap. */
+  dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
+  /** Allocate an output tensor in the heap. */
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** Per-heap state: the module instance and the scratch buffer. */
+export interface HeapState {
+  /** The instance's exports. */
+  k: GazeKernelExports;
+  /** Byte offset of the scratch buffer (0: none yet). */
+  scratchPtr: number;
+  /** Its size in bytes. */
+  scratchBytes: number;
+}
+
+const states = new WeakMap<WebAssembly.Memory, HeapState>();
+let moduleCache: WebAssembly.Module | undefined;
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Compile gaze_kernels.wasm (once per process; needs WebAssembly SIMD). */
+export function gazeKernelsModule(): WebAssembly.Module {
+  moduleCache ??= new WebAssembly.Module(decodeBase64(GAZE_KERNELS_WASM_BASE64) as BufferSource);
+  return moduleCache;
+}
+
+/** The module instance bound to `backend`'s heap (created on first use). */
+export function heapState(backend: WasmBackendLike): HeapState {
+  const memory = backend.wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("gaze wasm kernels: the wasm backend does not expose its memory (tfjs-backend-wasm 4.22 expected)");
+  }
+  let st = states.get(memory);
+  if (!st) {
+    const inst = new WebAssembly.Instance(gazeKernelsModule(), { env: { memory } });
+    st = { k: inst.exports as unknown as GazeKernelExports, scratchPtr: 0, scratchBytes: 0 };
+    states.set(memory, st);
+  }
+  return st;
+}
+
+/**
+ * A scratch buffer of at least `bytes` bytes in the heap (grow-only; valid until the next call).
+ * Allocating may grow the heap: take tensor offsets with {@link ptr}, never cached typed arrays.
+ */
+export function scratch(backend: WasmBackendLike, st: HeapState, bytes: number): number {
+  if (bytes > st.scratchBytes) {
+    if (st.scratchPtr) backend.wasm._free(st.scratchPtr);
+    const want = Math.max(bytes, Math.ceil(st.scratchBytes * 1.25));
+    st.scratchPtr = backend.wasm._malloc(want) >>> 0;
+    if (!st.scratchPtr) throw new Error(`gaze wasm kernels: could not allocate ${want} bytes of scratch`);
+    st.scratchBytes = want;
+  }
+  return st.scratchPtr;
+}
+
+/** Byte offset of a tensor's data in the heap. */
+export function ptr(backend: WasmBackendLike, t: tf.TensorInfo): number {
+  const d = backend.dataIdMap.get(t.dataId);
+  if (!d) throw new Error("gaze wasm kernels: tensor data not found in the wasm backend");
+  return d.memoryOffset;
+}

@@ -1,0 +1,184 @@
+/**
+ * GroupNorm with an optional fused LeakyReLU, as one op with its own gradient.
+ *
+ * On the wasm backend (after {@link registerWasmGroupNorm}, which `selectBackend("wasm")` calls)
+ * the forward pass is one kernel (`GazeGroupNorm`: statistics and output in three passes over x)
+ * and the backward pass another (`GazeGroupNormGrad`: two passes), instead of the ~30 small
+ * kernels the composite formulation costs with autodiff. On other backends the same math runs
+ * as composite tfjs ops (reshape, moments, affine, leakyRelu).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+
+/** Kernel names registered by {@link registerWasmGroupNorm}. */
+export const GROUP_NORM_KERNEL = "GazeGroupNorm";
+/** The gradient kernel's name. */
+export const GROUP_NORM_GRAD_KERNEL = "GazeGroupNormGrad";
+
+/** Options of {@link fusedGroupNorm}. */
+export interface FusedGroupNormOptions {
+  /** Number of groups G (C must be divisible by G); groups are runs of C/G consecutive channels. */
+  groups: number;
+  /** Variance epsilon (default 1e-5, as PyTorch). */
+  epsilon?: number;
+  /**
+   * Slope of a LeakyReLU applied after the affine transform (0.1 in BasicUNet; 0 = ReLU).
+   * Omitted: no activation. Must be >= 0.
+   */
+  negativeSlope?: number;
+}
+
+interface GroupNormAttrs {
+  groups: number;
+  epsilon: number;
+  slope: number;
+}
+
+function check(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, o: FusedGroupNormOptions): GroupNormAttrs {
+  if (x.rank !== 4) throw new Error(`fusedGroupNorm: x must be [B, H, W, C], got shape [${x.shape}]`);
+  const c = x.shape[3] as number;
+  if (!Number.isInteger(o.groups) || o.groups < 1 || c % o.groups !== 0) {
+    throw new Error(`fusedGroupNorm: ${c} channels are not divisible into ${o.groups} groups`);
+  }
+  for (const [n, t] of [["gamma", gamma], ["beta", beta]] as const) {
+    if (t.rank !== 1 || t.shape[0] !== c) throw new Error(`fusedGroupNorm: ${n} must be [${c}], got [${t.shape}]`);
+  }
+  const slope = o.negativeSlope ?? 1;
+  if (!(slope >= 0)) throw new Error(`fusedGroupNorm: negativeSlope must be >= 0, got ${o.negativeSlope}`);
+  return { groups: o.groups, epsilon: o.epsilon ?? 1e-5, slope };
+}
+
+function composite(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, a: GroupNormAttrs): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const g = tf.reshape(x, [b, h, w, a.groups, c / a.groups]);
+    const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+    const normed = tf.reshape(tf.mul(tf.sub(g, mean), tf.rsqrt(tf.add(variance, a.epsilon))), [b, h, w, c]);
+    const z = tf.add(tf.mul(normed, gamma), beta) as tf.Tensor4D;
+    return a.slope === 1 ? z : tf.leakyRelu(z, a.slope);
+  });
+}
+
+/**
+ * GroupNorm over `[B, H, W, C]` (statistics per sample and group over H, W and the group's
+ * channels; biased variance), then `* gamma + beta` per channel, then LeakyReLU when
+ * `negativeSlope` is given. Same semantics as PyTorch `GroupNorm` (+ `LeakyReLU`).
+ *
+ * @param x `[B, H, W, C]` float32.
+ * @param gamma `[C]` scale; `beta` `[C]` shift (variables or tensors; both get gradients).
+ * @returns `[B, H, W, C]`.
+ */
+export function fusedGroupNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  options: FusedGroupNormOptions,
+): tf.Tensor4D {
+  const attrs = check(x, gamma, beta, options);
+  const be = tf.getBackend();
+  if (
+    x.size === 0 || x.dtype !== "float32" || !tf.getKernel(GROUP_NORM_KERNEL, be) ||
+    !tf.getKernel(GROUP_NORM_GRAD_KERNEL, be)
+  ) {
+    return composite(x, gamma, beta, attrs);
+  }
+  const kAttrs = attrs as unknown as tf.NamedAttrMap;
+  const f = tf.customGrad((...args: unknown[]) => {
+    const [xi, gi, bi, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, rstd] = tf.engine().runKernel(
+      GROUP_NORM_KERNEL,
+      { x: xi, gamma: gi, beta: bi },
+      kAttrs,
+    ) as tf.Tensor[];
+    save([xi, y, gi, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ys, gs, ms, rs] = saved;
+        return tf.engine().runKernel(
+          GROUP_NORM_GRAD_KERNEL,
+          { dy: dy as tf.Tensor, x: xs, y: ys, gamma: gs, mean: ms, rstd: rs },
+          kAttrs,
+        ) as tf.Tensor[];
+      },
+    };
+  });
+  return f(x, gamma, beta) as tf.Tensor4D;
+}
+
+/**
+ * Register `GazeGroupNorm` and `GazeGroupNormGrad` for a wasm backend (default "wasm"), so
+ * {@link fusedGroupNorm} runs as two kernels there.
+ *
+ * @returns true when registered by this call, false when already registered.
+ */
+export function registerWasmGroupNorm(backendName = "wasm"): boolean {
+  if (tf.getKernel(GROUP_NORM_KERNEL, backendName)) return false;
+  tf.registerKernel({
+    kernelName: GROUP_NORM_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendLike;
+      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      const a = attrs as unknown as GroupNormAttrs;
+      const [B, H, W, C] = x.shape;
+      const st = heapState(b);
+      const y = b.makeOutput(x.shape, "float32");
+      const mean = b.makeOutput([B, a.groups], "float32");
+      const rstd = b.makeOutput([B, a.groups], "float32");
+      const s = scratch(b, st, st.k.group_norm_scratch(C));
+      st.k.group_norm(
+        ptr(b, x),
+        ptr(b, gamma),
+        ptr(b, beta),
+        ptr(b, y),
+        ptr(b, mean),
+        ptr(b, rstd),
+        s,
+        B,
+        H * W,
+        C,
+        a.groups,
+        a.epsilon,
+        a.slope,
+      );
+      return [y, mean, rstd];
+    },
+  });
+  tf.registerKernel({
+    kernelName: GROUP_NORM_GRAD_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const b = backend as unknown as WasmBackendLike;
+      const { dy, x, y, gamma, mean, rstd } = inputs as Record<string, tf.TensorInfo>;
+      const a = attrs as unknown as GroupNormAttrs;
+      const [B, H, W, C] = x.shape;
+      const st = heapState(b);
+      const dx = b.makeOutput(x.shape, "float32");
+      const dgamma = b.makeOutput([C], "float32");
+      const dbeta = b.makeOutput([C], "float32");
+      const s = scratch(b, st, st.k.group_norm_scratch(C));
+      st.k.group_norm_grad(
+        ptr(b, dy),
+        ptr(b, x),
+        ptr(b, y),
+        ptr(b, gamma),
+        ptr(b, mean),
+        ptr(b, rstd),
+        ptr(b, dx),
+        ptr(b, dgamma),
+        ptr(b, dbeta),
+        s,
+        B,
+        H * W,
+        C,
+        a.groups,
+        a.slope,
+      );
+      return [dx, dgamma, dbeta];
+    },
+  });
+  return true;
+}
