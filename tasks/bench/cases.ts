@@ -9,6 +9,13 @@ import { TEXT_BENCH_CASES } from "./text.ts";
 import { unetStepCase } from "./unet_step.ts";
 import { metricsCase } from "./metrics.ts";
 import { DATA_BENCH_CASES } from "./data.ts";
+import { MODEL_BENCH_CASES } from "./models.ts";
 
 /** All benchmark cases, in run order. */
-export const BENCH_CASES: BenchCase[] = [...DATA_BENCH_CASES, unetStepCase, metricsCase, ...TEXT_BENCH_CASES];
+export const BENCH_CASES: BenchCase[] = [
+  ...DATA_BENCH_CASES,
+  unetStepCase,
+  metricsCase,
+  ...TEXT_BENCH_CASES,
+  ...MODEL_BENCH_CASES,
+];
