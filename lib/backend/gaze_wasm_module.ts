@@ -23,6 +23,10 @@ export interface GazeKernelExports {
   group_norm_scratch(c: number): number;
   group_norm(...a: number[]): void;
   group_norm_grad(...a: number[]): void;
+  concat_runs(desc: number, n: number, outer: number, out: number): void;
+  split_runs(inp: number, desc: number, n: number, outer: number): void;
+  sum_leading(x: number, out: number, scratch: number, outer: number, inner: number): void;
+  max_pool_grad(...a: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */
@@ -33,6 +37,8 @@ export interface WasmBackendLike {
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
   /** Allocate an output tensor in the heap. */
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** Add a reference to tensor data (zero-copy outputs). */
+  incRef(dataId: unknown): void;
 }
 
 /** Per-heap state: the module instance and the scratch buffer. */

@@ -8,3 +8,6 @@ export * from "./select.ts";
 export * from "./wasm_conv2d_backprop_filter.ts";
 export * from "./wasm_conv_kernels.ts";
 export * from "./group_norm.ts";
+export * from "./override_kernel.ts";
+export * from "./wasm_copy_kernels.ts";
+export * from "./wasm_reduce_kernels.ts";

@@ -22,6 +22,8 @@ import { dirname, join } from "node:path";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
 import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
 import { registerWasmGroupNorm } from "./group_norm.ts";
+import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
+import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
 
 /** Backend names accepted by {@link selectBackend}. */
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -69,6 +71,8 @@ async function initWasm(): Promise<void> {
   registerWasmConv2DBackpropFilter("wasm"); // fallback for what the gaze kernels do not cover
   registerWasmConvKernels("wasm");
   registerWasmGroupNorm("wasm");
+  registerWasmCopyKernels("wasm");
+  registerWasmReduceKernels("wasm");
   if (!(await tf.setBackend("wasm"))) throw new Error(`could not initialise the wasm backend from ${dir}`);
   await tf.ready();
 }

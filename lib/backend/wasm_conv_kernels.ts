@@ -8,26 +8,16 @@
  * (the 3x3 convs of a UNet and their gradients) run as one GEMM per image over
  * "virtual rows" of the zero-padded input, without an im2col buffer; other strides
  * use im2col in chunks. Cases the module does not cover (NCHW, dilation > 1,
- * non-float32) go to the kernel that was registered before.
+ * non-float32) go to the kernel that was registered before. Paths taken are counted in
+ * {@link kernelPathStats} (`Conv2D/s1`, `Conv2D/im2col`, `Conv2D/fallback`, ...).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
 
-const stats: Record<string, number> = {};
-function count(path: string): void {
-  stats[path] = (stats[path] ?? 0) + 1;
-}
-
-/**
- * How many times each kernel path ran in this process, e.g. `{"Conv2D/s1": 46, "Conv2D/fallback": 1}`
- * (paths: `s1` stride-1 virtual-row GEMM, `im2col` any stride, `fallback` the previous kernel).
- * For tests and profiling.
- */
-export function wasmConvKernelStats(): Record<string, number> {
-  return { ...stats };
-}
+const count = countKernelPath;
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -178,9 +168,6 @@ function conv2dBackpropFilter(
   return out;
 }
 
-const KERNEL_NAMES = ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"] as const;
-const registered = new Set<string>();
-
 /**
  * Replace `Conv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` of a wasm backend
  * (default "wasm") by the toolkit's SIMD kernels; configurations they do not cover
@@ -191,43 +178,26 @@ const registered = new Set<string>();
  */
 export function registerWasmConvKernels(backendName = "wasm"): string[] {
   const done: string[] = [];
-  for (const name of KERNEL_NAMES) {
-    const key = `${backendName}/${name}`;
-    if (registered.has(key)) continue;
-    const prev = tf.getKernel(name, backendName);
-    let prevSetup = false;
-    const fallback = (args: Parameters<tf.KernelFunc>[0]) => {
-      if (!prev) throw new Error(`${name} (${backendName}): configuration not supported by the gaze kernels`);
-      count(`${name}/fallback`);
-      if (!prevSetup && prev.setupFunc) prev.setupFunc(args.backend);
-      prevSetup = true;
-      return prev.kernelFunc(args);
-    };
-    if (prev) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({
-      kernelName: name,
-      backendName,
-      kernelFunc: (args) => {
-        const { inputs, attrs } = args;
-        const a = attrs as unknown as Record<string, unknown>;
-        const b = args.backend as unknown as WasmBackendLike;
-        if (name === "Conv2D") {
-          const { x, filter } = inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-          if (!supported(a, x, filter)) return fallback(args);
-          return conv2dForward(b, x, filter, convInfo(x.shape, filter.shape, a));
-        }
-        if (name === "Conv2DBackpropInput") {
-          const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-          if (!supported(a, dy, filter)) return fallback(args);
-          return conv2dBackpropInput(b, dy, filter, convInfo(a.inputShape as number[], filter.shape, a));
-        }
-        const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-        if (!supported(a, x, dy)) return fallback(args);
-        return conv2dBackpropFilter(b, x, dy, convInfo(x.shape, a.filterShape as number[], a));
-      },
-    });
-    registered.add(key);
-    done.push(name);
-  }
+  const reg = (name: string, fn: OverrideFunc) => overrideKernel(name, backendName, fn) && done.push(name);
+  reg("Conv2D", (args, fallback) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!supported(a, x, filter)) return fallback(args);
+    return conv2dForward(args.backend as unknown as WasmBackendLike, x, filter, convInfo(x.shape, filter.shape, a));
+  });
+  reg("Conv2DBackpropInput", (args, fallback) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!supported(a, dy, filter)) return fallback(args);
+    const info = convInfo(a.inputShape as number[], filter.shape, a);
+    return conv2dBackpropInput(args.backend as unknown as WasmBackendLike, dy, filter, info);
+  });
+  reg("Conv2DBackpropFilter", (args, fallback) => {
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!supported(a, x, dy)) return fallback(args);
+    const info = convInfo(x.shape, a.filterShape as number[], a);
+    return conv2dBackpropFilter(args.backend as unknown as WasmBackendLike, x, dy, info);
+  });
   return done;
 }

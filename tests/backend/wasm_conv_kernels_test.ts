@@ -1,7 +1,7 @@
 // The toolkit's wasm convolution kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)
 // against the tfjs cpu kernels: forward values and both gradients of conv2d and conv2dTranspose.
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend, wasmConvKernelStats } from "../../lib/backend/mod.ts";
+import { kernelPathStats, selectBackend } from "../../lib/backend/mod.ts";
 import { assert } from "../assert.ts";
 import { assertClose, randomValues, runOn } from "./backend_compare.ts";
 
@@ -98,8 +98,8 @@ Deno.test("wasm conv2dTranspose: forward, input and filter gradients match the c
 
 Deno.test("wasm conv kernels: stride 1 and stride 2 take the toolkit's paths, NCHW falls back", async () => {
   await selectBackend("wasm", { quiet: true });
-  const before = wasmConvKernelStats();
-  const delta = (k: string) => (wasmConvKernelStats()[k] ?? 0) - (before[k] ?? 0);
+  const before = kernelPathStats();
+  const delta = (k: string) => (kernelPathStats()[k] ?? 0) - (before[k] ?? 0);
   const c: ConvCase = { b: 1, h: 6, w: 6, ci: 3, co: 4, k: 3, s: 1, pad: "same" };
   const n0 = tf.memory().numTensors;
   tf.dispose(tf.tidy(conv2dAndGrads(c, 1)));

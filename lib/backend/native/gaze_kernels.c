@@ -752,3 +752,123 @@ void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma
     }
   }
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* data movement: concat / split along an axis, sum over leading axes, max-pool gradient        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Copy `bytes` bytes (a multiple of 4); short runs by SIMD, long ones by memory.copy. */
+INLINE void copy_run(unsigned char* d, const unsigned char* s, int bytes) {
+  if (bytes <= 256 && (bytes & 15) == 0) {
+    for (int i = 0; i < bytes; i += 16) wasm_v128_store(d + i, wasm_v128_load(s + i));
+  } else {
+    __builtin_memcpy(d, s, bytes);
+  }
+}
+
+/*
+ * Concatenate n tensors along an axis: for each of `outer` leading indices, input i contributes a
+ * run of desc[2i+1] bytes read at desc[2i] + o*desc[2i+1]. desc: int32 pairs (pointer, run bytes).
+ */
+EXPORT(concat_runs)
+void concat_runs(const int* desc, int n, int outer, unsigned char* out) {
+  for (int o = 0; o < outer; o++)
+    for (int i = 0; i < n; i++) {
+      int run = desc[2 * i + 1];
+      copy_run(out, (const unsigned char*)desc[2 * i] + (long)o * run, run);
+      out += run;
+    }
+}
+
+/* The inverse of concat_runs: output i receives its run of desc[2i+1] bytes at desc[2i] + o*run. */
+EXPORT(split_runs)
+void split_runs(const unsigned char* in, const int* desc, int n, int outer) {
+  for (int o = 0; o < outer; o++)
+    for (int i = 0; i < n; i++) {
+      int run = desc[2 * i + 1];
+      copy_run((unsigned char*)desc[2 * i] + (long)o * run, in, run);
+      in += run;
+    }
+}
+
+/* out[j] = sum_o x[o*inner + j] (f32 partial sums over 64 rows, then f64). scratch: inner doubles + inner floats. */
+EXPORT(sum_leading)
+void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner) {
+  double* tot = (double*)scratch;
+  f32* acc = (f32*)(tot + inner);
+  int vec = (inner & 3) == 0;
+  for (int j = 0; j < inner; j++) tot[j] = 0;
+  for (int o0 = 0; o0 < outer; o0 += 64) {
+    int o1 = imin(outer, o0 + 64);
+    __builtin_memcpy(acc, x + (long)o0 * inner, sizeof(f32) * inner);
+    for (int o = o0 + 1; o < o1; o++) {
+      const f32* r = x + (long)o * inner;
+      if (vec)
+        for (int j = 0; j < inner; j += 4) ST(acc + j, ADD(LD(acc + j), LD(r + j)));
+      else
+        for (int j = 0; j < inner; j++) acc[j] += r[j];
+    }
+    for (int j = 0; j < inner; j++) tot[j] += acc[j];
+  }
+  for (int j = 0; j < inner; j++) out[j] = (f32)tot[j];
+}
+
+/*
+ * Max-pool gradient, NHWC: dx = 0, then for every output (b,oy,ox,c) dy goes to the FIRST maximum
+ * (row-major window order, strict >) of x over the window rows oy*SH-PT+[0,KH), cols ox*SW-PL+[0,KW)
+ * clipped to the input (tfjs semantics).
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const f32* dy, const f32* x, f32* dx, int B, int H, int W, int C, int OH, int OW, int KH, int KW,
+                   int SH, int SW, int PT, int PL) {
+  __builtin_memset(dx, 0, sizeof(f32) * B * H * W * C);
+  int vec = (C & 3) == 0;
+  for (int b = 0; b < B; b++)
+    for (int oy = 0; oy < OH; oy++) {
+      int y0 = oy * SH - PT, ya = imax(0, y0), yb = imin(H, y0 + KH);
+      for (int ox = 0; ox < OW; ox++) {
+        int x0 = ox * SW - PL, xa = imax(0, x0), xb = imin(W, x0 + KW);
+        if (ya >= yb || xa >= xb) continue;
+        const f32* g = dy + (((long)b * OH + oy) * OW + ox) * C;
+        const f32* base = x + ((long)b * H * W) * C;
+        f32* dbase = dx + ((long)b * H * W) * C;
+        if (vec) {
+          for (int c = 0; c < C; c += 4) {
+            v4 best = LD(base + ((long)ya * W + xa) * C + c);
+            v4 bi = wasm_i32x4_splat(ya * W + xa);
+            for (int yy = ya; yy < yb; yy++)
+              for (int xx = xa; xx < xb; xx++) {
+                int pos = yy * W + xx;
+                v4 v = LD(base + (long)pos * C + c);
+                v4 m = wasm_f32x4_gt(v, best);
+                best = wasm_v128_bitselect(v, best, m);
+                bi = wasm_v128_bitselect(wasm_i32x4_splat(pos), bi, m);
+              }
+            v4 gv = LD(g + c);
+            for (int yy = ya; yy < yb; yy++)
+              for (int xx = xa; xx < xb; xx++) {
+                int pos = yy * W + xx;
+                v4 m = wasm_i32x4_eq(bi, wasm_i32x4_splat(pos));
+                f32* d = dbase + (long)pos * C + c;
+                ST(d, ADD(LD(d), wasm_v128_and(gv, m)));
+              }
+          }
+        } else {
+          for (int c = 0; c < C; c++) {
+            int bp = ya * W + xa;
+            f32 best = base[(long)bp * C + c];
+            for (int yy = ya; yy < yb; yy++)
+              for (int xx = xa; xx < xb; xx++) {
+                int pos = yy * W + xx;
+                f32 v = base[(long)pos * C + c];
+                if (v > best) {
+                  best = v;
+                  bp = pos;
+                }
+              }
+            dbase[(long)bp * C + c] += g[c];
+          }
+        }
+      }
+    }
+}

@@ -1,0 +1,89 @@
+/**
+ * Data-movement kernels for the tfjs wasm backend where the stock ones copy or loop in
+ * JavaScript: `Identity` and same-dtype `Cast` without a copy (a new reference to the same
+ * data, as `Reshape` and the cpu backend do; tfjs data is immutable), and `Concat` / `SplitV`
+ * as runs of memory copies in the toolkit's wasm module. Other cases use the stock kernels.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
+
+const FOUR_BYTE: readonly string[] = ["float32", "int32"];
+
+function shareData(b: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo {
+  b.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function writeDesc(b: WasmBackendLike, at: number, pairs: number[]): void {
+  new Int32Array(b.wasm.asm.memory.buffer, at, pairs.length).set(pairs);
+}
+
+const identity: OverrideFunc = (args, fallback) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === "string") return fallback(args);
+  countKernelPath("Identity/shared");
+  return shareData(args.backend as unknown as WasmBackendLike, x);
+};
+
+const cast: OverrideFunc = (args, fallback) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  if (x.dtype === "string" || (args.attrs as { dtype?: string }).dtype !== x.dtype) return fallback(args);
+  countKernelPath("Cast/shared");
+  return shareData(args.backend as unknown as WasmBackendLike, x);
+};
+
+const concat: OverrideFunc = (args, fallback) => {
+  const all = Object.values(args.inputs) as tf.TensorInfo[];
+  const ins = all.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+  if (ins.length < 2 || !ins.every((t) => t.dtype === ins[0].dtype && FOUR_BYTE.includes(t.dtype))) {
+    return fallback(args);
+  }
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, ins[0].shape)[0];
+  const shape = tf.backend_util.computeOutShape(ins.map((t) => t.shape), axis);
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const out = b.makeOutput(shape, ins[0].dtype);
+  const outer = tf.util.sizeFromShape(shape.slice(0, axis));
+  const desc = scratch(b, st, 8 * ins.length);
+  writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
+  st.k.concat_runs(desc, ins.length, outer, ptr(b, out));
+  countKernelPath("Concat/gaze");
+  return out;
+};
+
+const splitV: OverrideFunc = (args, fallback) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const a = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+  if (!FOUR_BYTE.includes(x.dtype)) return fallback(args);
+  const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis);
+  if (sizes.length < 2 || sizes.some((s) => s <= 0) || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const outs = sizes.map((s) => b.makeOutput(x.shape.map((d, i) => (i === axis ? s : d)), x.dtype));
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  const desc = scratch(b, st, 8 * outs.length);
+  writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
+  st.k.split_runs(ptr(b, x), desc, outs.length, outer);
+  countKernelPath("SplitV/gaze");
+  return outs;
+};
+
+/**
+ * Replace `Identity`, `Cast`, `Concat` and `SplitV` of a wasm backend (default "wasm"); other
+ * cases (strings, bool, one input) fall back to the stock kernels.
+ *
+ * @returns the kernel names replaced by this call (empty when already registered).
+ */
+export function registerWasmCopyKernels(backendName = "wasm"): string[] {
+  const done: string[] = [];
+  const reg = (name: string, fn: OverrideFunc) => overrideKernel(name, backendName, fn) && done.push(name);
+  reg("Identity", identity);
+  reg("Cast", cast);
+  reg("Concat", concat);
+  reg("SplitV", splitV);
+  return done;
+}
