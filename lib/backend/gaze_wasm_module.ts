@@ -10,10 +10,13 @@ import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
 
 /** Functions exported by gaze_kernels.wasm (pointers are byte offsets in the tfjs heap). */
 export interface GazeKernelExports {
-  conv_s1_scratch(...a: number[]): number;
-  conv_s1(...a: number[]): void;
-  conv_s1_dw_scratch(...a: number[]): number;
-  conv_s1_dw(...a: number[]): void;
+  conv_s1_thread_floats(): number;
+  conv_s1_packed_floats(ci: number, co: number, kh: number, kw: number): number;
+  conv_s1_pack(w: number, bp: number, ci: number, co: number, kh: number, kw: number, flip: number): void;
+  pad_batch(...a: number[]): void;
+  conv_s1_run(...a: number[]): void;
+  conv_s1_dw_thread_floats(co: number, kw: number, oh: number, ow: number): number;
+  conv_s1_dw_run(...a: number[]): void;
   conv_im2col_scratch(...a: number[]): number;
   conv_im2col(...a: number[]): void;
   conv_im2col_dw_scratch(...a: number[]): number;
@@ -65,6 +68,79 @@ function decodeBase64(s: string): Uint8Array {
 export function gazeKernelsModule(): WebAssembly.Module {
   moduleCache ??= new WebAssembly.Module(decodeBase64(GAZE_KERNELS_WASM_BASE64) as BufferSource);
   return moduleCache;
+}
+
+let sharedModuleCache: WebAssembly.Module | undefined;
+
+function leb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) b |= 0x80;
+    out.push(b);
+  } while (n);
+  return out;
+}
+
+/**
+ * The same module with its memory import declared shared (limits 1..65536 pages), so it can be
+ * instantiated on a shared `WebAssembly.Memory` by several threads. The code is unchanged (it
+ * uses no atomics; threads work on disjoint outputs and meet only at the pool's barrier).
+ */
+export function sharedMemoryVariant(wasm: Uint8Array): Uint8Array {
+  let p = 8;
+  const u32 = () => {
+    let r = 0, shift = 0, x: number;
+    do {
+      x = wasm[p++];
+      r += (x & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (x & 0x80);
+    return r;
+  };
+  while (p < wasm.length) {
+    const start = p;
+    const id = wasm[p++];
+    const size = u32();
+    const body = p;
+    if (id !== 2) {
+      p = body + size;
+      continue;
+    }
+    const out: number[] = [];
+    const n = u32();
+    out.push(...leb(n));
+    for (let i = 0; i < n; i++) {
+      const from = p;
+      const moduleLen = u32();
+      p += moduleLen; // module name
+      const fieldLen = u32();
+      p += fieldLen; // field name
+      const kind = wasm[p++];
+      out.push(...wasm.subarray(from, p));
+      if (kind !== 2) throw new Error("gaze_kernels.wasm: expected the memory to be its only import");
+      const flags = wasm[p++];
+      const min = u32();
+      if (flags & 1) u32();
+      out.push(0x03, ...leb(min), ...leb(65536));
+    }
+    const section = [2, ...leb(out.length), ...out];
+    const res = new Uint8Array(wasm.length - (body + size - start) + section.length);
+    res.set(wasm.subarray(0, start));
+    res.set(section, start);
+    res.set(wasm.subarray(body + size), start + section.length);
+    return res;
+  }
+  throw new Error("gaze_kernels.wasm: no import section");
+}
+
+/** Compile the shared-memory variant of gaze_kernels.wasm (once per process). */
+export function gazeKernelsSharedModule(): WebAssembly.Module {
+  sharedModuleCache ??= new WebAssembly.Module(
+    sharedMemoryVariant(decodeBase64(GAZE_KERNELS_WASM_BASE64)) as BufferSource,
+  );
+  return sharedModuleCache;
 }
 
 /** The module instance bound to `backend`'s heap (created on first use). */

@@ -11,3 +11,4 @@ export * from "./group_norm.ts";
 export * from "./override_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_reduce_kernels.ts";
+export * from "./wasm_threads.ts";

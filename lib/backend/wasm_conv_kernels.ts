@@ -16,8 +16,130 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
+import { wasmThreadPool } from "./wasm_threads.ts";
 
 const count = countKernelPath;
+
+/** Shapes of a stride-1 convolution as the module sees it (input H x W x CI -> output OH x OW x CO). */
+interface S1Shape {
+  B: number;
+  H: number;
+  W: number;
+  CI: number;
+  CO: number;
+  KH: number;
+  KW: number;
+  PT: number;
+  PL: number;
+  OH: number;
+  OW: number;
+  /** 1: the filter is [KH][KW][CO][CI] and used flipped (Conv2DBackpropInput). */
+  flip: number;
+}
+
+/** Floats of zero padding after a padded batch (read by the weight-gradient micro-kernel). */
+const SLACK = 8;
+/** Convolutions smaller than this many multiply-adds stay on one thread. */
+const MIN_THREADED_MACS = 4e6;
+
+/** Zero-padded copy of B images [H][W][C] (at src[s0]) into [Hp][Wp][C] each (at dst[d0]), then SLACK zeros. */
+function padInto(dst: Float32Array, d0: number, src: Float32Array, s0: number, g: S1Shape, Hp: number, Wp: number) {
+  const { B, H, W, CI: C, PT, PL } = g;
+  const x0 = Math.max(0, PL), x1 = Math.min(Wp, PL + W);
+  for (let b = 0; b < B; b++) {
+    for (let yy = 0; yy < Hp; yy++) {
+      const d = d0 + ((b * Hp + yy) * Wp) * C;
+      const sy = yy - PT;
+      if (sy < 0 || sy >= H || x1 <= x0) {
+        dst.fill(0, d, d + Wp * C);
+        continue;
+      }
+      if (x0 > 0) dst.fill(0, d, d + x0 * C);
+      const s = s0 + ((b * H + sy) * W + (x0 - PL)) * C;
+      dst.set(src.subarray(s, s + (x1 - x0) * C), d + x0 * C);
+      if (x1 < Wp) dst.fill(0, d + x1 * C, d + Wp * C);
+    }
+  }
+  dst.fill(0, d0 + B * Hp * Wp * C, d0 + B * Hp * Wp * C + SLACK);
+}
+
+/** Stride-1 convolution (flip=1: Conv2DBackpropInput) on one thread or on the pool. */
+function convS1(
+  kernel: string,
+  b: WasmBackendLike,
+  x: tf.TensorInfo,
+  w: tf.TensorInfo,
+  out: tf.TensorInfo,
+  g: S1Shape,
+) {
+  const { B, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip } = g;
+  const Hp = OH + KH - 1, Wp = OW + KW - 1;
+  const pool = B * OH * OW * KH * KW * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  if (pool) {
+    count(`${kernel}/s1-threads`);
+    const k = pool.k;
+    pool.reset();
+    const xp = pool.alloc(4 * (B * Hp * Wp * CI + SLACK));
+    const ws = pool.alloc(4 * KH * KW * CI * CO);
+    const bp = pool.alloc(4 * k.conv_s1_packed_floats(CI, CO, KH, KW));
+    const y = pool.alloc(4 * B * OH * OW * CO);
+    const tstride = k.conv_s1_thread_floats();
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    const heap = new Float32Array(b.wasm.asm.memory.buffer);
+    const sh = new Float32Array(pool.memory.buffer);
+    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
+    const w0 = ptr(b, w) / 4;
+    sh.set(heap.subarray(w0, w0 + KH * KW * CI * CO), ws / 4);
+    k.conv_s1_pack(ws, bp, CI, CO, KH, KW, flip);
+    pool.run("conv_s1_run", [xp, bp, y, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW]);
+    const o0 = ptr(b, out) / 4;
+    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + B * OH * OW * CO), o0);
+    return;
+  }
+  count(`${kernel}/s1`);
+  const st = heapState(b);
+  const direct = PT === 0 && PL === 0 && Hp === H && Wp === W;
+  const nb = st.k.conv_s1_packed_floats(CI, CO, KH, KW), nx = direct ? 0 : B * Hp * Wp * CI + SLACK;
+  const tstride = st.k.conv_s1_thread_floats();
+  const s = scratch(b, st, 4 * (nb + nx + tstride));
+  const bp = s, xp = s + 4 * nb, ts = xp + 4 * nx;
+  if (!direct) st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
+  st.k.conv_s1_pack(ptr(b, w), bp, CI, CO, KH, KW, flip);
+  st.k.conv_s1_run(direct ? ptr(b, x) : xp, bp, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+}
+
+/** Stride-1 weight gradient on one thread or on the pool. */
+function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
+  const { B, H, W, CI, CO, KH, KW, PT, PL, OH, OW } = g;
+  const Hp = OH + KH - 1, Wp = OW + KW - 1, nw = KH * KW * CI * CO;
+  const pool = B * OH * OW * KH * KW * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  if (pool) {
+    count("Conv2DBackpropFilter/s1-threads");
+    const k = pool.k;
+    pool.reset();
+    const xp = pool.alloc(4 * (B * Hp * Wp * CI + SLACK));
+    const dys = pool.alloc(4 * B * OH * OW * CO);
+    const dw = pool.alloc(4 * nw);
+    const tstride = k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    const heap = new Float32Array(b.wasm.asm.memory.buffer);
+    const sh = new Float32Array(pool.memory.buffer);
+    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
+    const d0 = ptr(b, dy) / 4;
+    sh.set(heap.subarray(d0, d0 + B * OH * OW * CO), dys / 4);
+    sh.fill(0, dw / 4, dw / 4 + nw);
+    pool.run("conv_s1_dw_run", [xp, dys, dw, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW]);
+    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(dw / 4, dw / 4 + nw), ptr(b, out) / 4);
+    return;
+  }
+  count("Conv2DBackpropFilter/s1");
+  const st = heapState(b);
+  const nx = B * Hp * Wp * CI + SLACK, tstride = st.k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
+  const s = scratch(b, st, 4 * (nx + tstride));
+  st.k.pad_batch(ptr(b, x), s, B, H, W, CI, Hp, Wp, PT, PL);
+  new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), nw).fill(0);
+  st.k.conv_s1_dw_run(s, ptr(b, dy), ptr(b, out), s + 4 * nx, 0, B, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+}
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
@@ -53,12 +175,10 @@ function conv2dForward(b: WasmBackendLike, x: tf.TensorInfo, w: tf.TensorInfo, c
   if (out.shape.some((d) => d === 0)) return out;
   const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
   const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
-  count(`Conv2D/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
   if (ci.strideHeight === 1 && ci.strideWidth === 1) {
-    const s = scratch(b, st, st.k.conv_s1_scratch(H, W, CI, CO, KH, KW, PT, PL, OH, OW));
-    // pointers are taken after the scratch allocation (which may grow the heap; offsets stay valid)
-    st.k.conv_s1(ptr(b, x), ptr(b, w), ptr(b, out), s, ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, 0);
+    convS1("Conv2D", b, x, w, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
   } else {
+    count("Conv2D/im2col");
     const s = scratch(b, st, st.k.conv_im2col_scratch(CI, CO, KH, KW));
     st.k.conv_im2col(
       ptr(b, x),
@@ -94,13 +214,25 @@ function conv2dBackpropInput(
   if (out.shape.some((d) => d === 0)) return out;
   const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
   const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
-  count(`Conv2DBackpropInput/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
   if (ci.strideHeight === 1 && ci.strideWidth === 1) {
     // dx = conv(dy, flipped transposed filter) with padding K-1-p, output H x W
-    const pt = KH - 1 - PT, pl = KW - 1 - PL;
-    const s = scratch(b, st, st.k.conv_s1_scratch(OH, OW, CO, CI, KH, KW, pt, pl, H, W));
-    st.k.conv_s1(ptr(b, dy), ptr(b, w), ptr(b, out), s, ci.batchSize, OH, OW, CO, CI, KH, KW, pt, pl, H, W, 1);
+    const [pt, pl] = [KH - 1 - PT, KW - 1 - PL];
+    convS1("Conv2DBackpropInput", b, dy, w, out, {
+      B: ci.batchSize,
+      H: OH,
+      W: OW,
+      CI: CO,
+      CO: CI,
+      KH,
+      KW,
+      PT: pt,
+      PL: pl,
+      OH: H,
+      OW: W,
+      flip: 1,
+    });
   } else {
+    count("Conv2DBackpropInput/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dx_scratch(CI, CO, KH, KW));
     st.k.conv_im2col_dx(
       ptr(b, dy),
@@ -139,11 +271,10 @@ function conv2dBackpropFilter(
     new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), KH * KW * CI * CO).fill(0);
     return out;
   }
-  count(`Conv2DBackpropFilter/${ci.strideHeight === 1 && ci.strideWidth === 1 ? "s1" : "im2col"}`);
   if (ci.strideHeight === 1 && ci.strideWidth === 1) {
-    const s = scratch(b, st, st.k.conv_s1_dw_scratch(H, W, CI, CO, KH, KW, PT, PL, OH, OW));
-    st.k.conv_s1_dw(ptr(b, x), ptr(b, dy), ptr(b, out), s, ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW);
+    convS1Dw(b, x, dy, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
   } else {
+    count("Conv2DBackpropFilter/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dw_scratch(CI, CO, KH, KW));
     st.k.conv_im2col_dw(
       ptr(b, x),

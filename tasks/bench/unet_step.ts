@@ -22,7 +22,7 @@
 import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
-import { fusedGroupNorm } from "../../lib/backend/mod.ts";
+import { fusedGroupNorm, wasmThreadPool } from "../../lib/backend/mod.ts";
 import {
   basicUNetDecode,
   basicUNetEncode,
@@ -234,6 +234,7 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
       params: runner.paramCount,
       batch: cfg.batch,
       size: cfg.size,
+      wasm_threads: tf.getBackend() === "wasm" ? (wasmThreadPool()?.nthreads ?? 1) : undefined,
       steps,
       warmup,
       median_ms: +ms.toFixed(1),

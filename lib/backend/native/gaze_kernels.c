@@ -200,13 +200,6 @@ static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32
 #define S1_PANELS 16 /* 6-row panels per cache block of virtual rows */
 #define S1_KC 512    /* reduction block */
 
-/* Bytes of scratch conv_s1 needs. */
-EXPORT(conv_s1_scratch)
-int conv_s1_scratch(int H, int W, int CI, int CO, int KH, int KW, int PT, int PL, int OH, int OW) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, K = KH * KW * CI;
-  return 4 * (NT * K * NR + Hp * Wp * CI + S1_PANELS * S1_KC * MR + 2 * NR + SLACK);
-}
-
 /*
  * Pack the A panel of virtual rows q0..q0+5 (rows >= qend are zero) for k in [k0, k1) where
  * k = (ky*KW + kx)*CI + c reads src[(q + ky*Wp + kx)*CI + c].
@@ -265,63 +258,83 @@ static void pack_a_s1(const f32* src, int CI, int KW, int Wp, int q0, int qend, 
   }
 }
 
+/* Floats of per-thread scratch conv_s1_run needs (A panels + a dummy tile). */
+EXPORT(conv_s1_thread_floats)
+int conv_s1_thread_floats(void) { return S1_PANELS * S1_KC * MR + 2 * NR; }
+
+/* Floats of the packed filter: NT * KH*KW*CI * 8. */
+EXPORT(conv_s1_packed_floats)
+int conv_s1_packed_floats(int CI, int CO, int KH, int KW) { return ((CO + NR - 1) / NR) * KH * KW * CI * NR; }
+
 /*
- * y[b][oy][ox][n] = sum_{ky,kx,c} x[b][oy+ky-PT][ox+kx-PL][c] * W(ky,kx,c,n)   (zero outside x)
+ * Pack the filter for conv_s1_run: Bp[nt][(ky,kx,c)][8] = W(ky,kx,c,n) with
  * flip=0: W(ky,kx,c,n) = w[ky][kx][c][n]          (w is [KH][KW][CI][CO])
  * flip=1: W(ky,kx,c,n) = w[KH-1-ky][KW-1-kx][n][c] (w is [KH][KW][CO][CI]; Conv2DBackpropInput)
  */
-EXPORT(conv_s1)
-void conv_s1(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int W, int CI, int CO, int KH, int KW,
-             int PT, int PL, int OH, int OW, int flip) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, T = KH * KW, K = T * CI;
-  int direct = PT == 0 && PL == 0 && Hp == H && Wp == W;
-  f32* bp = scratch;
-  f32* xp = bp + (long)NT * K * NR;
-  f32* apb = xp + (long)Hp * Wp * CI;
-  f32* dummy = apb + S1_PANELS * S1_KC * MR;
+EXPORT(conv_s1_pack)
+void conv_s1_pack(const f32* w, f32* bp, int CI, int CO, int KH, int KW, int flip) {
+  int NT = (CO + NR - 1) / NR, T = KH * KW, K = T * CI;
   if (!flip) {
     pack_b(w, K, CO, CO, 1, bp);
-  } else {
-    /* Bp[nt][t][c][8] = w[T-1-t][n][c] */
-    for (int t = 0; t < T; t++) {
-      const f32* src = w + (long)(T - 1 - t) * CO * CI;
-      for (int nt = 0; nt < NT; nt++) {
-        f32* d = bp + ((long)nt * K + (long)t * CI) * NR;
-        int n0 = nt * NR, nr = imin(NR, CO - n0);
-        for (int c = 0; c < CI; c++)
-          for (int j = 0; j < NR; j++) d[c * NR + j] = j < nr ? src[(long)(n0 + j) * CI + c] : 0.0f;
-      }
+    return;
+  }
+  for (int t = 0; t < T; t++) {
+    const f32* src = w + (long)(T - 1 - t) * CO * CI;
+    for (int nt = 0; nt < NT; nt++) {
+      f32* d = bp + ((long)nt * K + (long)t * CI) * NR;
+      int n0 = nt * NR, nr = imin(NR, CO - n0);
+      for (int c = 0; c < CI; c++)
+        for (int j = 0; j < NR; j++) d[c * NR + j] = j < nr ? src[(long)(n0 + j) * CI + c] : 0.0f;
     }
   }
-  int M = (OH - 1) * Wp + OW; /* virtual rows */
-  for (int b = 0; b < B; b++) {
-    const f32* src = x + (long)b * H * W * CI;
-    if (!direct) {
-      pad_image(src, H, W, CI, Hp, Wp, PT, PL, xp);
-      src = xp;
-    }
+}
+
+/* Zero-pad B images [H][W][C] into [Hp][Wp][C] each (offset pt, pl), then SLACK zero floats. */
+EXPORT(pad_batch)
+void pad_batch(const f32* x, f32* xp, int B, int H, int W, int C, int Hp, int Wp, int PT, int PL) {
+  for (int b = 0; b < B; b++)
+    pad_image(x + (long)b * H * W * C, H, W, C, Hp, Wp, PT, PL, xp + (long)b * Hp * Wp * C);
+  __builtin_memset(xp + (long)B * Hp * Wp * C, 0, sizeof(f32) * SLACK);
+}
+
+/*
+ * Stride-1 convolution of padded images xp [B][Hp][Wp][CI] with a packed filter (conv_s1_pack):
+ * y[b][oy][ox][n] = sum_{ky,kx,c} xp[b][oy+ky][ox+kx][c] * W(ky,kx,c,n), y [B][OH][OW][CO],
+ * Hp = OH+KH-1, Wp = OW+KW-1. Work items (image, block of virtual rows) are split into nparts
+ * contiguous ranges; this call does range `part` with its own scratch at ts + part*tstride floats
+ * (tstride >= conv_s1_thread_floats()).
+ */
+EXPORT(conv_s1_run)
+void conv_s1_run(const f32* xp, const f32* bp, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
+                 int KH, int KW, int OH, int OW, int part, int nparts) {
+  int NT = (CO + NR - 1) / NR, K = KH * KW * CI;
+  int M = (OH - 1) * Wp + OW; /* virtual rows per image */
+  int blk = S1_PANELS * MR, nblk = (M + blk - 1) / blk, items = B * nblk;
+  int i0 = (int)((long)items * part / nparts), i1 = (int)((long)items * (part + 1) / nparts);
+  f32* apb = ts + (long)part * tstride;
+  f32* dummy = apb + S1_PANELS * S1_KC * MR;
+  for (int it = i0; it < i1; it++) {
+    int b = it / nblk, m0 = (it - b * nblk) * blk;
+    const f32* src = xp + (long)b * Hp * Wp * CI;
     f32* yb = y + (long)b * OH * OW * CO;
-    for (int m0 = 0; m0 < M; m0 += S1_PANELS * MR) {
-      int m1 = imin(M, m0 + S1_PANELS * MR);
-      int np = (m1 - m0 + MR - 1) / MR;
-      for (int k0 = 0; k0 < K; k0 += S1_KC) {
-        int k1 = imin(K, k0 + S1_KC), kc = k1 - k0;
-        for (int p = 0; p < np; p++) pack_a_s1(src, CI, KW, Wp, m0 + p * MR, m1, k0, k1, apb + (long)p * kc * MR);
-        for (int nt = 0; nt < NT; nt++) {
-          int n0 = nt * NR, nr = imin(NR, CO - n0);
-          const f32* bpn = bp + ((long)nt * K + k0) * NR;
-          for (int p = 0; p < np; p++) {
-            int q = m0 + p * MR, oy = q / Wp, ox = q - oy * Wp;
+    int m1 = imin(M, m0 + blk), np = (m1 - m0 + MR - 1) / MR;
+    for (int k0 = 0; k0 < K; k0 += S1_KC) {
+      int k1 = imin(K, k0 + S1_KC), kc = k1 - k0;
+      for (int p = 0; p < np; p++) pack_a_s1(src, CI, KW, Wp, m0 + p * MR, m1, k0, k1, apb + (long)p * kc * MR);
+      for (int nt = 0; nt < NT; nt++) {
+        int n0 = nt * NR, nr = imin(NR, CO - n0);
+        const f32* bpn = bp + ((long)nt * K + k0) * NR;
+        for (int p = 0; p < np; p++) {
+          int q = m0 + p * MR, oy = q / Wp, ox = q - oy * Wp;
 #define ROWPTR(r)                                                                     \
   f32* c##r = (q + r < m1 && ox < OW) ? yb + ((long)oy * OW + ox) * CO + n0 : dummy; \
   if (++ox == Wp) {                                                                   \
     ox = 0;                                                                           \
     oy++;                                                                             \
   }
-            ROWPTR(0) ROWPTR(1) ROWPTR(2) ROWPTR(3) ROWPTR(4) ROWPTR(5)
+          ROWPTR(0) ROWPTR(1) ROWPTR(2) ROWPTR(3) ROWPTR(4) ROWPTR(5)
 #undef ROWPTR
-            kern6p(kc, apb + (long)p * kc * MR, bpn, c0, c1, c2, c3, c4, c5, nr, k0 > 0);
-          }
+          kern6p(kc, apb + (long)p * kc * MR, bpn, c0, c1, c2, c3, c4, c5, nr, k0 > 0);
         }
       }
     }
@@ -334,30 +347,34 @@ void conv_s1(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int
 
 #define DW_KBLOCK 512 /* virtual rows (the reduction) per cache block */
 
-EXPORT(conv_s1_dw_scratch)
-int conv_s1_dw_scratch(int H, int W, int CI, int CO, int KH, int KW, int PT, int PL, int OH, int OW) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR;
-  int M = (OH - 1) * Wp + OW;
-  return 4 * (Hp * Wp * CI + SLACK + NT * M * NR + 2 * NR);
+/* Floats of per-thread scratch conv_s1_dw_run needs (one image of dy, packed, + a dummy tile). */
+EXPORT(conv_s1_dw_thread_floats)
+int conv_s1_dw_thread_floats(int CO, int KW, int OH, int OW) {
+  int Wp = OW + KW - 1, M = (OH - 1) * Wp + OW;
+  return ((CO + NR - 1) / NR) * M * NR + 2 * NR;
 }
 
 /*
- * dw[ky][kx][c][n] = sum_{b,oy,ox} x[b][oy+ky-PT][ox+kx-PL][c] * dy[b][oy][ox][n]   (dw [KH][KW][CI][CO])
+ * Stride-1 weight gradient from padded images xp [B][Hp][Wp][CI] (+ SLACK readable floats, as
+ * pad_batch leaves them): dw[ky][kx][c][n] += sum_{b,oy,ox} xp[b][oy+ky][ox+kx][c] * dy[b][oy][ox][n].
+ * dw [KH][KW][CI][CO] must be zero on entry. Work items (tap, 8-column panel) are split into nparts
+ * contiguous ranges; this call does range `part` with its own scratch at ts + part*tstride floats
+ * (tstride >= conv_s1_dw_thread_floats()).
  */
-EXPORT(conv_s1_dw)
-void conv_s1_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H, int W, int CI, int CO, int KH,
-                int KW, int PT, int PL, int OH, int OW) {
-  int Hp = OH + KH - 1, Wp = OW + KW - 1, NT = (CO + NR - 1) / NR, T = KH * KW;
-  int M = (OH - 1) * Wp + OW;
-  f32* xp = scratch;
-  f32* dyp = xp + (long)Hp * Wp * CI + SLACK; /* [NT][M][8], zero on dropped rows */
+EXPORT(conv_s1_dw_run)
+void conv_s1_dw_run(const f32* xp, const f32* dy, f32* dw, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
+                    int KH, int KW, int OH, int OW, int part, int nparts) {
+  int NT = (CO + NR - 1) / NR, T = KH * KW, M = (OH - 1) * Wp + OW;
+  int items = T * NT;
+  int i0 = (int)((long)items * part / nparts), i1 = (int)((long)items * (part + 1) / nparts);
+  if (i0 >= i1) return;
+  int nt0 = i0 / T, nt1 = (i1 - 1) / T; /* the column panels this part touches */
+  f32* dyp = ts + (long)part * tstride;  /* [NT][M][8] (only panels nt0..nt1 filled), zero on dropped rows */
   f32* dummy = dyp + (long)NT * M * NR;
-  __builtin_memset(xp + (long)Hp * Wp * CI, 0, sizeof(f32) * SLACK);
-  __builtin_memset(dw, 0, sizeof(f32) * T * CI * CO);
   for (int b = 0; b < B; b++) {
-    pad_image(x + (long)b * H * W * CI, H, W, CI, Hp, Wp, PT, PL, xp);
+    const f32* src = xp + (long)b * Hp * Wp * CI;
     const f32* dyb = dy + (long)b * OH * OW * CO;
-    for (int nt = 0; nt < NT; nt++) {
+    for (int nt = nt0; nt <= nt1; nt++) {
       int n0 = nt * NR, nr = imin(NR, CO - n0);
       f32* d = dyp + (long)nt * M * NR;
       for (int q = 0; q < M; q++, d += NR) {
@@ -376,19 +393,18 @@ void conv_s1_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H
     }
     for (int k0 = 0; k0 < M; k0 += DW_KBLOCK) {
       int kc = imin(DW_KBLOCK, M - k0);
-      for (int nt = 0; nt < NT; nt++) {
+      for (int it = i0; it < i1; it++) {
+        int nt = it / T, t = it - nt * T;
         int n0 = nt * NR, nr = imin(NR, CO - n0);
         const f32* bpn = dyp + ((long)nt * M + k0) * NR;
-        for (int t = 0; t < T; t++) {
-          int ky = t / KW, kx = t - ky * KW;
-          const f32* a = xp + ((long)k0 + ky * Wp + kx) * CI;
-          f32* dwt = dw + (long)t * CI * CO + n0;
-          for (int c = 0; c < CI; c += MR) {
+        int ky = t / KW, kx = t - ky * KW;
+        const f32* a = src + ((long)k0 + ky * Wp + kx) * CI;
+        f32* dwt = dw + (long)t * CI * CO + n0;
+        for (int c = 0; c < CI; c += MR) {
 #define DWROW(r) f32* c##r = c + r < CI ? dwt + (long)(c + r) * CO : dummy;
-            DWROW(0) DWROW(1) DWROW(2) DWROW(3) DWROW(4) DWROW(5)
+          DWROW(0) DWROW(1) DWROW(2) DWROW(3) DWROW(4) DWROW(5)
 #undef DWROW
-            kern6t(kc, a + c, CI, bpn, c0, c1, c2, c3, c4, c5, nr, 1);
-          }
+          kern6t(kc, a + c, CI, bpn, c0, c1, c2, c3, c4, c5, nr, 1);
         }
       }
     }

@@ -1,0 +1,166 @@
+/**
+ * A small thread pool for the toolkit's wasm kernels: worker threads (node:worker_threads, so
+ * that they can be unref'd and never keep the process alive) each run an instance of the kernel
+ * module on one shared `WebAssembly.Memory`. The tfjs wasm heap is not shared, so a threaded
+ * kernel copies its inputs into the pool's heap, runs `fn(...args, part, nparts)` on every
+ * thread (the calling thread does part 0) and copies the result back.
+ *
+ * Threads are off unless asked for: `GAZE_WASM_THREADS=N` in the environment or
+ * {@link setWasmThreads}. `N = 0` means one per core (navigator.hardwareConcurrency).
+ *
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { type GazeKernelExports, gazeKernelsSharedModule } from "./gaze_wasm_module.ts";
+
+const PAGE = 65536;
+const CTL_OFFSET = 1024;
+const MAX_THREADS = 16;
+const SLOTS = { seq: 0, fn: 1, nargs: 2, args: 4, done: 40, err: 40 + MAX_THREADS };
+const CTL_INTS = 40 + 2 * MAX_THREADS;
+const HEAP_START = 4096;
+/** Functions the workers can run (index = function id in the control block). */
+const RUNNABLE = ["conv_s1_run", "conv_s1_dw_run"] as const;
+
+/** A running pool. */
+export interface WasmThreadPool {
+  /** Threads including the calling one. */
+  nthreads: number;
+  /** The kernel exports bound to the shared heap, for the calling thread. */
+  k: GazeKernelExports;
+  /** The shared heap. */
+  memory: WebAssembly.Memory;
+  /** Forget all allocations (call at the start of each kernel). */
+  reset(): void;
+  /** Allocate `bytes` (16-byte aligned) in the shared heap, growing it if needed; returns the offset. */
+  alloc(bytes: number): number;
+  /** Run `name(...args, part, nthreads)` on every thread and wait for all of them. */
+  run(name: (typeof RUNNABLE)[number], args: number[]): void;
+}
+
+let wanted: number | undefined;
+let pool: WasmThreadPool | undefined;
+let failed: string | undefined;
+
+function requestedThreads(): number {
+  let n = wanted;
+  if (n === undefined) {
+    let env: string | undefined;
+    try {
+      env = Deno.env.get("GAZE_WASM_THREADS");
+    } catch {
+      env = undefined; // no env permission: default
+    }
+    n = env === undefined || env === "" ? 1 : Number(env);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new Error(`GAZE_WASM_THREADS must be a whole number >= 0 (0: one per core), got '${env}'`);
+    }
+  }
+  if (n === 0) n = navigator.hardwareConcurrency ?? 1;
+  return Math.min(MAX_THREADS, Math.max(1, n));
+}
+
+/**
+ * Set the number of threads the wasm kernels use (1: none; 0: one per core). Takes effect for
+ * the next kernel; a running pool of another size is stopped.
+ */
+export function setWasmThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`setWasmThreads: expected a whole number >= 0, got ${n}`);
+  wanted = n;
+  if (pool && pool.nthreads !== requestedThreads()) stopWasmThreads();
+}
+
+/** Stop the pool's workers (a later threaded kernel starts a new pool). */
+export function stopWasmThreads(): void {
+  const p = pool as (WasmThreadPool & { stop(): void }) | undefined;
+  pool = undefined;
+  p?.stop();
+}
+
+/** Why the pool could not start, if it failed (threaded kernels then run on one thread). */
+export function wasmThreadsError(): string | undefined {
+  return failed;
+}
+
+function startPool(n: number): WasmThreadPool {
+  const module = gazeKernelsSharedModule();
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GazeKernelExports;
+  const ctl = new Int32Array(memory.buffer, CTL_OFFSET, CTL_INTS);
+  const script = fileURLToPath(new URL("./wasm_thread_worker.ts", import.meta.url));
+  const workers: Worker[] = [];
+  for (let part = 1; part < n; part++) {
+    const w = new Worker(script, {
+      workerData: {
+        module,
+        memory,
+        ctlOffset: CTL_OFFSET,
+        ctlInts: CTL_INTS,
+        names: [...RUNNABLE],
+        part,
+        nparts: n,
+        slots: SLOTS,
+      },
+    });
+    workers.push(w);
+  }
+  let top = HEAP_START;
+  let seq = 0;
+  const p = {
+    nthreads: n,
+    k,
+    memory,
+    reset() {
+      top = HEAP_START;
+    },
+    alloc(bytes: number) {
+      const at = top;
+      top += Math.ceil(bytes / 16) * 16;
+      const need = top - memory.buffer.byteLength;
+      if (need > 0) memory.grow(Math.ceil(need / PAGE));
+      return at;
+    },
+    run(name: (typeof RUNNABLE)[number], args: number[]) {
+      ctl[SLOTS.fn] = RUNNABLE.indexOf(name);
+      ctl[SLOTS.nargs] = args.length;
+      ctl.set(args, SLOTS.args);
+      const s = ++seq;
+      Atomics.store(ctl, SLOTS.seq, s);
+      Atomics.notify(ctl, SLOTS.seq);
+      (k[name] as (...a: number[]) => void)(...args, 0, n);
+      for (let part = 1; part < n; part++) {
+        const deadline = performance.now() + 600_000;
+        while (Atomics.load(ctl, SLOTS.done + part) !== s) {
+          if (performance.now() > deadline) throw new Error(`wasm thread ${part} did not finish ${name}`);
+          Atomics.wait(ctl, SLOTS.done + part, Atomics.load(ctl, SLOTS.done + part), 1000);
+        }
+        if (Atomics.exchange(ctl, SLOTS.err + part, 0)) throw new Error(`wasm thread ${part} failed in ${name}`);
+      }
+    },
+    stop() {
+      ctl[SLOTS.fn] = -1;
+      Atomics.store(ctl, SLOTS.seq, ++seq);
+      Atomics.notify(ctl, SLOTS.seq);
+      for (const w of workers) void w.terminate();
+    },
+  };
+  // a worker that starts late finds the job already posted (Atomics.wait returns at once)
+  for (const w of workers) w.unref();
+  return p;
+}
+
+/** The pool when more than one thread is requested and the pool can start; else undefined. */
+export function wasmThreadPool(): WasmThreadPool | undefined {
+  const n = requestedThreads();
+  if (n <= 1 || failed) return undefined;
+  if (pool?.nthreads === n) return pool;
+  try {
+    pool = startPool(n);
+  } catch (err) {
+    failed = (err as Error).message;
+    console.error(`[gaze-insight] wasm threads unavailable, using one thread: ${failed}`);
+    return undefined;
+  }
+  return pool;
+}
