@@ -162,7 +162,8 @@ export class PermutohedralLattice {
       }
     }
     const d1 = d + 1;
-    const table = new KeyTable(d, Math.min(n * d1, 1 << 22));
+    // the vertex table grows by doubling (a 600 x 530 Kvasir image needs about 20k vertices, not n (d + 1))
+    const table = new KeyTable(d, 1 << 12);
     const offset = new Int32Array(n * d1), bary = new Float32Array(n * d1);
     // canonical simplex: canonical[r * d1 + j] = r for j <= d - r, else r - d1
     const canonical = new Int32Array(d1 * d1);

@@ -10,12 +10,14 @@ import { unetStepCase } from "./unet_step.ts";
 import { metricsCase } from "./metrics.ts";
 import { DATA_BENCH_CASES } from "./data.ts";
 import { MODEL_BENCH_CASES } from "./models.ts";
+import { GAZE_BENCH_CASES } from "./gaze.ts";
 
 /** All benchmark cases, in run order. */
 export const BENCH_CASES: BenchCase[] = [
   ...DATA_BENCH_CASES,
   unetStepCase,
   metricsCase,
+  ...GAZE_BENCH_CASES,
   ...TEXT_BENCH_CASES,
   ...MODEL_BENCH_CASES,
 ];
