@@ -2,6 +2,7 @@
 // MONAI modules (nn.Conv2d: ci*co*k*k + co; nn.GroupNorm / nn.BatchNorm2d / nn.LayerNorm affine: 2c;
 // nn.ConvTranspose2d(k=2): ci*co*4 + co; nn.Linear: i*o + o; nn.MultiheadAttention(E): 4E^2 + 4E),
 // then compared with the models the toolkit builds.
+import * as tf from "@tensorflow/tfjs";
 import { assertEquals } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { countParams, disposeModel, initModel, modelConfigFor, summarizeModel } from "../../lib/models/mod.ts";
@@ -41,6 +42,7 @@ Deno.test("BasicUNet at (64..1024, 128), in 3, out 128 has the MONAI parameter c
 });
 
 Deno.test("teacher / student / GazeMedSeg totals at paper widths follow the layer formulas", () => {
+  const before = tf.memory().numTensors;
   const teacher = monaiBasicUNet(3, PAPER_T, 128) +
     [1, 2, 3, 4].reduce((a, s) => a + fusion(PAPER_T[s], (224 / 2 ** s) ** 2, 512) + distill(PAPER_T[s]), 0) +
     head(128) + conv(128, 2, 1);
@@ -65,4 +67,5 @@ Deno.test("teacher / student / GazeMedSeg totals at paper widths follow the laye
     summarizeModel(modelConfigFor("student", "paper")).totalState,
     4 * (64 + 128 + 256 + 512) + 2 * (128 + 256 + 512 + 1024),
   );
+  assertEquals(tf.memory().numTensors, before, "summarizeModel frees the model it builds");
 });
