@@ -14,6 +14,7 @@ import type { BenchCase } from "./bench/types.ts";
 import { BENCH_CASES } from "./bench/cases.ts";
 
 const USAGE = `deno task bench [--case NAME[,NAME...]] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json] [--quick]
+                 [--peer torch]   (cases that support it also run in PyTorch and report the ratio)
 
 Cases:
 ${BENCH_CASES.map((c: BenchCase) => `  ${c.name.padEnd(22)} ${c.description}`).join("\n")}`;
@@ -21,7 +22,12 @@ ${BENCH_CASES.map((c: BenchCase) => `  ${c.name.padEnd(22)} ${c.description}`).j
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
     usage: USAGE,
-    flags: { case: { type: "string" }, json: { type: "boolean" }, quick: { type: "boolean" } },
+    flags: {
+      case: { type: "string" },
+      json: { type: "boolean" },
+      quick: { type: "boolean" },
+      peer: { type: "string" },
+    },
   });
   const wanted = values.case?.split(",").map((s) => s.trim()).filter(Boolean);
   for (const w of wanted ?? []) {
@@ -29,7 +35,7 @@ await runTask(async () => {
   }
   const choice = await selectBackend(values.backend, { quiet: values.json });
   const dataRoot = resolveDataRoot({ dataDir: values["data-dir"] });
-  const ctx = { backend: choice.name, dataRoot, quick: values.quick ?? false };
+  const ctx = { backend: choice.name, dataRoot, quick: values.quick ?? false, peer: values.peer };
   const cases: Record<string, unknown> = {};
   for (const c of BENCH_CASES) {
     if (wanted && !wanted.includes(c.name)) continue;

@@ -12,6 +12,8 @@ export interface BenchContext {
   dataRoot: string;
   /** Quick mode: fewer repetitions (used by the test that checks the harness). */
   quick: boolean;
+  /** `--peer NAME`: also run the case in another framework where the case supports it (e.g. "torch"). */
+  peer?: string;
 }
 
 /** One benchmark case. `run` returns a flat JSON object of measurements. */

@@ -1,7 +1,8 @@
 /**
  * Bench case `unet-step`: one SGD training step of a BasicUNet, fixed so it can
  * be compared with other frameworks (tasks/bench/peer_torch.py runs the same
- * step in PyTorch).
+ * step in PyTorch; `deno task bench --case unet-step --peer torch` runs both and
+ * reports `ratio_to_peer` (wall) and `cpu_ratio_to_peer` (process CPU time)).
  *
  * Model: BasicUNet features (16,32,64,128,256,16) (METHOD.md section 5: blocks of
  * 3x3 conv with bias, GroupNorm 4 groups, LeakyReLU 0.1; 2x2 max-pool down;
@@ -251,11 +252,60 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
   }
 }
 
-/** The `unet-step` bench case. */
+/**
+ * Run the same step in PyTorch (tasks/bench/peer_torch.py, one thread) with `python` (default
+ * `$GAZE_PYTHON`, else the first of `python3` and `/usr/bin/python3` (Debian's, where
+ * python3-torch installs) that imports torch). Returns its JSON, or `{ skipped }` when none can.
+ */
+export async function runTorchPeer(options: RunUNetStepOptions & { python?: string } = {}): Promise<
+  Record<string, unknown>
+> {
+  const env = Deno.env.get("GAZE_PYTHON");
+  const candidates = options.python ? [options.python] : env ? [env] : ["python3", "/usr/bin/python3"];
+  let last: Record<string, unknown> = { skipped: "no python" };
+  for (const python of candidates) {
+    last = await runTorchPeerWith(python, options);
+    if (!("skipped" in last)) return last;
+  }
+  return last;
+}
+
+async function runTorchPeerWith(python: string, options: RunUNetStepOptions): Promise<Record<string, unknown>> {
+  const script = new URL("./peer_torch.py", import.meta.url).pathname;
+  const args = [script, "--warmup", String(options.warmup ?? UNET_STEP_CONFIG.warmup)];
+  args.push("--steps", String(options.steps ?? UNET_STEP_CONFIG.steps));
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
+  } catch (err) {
+    return { skipped: `cannot run ${python}: ${(err as Error).message}` };
+  }
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) {
+    const why = /No module named 'torch'/.test(stderr)
+      ? `${python} has no torch (Debian: apt-get install python3-torch)`
+      : `${python} peer_torch.py failed: ${stderr.trim().split("\n").slice(-1)[0]}`;
+    return { skipped: why };
+  }
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/** The `unet-step` bench case (`--peer torch`: also PyTorch, and the ratios). */
 export const unetStepCase: BenchCase = {
   name: "unet-step",
   description: "BasicUNet(16..256) training step, 4x128x128x3, BCE + SGD momentum; median ms, GFLOP/s",
-  run(ctx: BenchContext) {
-    return runUNetStep(ctx.quick ? { warmup: 1, steps: 2 } : {});
+  async run(ctx: BenchContext) {
+    const opts = ctx.quick ? { warmup: 1, steps: 2 } : {};
+    const res = await runUNetStep(opts);
+    if (ctx.peer === undefined) return res;
+    if (ctx.peer !== "torch") return { ...res, peer: { skipped: `unknown peer '${ctx.peer}' (supported: torch)` } };
+    const peer = await runTorchPeer(opts);
+    if (typeof peer.median_ms !== "number") return { ...res, peer };
+    return {
+      ...res,
+      peer,
+      ratio_to_peer: +((res.median_ms as number) / peer.median_ms).toFixed(2),
+      cpu_ratio_to_peer: +((res.median_cpu_ms as number) / (peer.median_cpu_ms as number)).toFixed(2),
+    };
   },
 };
