@@ -1,5 +1,5 @@
 import { assert, assertAllClose, assertEquals, assertThrows } from "../assert.ts";
-import { crfGuideImage, crfUnary, denseCrf } from "../../lib/gaze/mod.ts";
+import { bilateralFeatures, crfGuideImage, crfUnary, denseCrf } from "../../lib/gaze/mod.ts";
 import { Rng } from "../../lib/core/rng.ts";
 
 const W = 40, H = 20, EDGE = 20;
@@ -95,4 +95,64 @@ Deno.test("crf: MRI guide image is min-max to 0..255, truncated, repeated to RGB
     Error,
     "probability map is 3x3, image is 40x20",
   );
+});
+
+/**
+ * Reference: mean field of the fully connected CRF with the EXACT Gaussian kernel k_ij = exp(-|f_i - f_j|^2 / 2)
+ * (j = i included), symmetric normalisation n_i = (sum_j k_ij)^-1/2, Potts weight 1, in float64, O(N^2).
+ */
+function exactMeanField(f: Float32Array, u: Float32Array, n: number, iterations = 10): Float64Array {
+  const k = new Float64Array(n * n), norm = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let c = 0; c < 5; c++) s += (f[5 * i + c] - f[5 * j + c]) ** 2;
+      k[i * n + j] = Math.exp(-0.5 * s);
+    }
+  }
+  for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(k.subarray(i * n, (i + 1) * n).reduce((a, b) => a + b, 0));
+  let q = Float64Array.from({ length: n }, (_, i) => 1 / (1 + Math.exp(u[2 * i + 1] - u[2 * i])));
+  for (let it = 0; it < iterations; it++) {
+    const next = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let m0 = 0, m1 = 0;
+      for (let j = 0; j < n; j++) {
+        const w = k[i * n + j] * norm[j];
+        m1 += w * q[j];
+        m0 += w * (1 - q[j]);
+      }
+      const a = -u[2 * i] + norm[i] * m0, b = -u[2 * i + 1] + norm[i] * m1;
+      next[i] = 1 / (1 + Math.exp(a - b));
+    }
+    q = next;
+  }
+  return q;
+}
+
+Deno.test("crf: the lattice CRF matches exact O(N^2) mean field within the lattice's error", () => {
+  const w = 28, h = 20, n = w * h, rng = new Rng(4);
+  const data = new Uint8Array(n * 3), p = new Float32Array(n);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x, inside = (x - 16) ** 2 + (y - 10) ** 2 < 49;
+      for (let c = 0; c < 3; c++) data[3 * i + c] = Math.round((inside ? 180 : 70) + rng.normal(0, 4));
+      p[i] = Math.min(0.95, Math.max(0.05, Math.exp(-((x - 14) ** 2 + (y - 9) ** 2) / 60) + rng.normal(0, 0.05)));
+    }
+  }
+  const image = { width: w, height: h, channels: 3, data }, prob = { width: w, height: h, channels: 1, data: p };
+  for (const thetaXY of [5, 80]) {
+    const { q1 } = denseCrf(image, prob, { thetaXY });
+    const exact = exactMeanField(bilateralFeatures(image, { thetaXY }), crfUnary(prob), n);
+    let worst = 0, mean = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(q1.data[i] - exact[i]);
+      worst = Math.max(worst, d);
+      mean += d / n;
+    }
+    assert(worst < 0.03 && mean < 0.005, `theta_xy ${thetaXY}: max ${worst}, mean ${mean}`);
+    // and the CRF did something: it differs from its input by much more than from the exact CRF
+    let moved = 0;
+    for (let i = 0; i < n; i++) moved += Math.abs(q1.data[i] - p[i]) / n;
+    assert(moved > 10 * mean, `moved ${moved}`);
+  }
 });
