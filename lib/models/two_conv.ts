@@ -6,8 +6,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
+import { fusedGroupNorm } from "../backend/mod.ts";
 import { conv2d, initConv2d } from "./conv.ts";
-import { groupNorm, initGroupNorm } from "./group_norm.ts";
+import { initGroupNorm } from "./group_norm.ts";
+import { getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
 
 /** LeakyReLU slope used throughout the BasicUNet and the heads. */
@@ -26,15 +28,21 @@ export function initTwoConv(
   initGroupNorm(store, `${name}.conv_1.adn.N`, { channels: outChannels });
 }
 
-/** `[B, H, W, in]` -> `[B, H, W, out]`. */
+/**
+ * `[B, H, W, in]` -> `[B, H, W, out]`. GroupNorm + LeakyReLU run as lib/backend's `fusedGroupNorm`
+ * (one kernel each way on wasm; the same math as `groupNorm` then `tf.leakyRelu` elsewhere).
+ */
 export function twoConv(x: tf.Tensor4D, options: { store: ParamStore; name: string; groups: number }): tf.Tensor4D {
   const { store, name, groups } = options;
   return tf.tidy(() => {
     let y = x;
     for (const i of [0, 1]) {
       y = conv2d(y, { store, name: `${name}.conv_${i}.conv` });
-      y = groupNorm(y, { store, name: `${name}.conv_${i}.adn.N`, groups });
-      y = tf.leakyRelu(y, LEAKY_SLOPE);
+      const n = `${name}.conv_${i}.adn.N`;
+      y = fusedGroupNorm(y, getParam(store, `${n}.weight`), getParam(store, `${n}.bias`), {
+        groups,
+        negativeSlope: LEAKY_SLOPE,
+      });
     }
     return y;
   });

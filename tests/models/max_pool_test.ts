@@ -1,11 +1,11 @@
 // 2x2 max-pooling: values and gradients against a brute-force reference (first maximum of the
-// window gets the gradient, as in PyTorch), on the cpu and wasm backends; and the reason the
-// toolkit has its own gradient: tfjs-backend-wasm's MaxPoolGrad disagrees with the reference.
+// window gets the gradient, as in PyTorch), on the cpu and wasm backends; the kernel probe and the
+// composite fallback for a backend whose MaxPoolGrad is wrong (like tfjs-backend-wasm 4.22's stock one).
 import * as tf from "@tensorflow/tfjs";
 import { assert, assertAllClose, assertEquals } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { Rng } from "../../lib/core/mod.ts";
-import { maxPool2x2 } from "../../lib/models/mod.ts";
+import { maxPool2x2, maxPool2x2Composite, nativeMaxPoolGradIsExact } from "../../lib/models/mod.ts";
 import { noLeak } from "./grad_check.ts";
 
 /** Pooled values and the gradient of sum(pool(x) * r), by loops; ties go to the first maximum. */
@@ -50,32 +50,75 @@ for (const backend of ["cpu", "wasm"]) {
         const xt = tf.tensor4d(x, shape as [number, number, number, number]);
         const rt = tf.tensor(r, [shape[0], shape[1] / 2, shape[2] / 2, shape[3]]);
         const y = tf.tidy(() => maxPool2x2(xt).dataSync());
-        const g = tf.tidy(() =>
-          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(maxPool2x2(t as tf.Tensor4D), rt)))(xt).dataSync()
-        );
+        for (const pool of [maxPool2x2, maxPool2x2Composite]) {
+          const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pool(t as tf.Tensor4D), rt)))(xt).dataSync());
+          assertAllClose(g, ref.g, 1e-6, `${pool.name} gradient ${shape}`);
+        }
         assertAllClose(y, ref.y, 0, `values ${shape}`);
-        assertAllClose(g, ref.g, 1e-6, `gradient ${shape}`);
         tf.dispose([xt, rt]);
       }
     });
   });
 }
 
-Deno.test("tfjs-backend-wasm's MaxPoolGrad is wrong on all-negative windows (why maxPool2x2 exists)", async () => {
-  await selectBackend("wasm", { quiet: true });
-  const rng = new Rng(7);
-  const shape = [1, 4, 4, 1];
-  // All-negative windows (common after LeakyReLU): the wasm kernel loses or misroutes their gradient.
-  const x = Float32Array.from({ length: 16 }, () => -0.1 - Math.abs(rng.normal())); // no ties
-  const r = Float32Array.from({ length: 4 }, () => rng.normal());
-  const ref = reference(x, r, shape);
-  const xt = tf.tensor4d(x, [1, 4, 4, 1]), rt = tf.tensor4d(r, [1, 2, 2, 1]);
-  const g = tf.tidy(() =>
-    tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid"), rt)))(xt).dataSync()
-  );
-  tf.dispose([xt, rt]);
-  const err = Math.max(...Array.from(g, (v, i) => Math.abs(v - ref.g[i])));
-  // If this fails, tfjs fixed the kernel and maxPool2x2 could go back to tf.maxPool's gradient.
-  assert(err > 1e-3, `wasm MaxPoolGrad now agrees with the reference (max err ${err})`);
-  assertEquals(g.length, 16);
+Deno.test("the MaxPoolGrad probe rejects a wrong kernel, and maxPool2x2 then falls back to the composite gradient", async () => {
+  // A copy of the cpu backend whose MaxPoolGrad behaves like tfjs-backend-wasm 4.22's stock kernel
+  // on all-negative windows (running maximum starting at 0: such windows get no gradient).
+  const name = "cpu-broken-maxpoolgrad";
+  if (!tf.findBackendFactory(name)) {
+    tf.registerBackend(name, tf.findBackendFactory("cpu")!);
+    for (const k of tf.getKernelsForBackend("cpu")) {
+      if (k.kernelName === "MaxPoolGrad") continue;
+      tf.registerKernel({ ...k, backendName: name });
+    }
+    tf.registerKernel({
+      kernelName: "MaxPoolGrad",
+      backendName: name,
+      kernelFunc: ({ inputs, backend }) => {
+        const { dy, input } = inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
+        const b = backend as unknown as {
+          readSync(id: unknown): Float32Array;
+          makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo;
+        };
+        const x = b.readSync(input.dataId), g = b.readSync(dy.dataId);
+        const [, H, W, C] = input.shape;
+        const out = new Float32Array(x.length);
+        for (let i = 0; i < H / 2; i++) {
+          for (let j = 0; j < W / 2; j++) {
+            for (let c = 0; c < C; c++) {
+              let best = 0, at = -1;
+              for (const [di, dj] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+                const k = ((2 * i + di) * W + 2 * j + dj) * C + c;
+                if (x[k] > best) [best, at] = [x[k], k];
+              }
+              if (at >= 0) out[at] += g[(i * (W / 2) + j) * C + c];
+            }
+          }
+        }
+        return b.makeTensorInfo(input.shape, "float32", out);
+      },
+    });
+  }
+  await tf.setBackend(name);
+  try {
+    assertEquals(nativeMaxPoolGradIsExact(), false);
+    const { x, r } = inputs([1, 4, 4, 2], 5);
+    x.fill(-1, 0, 8); // an all-negative window
+    const ref = reference(x, r, [1, 4, 4, 2]);
+    const xt = tf.tensor4d(x, [1, 4, 4, 2]), rt = tf.tensor4d(r, [1, 2, 2, 2]);
+    const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(maxPool2x2(t as tf.Tensor4D), rt)))(xt).dataSync());
+    const raw = tf.tidy(() =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid"), rt)))(xt).dataSync()
+    );
+    tf.dispose([xt, rt]);
+    assertAllClose(g, ref.g, 1e-6, "fallback gradient");
+    assert(raw.some((v, i) => Math.abs(v - ref.g[i]) > 1e-3), "the broken kernel really is wrong here");
+  } finally {
+    await selectBackend("cpu", { quiet: true });
+  }
+  // The real backends pass the probe (so the fast native gradient is used there).
+  for (const backend of ["cpu", "wasm"]) {
+    await selectBackend(backend, { quiet: true });
+    assertEquals(nativeMaxPoolGradIsExact(), true, backend);
+  }
 });
