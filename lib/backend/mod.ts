@@ -12,3 +12,4 @@ export * from "./override_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_reduce_kernels.ts";
 export * from "./wasm_threads.ts";
+export * from "./wasm_kernels.ts";

@@ -20,10 +20,7 @@ import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
-import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
-import { registerWasmGroupNorm } from "./group_norm.ts";
-import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
-import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
+import { registerGazeWasmKernels } from "./wasm_kernels.ts";
 
 /** Backend names accepted by {@link selectBackend}. */
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -63,16 +60,16 @@ function wasmDistDir(): string {
   return join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/");
 }
 
+let wasmKernelNote = "";
+
 async function initWasm(): Promise<void> {
   const dir = wasmDistDir();
   // setWasmPaths takes a prefix; with a trailing slash the file names are appended.
   setWasmPaths(dir.endsWith("/") ? dir : dir + "/");
   tf.env().set("WASM_HAS_SIMD_SUPPORT", true);
-  registerWasmConv2DBackpropFilter("wasm"); // fallback for what the gaze kernels do not cover
-  registerWasmConvKernels("wasm");
-  registerWasmGroupNorm("wasm");
-  registerWasmCopyKernels("wasm");
-  registerWasmReduceKernels("wasm");
+  registerWasmConv2DBackpropFilter("wasm"); // used where the toolkit's kernels are not registered
+  const k = registerGazeWasmKernels("wasm");
+  if (k.skipped) wasmKernelNote = `; stock wasm kernels (${k.skipped})`;
   if (!(await tf.setBackend("wasm"))) throw new Error(`could not initialise the wasm backend from ${dir}`);
   await tf.ready();
 }
@@ -161,7 +158,7 @@ export async function selectBackend(
       break;
     case "wasm":
       await initWasm();
-      choice = { name: "wasm", reason: "requested" };
+      choice = { name: "wasm", reason: `requested${wasmKernelNote}` };
       break;
     case "webgpu": {
       const adapter = await webgpuAdapter();
@@ -200,7 +197,7 @@ export async function selectBackend(
         name: "wasm",
         reason: `auto: no native TensorFlow (${r.why}); ${
           adapter ? `only a software WebGPU adapter (${adapter.description})` : "no WebGPU adapter"
-        }`,
+        }${wasmKernelNote}`,
       };
     }
   }
