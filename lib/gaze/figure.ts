@@ -36,8 +36,8 @@ export interface GazeFigureOptions {
   alpha?: number;
 }
 
-/** Plotly's JSON figure. */
-export interface PlotlyFigure {
+/** Plotly's JSON figure (structurally a lib/report `PlotlyFigure`: pass it to its HTML/PNG export). */
+export interface GazeFigure {
   /** Traces. */
   data: Record<string, unknown>[];
   /** Layout. */
@@ -102,7 +102,7 @@ export const GAZE_FIGURE_COLUMNS = ["image", "ground truth", "heatmap overlay", 
  * if (fig.data.length !== 4) throw new Error("expected 4 image traces without GT");
  * ```
  */
-export function gazeFigure(rows: readonly GazeFigureRow[], options: GazeFigureOptions = {}): PlotlyFigure {
+export function gazeFigure(rows: readonly GazeFigureRow[], options: GazeFigureOptions = {}): GazeFigure {
   const side = options.panelSize ?? 256;
   const cols = GAZE_FIGURE_COLUMNS.length, nRows = rows.length;
   if (nRows === 0) throw new Error("gazeFigure: no rows");
