@@ -58,6 +58,10 @@ for (const k of [1, 2, 3]) {
     for (const pad of ["same", "valid"] as const) GRID.push({ b: 2, h: 7, w: 10, ci: 5, co: 11, k, s, pad });
   }
 }
+// stride 1 on images above the im2col size limit: the virtual-row kernels
+for (const k of [1, 2, 3]) {
+  for (const pad of ["same", "valid"] as const) GRID.push({ b: 2, h: 33, w: 40, ci: 5, co: 11, k, s: 1, pad });
+}
 // UNet-like shapes: many 6-row tiles, full 8-column panels, a bias-free 1x1 head with one output channel
 GRID.push({ b: 3, h: 16, w: 16, ci: 16, co: 24, k: 3, s: 1, pad: "same" });
 GRID.push({ b: 2, h: 12, w: 12, ci: 16, co: 1, k: 1, s: 1, pad: "same" });
@@ -96,18 +100,19 @@ Deno.test("wasm conv2dTranspose: forward, input and filter gradients match the c
   }
 });
 
-Deno.test("wasm conv kernels: stride 1 and stride 2 take the toolkit's paths, NCHW falls back", async () => {
+Deno.test("wasm conv kernels: large stride-1, small stride-1 and stride-2 take the intended paths, NCHW falls back", async () => {
   await selectBackend("wasm", { quiet: true });
   const before = kernelPathStats();
   const delta = (k: string) => (kernelPathStats()[k] ?? 0) - (before[k] ?? 0);
   const c: ConvCase = { b: 1, h: 6, w: 6, ci: 3, co: 4, k: 3, s: 1, pad: "same" };
   const n0 = tf.memory().numTensors;
-  tf.dispose(tf.tidy(conv2dAndGrads(c, 1)));
-  tf.dispose(tf.tidy(conv2dAndGrads({ ...c, s: 2 }, 2)));
+  tf.dispose(tf.tidy(conv2dAndGrads({ ...c, h: 40, w: 40 }, 1))); // above the im2col size limit
+  tf.dispose(tf.tidy(conv2dAndGrads(c, 2))); // small image: im2col
+  tf.dispose(tf.tidy(conv2dAndGrads({ ...c, s: 2 }, 3)));
   assert(tf.memory().numTensors === n0, "tensors leaked");
   for (const k of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
     assert(delta(`${k}/s1`) >= 1, `${k}: stride-1 path not taken`);
-    assert(delta(`${k}/im2col`) >= 1, `${k}: im2col path not taken`);
+    assert(delta(`${k}/im2col`) >= 2, `${k}: im2col path not taken for the small and the stride-2 conv`);
   }
   let threw = false;
   try {
