@@ -113,7 +113,11 @@ await runTask(async () => {
   const load = async (id: string): Promise<DescribeItem> => {
     const sample = await ds.load(id);
     if (vlm) return { image: sample.image, file: await imageFile(sample) };
-    return { image: sample.image, gaze: await loadGazeMaps(root, ds.name, id, { variant: values["gaze-variant"] }) };
+    const gaze = await loadGazeMaps(root, ds.name, id, { variant: values["gaze-variant"] });
+    // The original file's bytes only for provenance (its sha256 goes into the record); no PNG encoding for DICOM.
+    const known = MIME[extname(sample.info.source).toLowerCase()];
+    const file = known ? { bytes: await Deno.readFile(sample.info.source), mime: known } : undefined;
+    return { image: sample.image, gaze, file };
   };
   const summary = await describeDataset(ref, ids, { load, vlm, force: values.force, quiet: values.quiet });
 
