@@ -1,0 +1,645 @@
+/**
+ * `deno task reproduce`: run the experiment plan (lib/report/plan.ts) on one dataset at
+ * one profile, resumably, and write every table, figure and a README into
+ * `<results>/<dataset>/<profile>/`:
+ *
+ * ```
+ * README.md                         provenance, tables inline, links
+ * reproduce.json                    machine-readable summary of this invocation
+ * table_main|ablation|sensitivity.{md,csv,json}
+ * figures/fig_*.html (+ .png, .svg where Chromium exists)
+ * runs/<key>_s<seed>/               config.json, log.jsonl, checkpoints/, eval_best|last.{csv,json}, done.json
+ * ```
+ * A run whose `done.json` exists (with the same config) is reused; a run killed midway
+ * resumes from its `last` checkpoint (lib/train). Gaze maps, descriptions and text
+ * embeddings of file-backed datasets are prepared first when missing (the `prepare`,
+ * `describe` and `encode` tasks, run as subprocesses); the synthetic dataset simulates
+ * them on the fly.
+ *
+ * @module
+ */
+import { join, relative, resolve } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { atomicWrite, exists } from "../core/atomic_write.ts";
+import { type Provenance, provenance } from "../core/provenance.ts";
+import { selectBackend } from "../backend/select.ts";
+import { derivedDir, resolveDataRoot } from "../data/data_root.ts";
+import { openDataset } from "../data/open_dataset.ts";
+import type { Dataset, DatasetName } from "../data/types.ts";
+import { evaluateMethod, type Evaluation, writeEvaluation } from "../metrics/evaluate.ts";
+import {
+  applyOverrides,
+  loadTrainConfig,
+  TRAIN_PROFILES,
+  type TrainConfig,
+  type TrainProfile,
+  VARIANT_SWITCHES,
+} from "../train/config.ts";
+import { type EvaluateFn, train } from "../train/loop.ts";
+import { checkpointPath, readRunState } from "../train/run_checkpoint.ts";
+import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
+import { loadTrainedMethod } from "../train/trained.ts";
+import { ablationTable } from "./ablation_table.ts";
+import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_choice.ts";
+import { writeFigures, type WrittenFigure } from "./figures.ts";
+import { mainTable } from "./main_table.ts";
+import { parsePerImageCsv } from "./per_image.ts";
+import { EXPERIMENT_GROUPS, type ExperimentGroup, experimentPlan, type RunSpec, withSensitivity } from "./plan.ts";
+import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
+import type { RunOutcome } from "./run_outcome.ts";
+import { sensitivityTable } from "./sensitivity_table.ts";
+import { type Table, toMarkdown, writeTable, type WrittenTable } from "./table.ts";
+
+/** What `--only` accepts: the three tables and the figures. */
+export type ReproducePart = ExperimentGroup | "figures";
+
+/** Every part, in order. */
+export const REPRODUCE_PARTS: readonly ReproducePart[] = [...EXPERIMENT_GROUPS, "figures"];
+
+/** Options of {@link reproduce}. */
+export interface ReproduceOptions {
+  /** `auto` (default), or a dataset name. */
+  dataset?: DatasetRequest;
+  /** Profile; default `cpu` for real data, `smoke` for synthetic (see dataset_choice.ts). */
+  profile?: TrainProfile;
+  /** Parts to produce (default all). `figures` needs the main runs: it adds them and the main table. */
+  only?: readonly ReproducePart[];
+  /** Seeds (default [0]). */
+  seeds?: readonly number[];
+  /** Backend: auto | tensorflow | webgpu | wasm | cpu (default $GAZE_BACKEND or auto). */
+  backend?: string;
+  /** Data root (default: $GAZE_DATA_DIR, then ./data/cache). */
+  dataDir?: string;
+  /** Results root (default $GAZE_RESULTS_DIR, then `results/` in the toolkit). */
+  resultsRoot?: string;
+  /** Base training config (default `configs/<dataset>.<profile>.json`). */
+  config?: string;
+  /** Gaze/text source factory (default {@link supervisionFor}); tests inject their own. */
+  supervision?: (dataset: Dataset, config: TrainConfig, root: string) => Supervision | Promise<Supervision>;
+  /** Try to fetch Kvasir for `auto` when absent (default true). */
+  fetch?: boolean;
+  /** Write PNG/SVG through Chromium when available (default true). */
+  staticFigures?: boolean;
+  /** The command line to record in the README (default reconstructed). */
+  command?: string;
+  /** No progress bars. */
+  quiet?: boolean;
+  /** Where progress lines go (default stderr). */
+  log?: (line: string) => void;
+}
+
+/** One run's status after {@link reproduce}. */
+export interface RunReport {
+  /** Run id. */
+  id: string;
+  /** `reused` (done before), `trained` (now), `resumed` (continued from a checkpoint). */
+  status: "reused" | "trained" | "resumed";
+  /** Seconds spent on it in this invocation. */
+  seconds: number;
+}
+
+/** What {@link reproduce} did. */
+export interface ReproduceReport {
+  /** Dataset used. */
+  dataset: DatasetName;
+  /** Why. */
+  datasetReason: string;
+  /** Profile used. */
+  profile: TrainProfile;
+  /** Results folder. */
+  dir: string;
+  /** Runs. */
+  runs: RunReport[];
+  /** Tables written, by name. */
+  tables: Record<string, WrittenTable>;
+  /** Figures written. */
+  figures: WrittenFigure[];
+  /** The README. */
+  readme: string;
+  /** Wall seconds. */
+  seconds: number;
+}
+
+/** The toolkit checkout. */
+function toolkitRoot(): string {
+  return new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+}
+
+/** The results root: `options.resultsRoot`, else $GAZE_RESULTS_DIR, else `results/` in the toolkit. */
+export function resultsRoot(explicit?: string): string {
+  const r = explicit ?? Deno.env.get("GAZE_RESULTS_DIR") ?? join(toolkitRoot(), "results");
+  return resolve(r);
+}
+
+/** The results folder of a dataset and profile. */
+export function resultsDir(dataset: string, profile: string, root?: string): string {
+  return join(resultsRoot(root), dataset, profile);
+}
+
+/** The shipped base config of a dataset and profile: `configs/<dataset>.<profile>.json`. */
+export function configPathFor(dataset: string, profile: string): string {
+  return join(toolkitRoot(), "configs", `${dataset}.${profile}.json`);
+}
+
+/** The training config of one planned run (validated). */
+export function runConfig(base: TrainConfig, spec: RunSpec): TrainConfig {
+  const withParam = spec.sensitivity ? withSensitivity(base, spec.sensitivity.param, spec.sensitivity.value) : base;
+  const c = applyOverrides(withParam, {
+    variant: spec.variant,
+    switches: spec.switches,
+    ablation: spec.ablation,
+    seed: spec.seed,
+  });
+  return { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
+}
+
+/** sha256 hex of a string. */
+async function sha256(text: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Where derived files go: when $GAZE_DERIVED_DIR is unset and `<root>/derived` cannot
+ * be written (a read-only mirror), set $GAZE_DERIVED_DIR to `data/cache/derived` in the
+ * toolkit (git-ignored) and say so. Returns the note, or undefined when nothing changed.
+ */
+export async function ensureWritableDerived(root: string): Promise<string | undefined> {
+  if (Deno.env.get("GAZE_DERIVED_DIR")) return undefined;
+  const probe = derivedDir(root, ".write-probe", "x");
+  try {
+    await Deno.mkdir(probe, { recursive: true });
+    await Deno.remove(join(root, "derived", ".write-probe"), { recursive: true });
+    return undefined;
+  } catch {
+    const alt = join(toolkitRoot(), "data", "cache", "derived");
+    Deno.env.set("GAZE_DERIVED_DIR", alt);
+    return `the data root ${root} is not writable: derived files (gaze maps, descriptions, embeddings) go to ${alt}`;
+  }
+}
+
+/** Run a toolkit task as a subprocess (stdio inherited); throws with the command on failure. */
+async function runToolkitTask(script: string, args: string[], log: (s: string) => void): Promise<void> {
+  const cmd = [Deno.execPath(), "run", "-A", join(toolkitRoot(), "tasks", script), ...args];
+  log(`$ ${cmd.slice(3).map((a) => relative(toolkitRoot(), a) || a).join(" ")}`);
+  const r = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "inherit", stderr: "inherit" }).output();
+  if (!r.success) throw new Error(`\`deno run -A tasks/${script} ${args.join(" ")}\` failed (exit ${r.code})`);
+}
+
+/**
+ * Make sure the gaze maps and text embeddings of a file-backed dataset exist for both
+ * splits, running `prepare`, `describe` and `encode` for what is missing. Returns the
+ * steps run. Synthetic data needs nothing.
+ */
+export async function prepareSupervision(
+  dataset: Dataset,
+  config: TrainConfig,
+  options: { root: string; log: (s: string) => void; quiet?: boolean },
+): Promise<string[]> {
+  if (dataset.name === "synthetic") return [];
+  const check = () =>
+    checkSupervision(dataset, config, {
+      root: options.root,
+      needs: { gaze: true, text: true },
+      splits: ["train", "test"],
+    });
+  let missing = await check();
+  const steps: string[] = [];
+  const common = ["--data-dir", options.root, ...(options.quiet ? ["--quiet"] : [])];
+  if (missing.gaze.length) {
+    options.log(`preparing gaze maps: ${missing.messages[0]}`);
+    await runToolkitTask("prepare.ts", [dataset.name, ...common], options.log);
+    steps.push("prepare");
+    missing = await check();
+  }
+  if (missing.text.length) {
+    options.log(`preparing text: ${missing.messages.at(-1)}`);
+    await runToolkitTask("describe.ts", [dataset.name, ...common], options.log);
+    await runToolkitTask("encode.ts", [dataset.name, "--encoder", config.text.encoder, ...common], options.log);
+    steps.push("describe", "encode");
+    missing = await check();
+  }
+  if (missing.messages.length) throw new Error(`supervision still incomplete: ${missing.messages.join("; ")}`);
+  return steps;
+}
+
+/**
+ * The gaze and text source of a dataset (lib/train `createSupervision`: the prepared
+ * files for real datasets, simulated on the fly for synthetic).
+ */
+export function supervisionFor(dataset: Dataset, config: TrainConfig, root: string): Supervision {
+  return createSupervision(dataset, config, { root });
+}
+
+/** Files of a finished run. */
+export function runFiles(runDir: string) {
+  return {
+    config: join(runDir, "config.json"),
+    done: join(runDir, "done.json"),
+    log: join(runDir, "log.jsonl"),
+    evalBest: join(runDir, "eval_best.csv"),
+    evalLast: join(runDir, "eval_last.csv"),
+  };
+}
+
+/** Read a finished run's outcome (per-image CSVs and done.json). */
+export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<RunOutcome> {
+  const f = runFiles(runDir);
+  const done = JSON.parse(await Deno.readTextFile(f.done));
+  const best = parsePerImageCsv(await Deno.readTextFile(f.evalBest), f.evalBest);
+  const last = parsePerImageCsv(await Deno.readTextFile(f.evalLast), f.evalLast);
+  const unitMatch = /\n[^\n]*,(px|mm),/.exec(await Deno.readTextFile(f.evalBest));
+  return {
+    spec,
+    dir: runDir,
+    best,
+    last,
+    unit: (unitMatch?.[1] as "px" | "mm") ?? "px",
+    seconds: typeof done.trainSeconds === "number" ? done.trainSeconds : null,
+    bestIteration: typeof done.bestIteration === "number" ? done.bestIteration : null,
+  };
+}
+
+/** Options of {@link executeRun}. */
+export interface ExecuteRunOptions {
+  /** Dataset (opened). */
+  dataset: Dataset;
+  /** Gaze and text source. */
+  supervision: Supervision;
+  /** Backend name (recorded). */
+  backend: string;
+  /** No progress bars. */
+  quiet?: boolean;
+  /** Progress lines. */
+  log: (s: string) => void;
+}
+
+/**
+ * Train one planned run in `runDir` (resuming a partial run), then evaluate its `best`
+ * and `last` checkpoints on the full test split (per-image CSV + summary JSON) and write
+ * `done.json`. A finished run with the same config is reused; one with a different
+ * config is an error (delete the folder to retrain).
+ */
+export async function executeRun(
+  spec: RunSpec,
+  config: TrainConfig,
+  runDir: string,
+  options: ExecuteRunOptions,
+): Promise<RunReport> {
+  const t0 = performance.now();
+  const f = runFiles(runDir);
+  const text = JSON.stringify(config, null, 2) + "\n";
+  if (await exists(f.config)) {
+    const old = await Deno.readTextFile(f.config);
+    if (old !== text) {
+      throw new Error(
+        `${f.config}: the run exists with a different config (the base config or the plan changed); ` +
+          `delete ${runDir} to retrain it`,
+      );
+    }
+    if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
+  }
+  await Deno.mkdir(runDir, { recursive: true });
+  await atomicWrite(f.config, text);
+  const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));
+  options.log(`${resumed ? "resuming" : "training"} ${spec.id}: ${spec.label} (${config.iterations} iterations)`);
+  let finalEval: { iteration: number; ev: Evaluation } | undefined;
+  const evaluate: EvaluateFn = async (method, ctx) => {
+    const ev = await evaluateMethod(method, options.dataset, {
+      imageSize: config.imageSize,
+      supervision: options.supervision,
+      limit: ctx.limit,
+      surface: ctx.final,
+      quiet: true,
+    });
+    if (ctx.final) finalEval = { iteration: ctx.iteration, ev };
+    const out: Record<string, number> = { dice: ev.summary.dice.mean ?? 0, iou: ev.summary.iou.mean ?? 0 };
+    for (const k of ["hd95", "asd"] as const) if (ev.summary[k].mean !== null) out[k] = ev.summary[k].mean!;
+    return out;
+  };
+  const result = await train({
+    config,
+    method: spec.method,
+    outDir: runDir,
+    dataset: options.dataset,
+    supervision: options.supervision,
+    evaluate,
+    backend: options.backend,
+    quiet: options.quiet,
+  });
+  if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
+  for (const ck of ["last", "best"] as const) {
+    const dir = checkpointPath(runDir, ck);
+    const state = await readRunState(dir);
+    let ev: Evaluation;
+    if (finalEval && finalEval.iteration === state.iteration) ev = finalEval.ev;
+    else {
+      const trained = await loadTrainedMethod(dir);
+      try {
+        ev = await evaluateMethod(trained.method, options.dataset, {
+          imageSize: config.imageSize,
+          supervision: options.supervision,
+          quiet: true,
+        });
+      } finally {
+        trained.method.dispose();
+      }
+    }
+    await writeEvaluation(ev, runDir, { stem: `eval_${ck}`, extra: { checkpoint: ck, iteration: state.iteration } });
+  }
+  const bestState = await readRunState(checkpointPath(runDir, "best"));
+  await atomicWrite(
+    f.done,
+    JSON.stringify(
+      {
+        id: spec.id,
+        method: spec.method,
+        iterations: result.iterations,
+        bestIteration: bestState.iteration,
+        trainSeconds: result.trainSeconds,
+        evalSeconds: result.evalSeconds,
+        secondsPerIteration: result.secondsPerIteration,
+        provenance: provenance({ backend: options.backend, run: spec.id }),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  return { id: spec.id, status: resumed ? "resumed" : "trained", seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Run the reproduction (see module doc). Returns what was done; throws on the first
+ * failing run (finished runs stay, so a rerun continues from there).
+ */
+export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
+  const t0 = performance.now();
+  const log = options.log ?? ((s: string) => console.error(s));
+  const wall: Record<string, number> = {};
+  const notes: string[] = [];
+  const root = resolveDataRoot({ dataDir: options.dataDir });
+  const choice = await chooseDataset(options.dataset ?? "auto", { root, fetch: options.fetch, quiet: options.quiet });
+  log(`dataset: ${choice.dataset} — ${choice.reason}`);
+  const profile = options.profile ?? defaultProfile(choice.dataset);
+  if (!TRAIN_PROFILES.includes(profile)) {
+    throw new Error(`--profile: expected ${TRAIN_PROFILES.join(", ")}, got ${profile}`);
+  }
+  const profileReason = options.profile
+    ? "requested"
+    : choice.dataset === "synthetic"
+    ? "default for synthetic data (a demonstration in minutes)"
+    : "default for real data (the 2-core CPU scale)";
+  log(`profile: ${profile} — ${profileReason}`);
+  const configPath = resolve(options.config ?? configPathFor(choice.dataset, profile));
+  if (!(await exists(configPath))) {
+    throw new Error(
+      `${configPath}: no training config for ${choice.dataset} at the ${profile} profile (pass --config FILE)`,
+    );
+  }
+  const base = await loadTrainConfig(configPath);
+  if (base.dataset !== choice.dataset) {
+    throw new Error(`${configPath}: config is for dataset '${base.dataset}', not '${choice.dataset}'`);
+  }
+  const configText = await Deno.readTextFile(configPath);
+  const backend = await selectBackend(options.backend, { quiet: true });
+  log(`backend: ${backend.name} — ${backend.reason}`);
+  const parts = options.only?.length ? [...options.only] : [...REPRODUCE_PARTS];
+  for (const p of parts) {
+    if (!REPRODUCE_PARTS.includes(p)) {
+      throw new Error(`--only: unknown part '${p}' (expected ${REPRODUCE_PARTS.join(", ")})`);
+    }
+  }
+  const groups = EXPERIMENT_GROUPS.filter((g) => parts.includes(g) || (g === "main" && parts.includes("figures")));
+  const seeds = [...(options.seeds ?? [0])];
+  const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
+  const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
+  await Deno.mkdir(join(dir, "runs"), { recursive: true });
+  log(`results: ${dir} (${plan.runs.length} runs: ${plan.runs.map((r) => r.id).join(", ")})`);
+
+  // Supervision.
+  const tPrep = performance.now();
+  const derivedNote = choice.dataset === "synthetic" ? undefined : await ensureWritableDerived(root);
+  if (derivedNote) {
+    log(derivedNote);
+    notes.push(derivedNote);
+  }
+  const dataset = await openDataset(choice.dataset, { root, synthetic: base.synthetic, quiet: true });
+  const prepSteps = await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
+  if (prepSteps.length) notes.push(`prepared before training: ${prepSteps.join(", ")}`);
+  const supervision = await (options.supervision ?? supervisionFor)(dataset, base, root);
+  wall["preparation"] = (performance.now() - tPrep) / 1000;
+
+  try {
+    // Runs.
+    const tRuns = performance.now();
+    const runs: RunReport[] = [];
+    const outcomes: RunOutcome[] = [];
+    for (const [k, spec] of plan.runs.entries()) {
+      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
+      const runDir = join(dir, "runs", spec.id);
+      runs.push(
+        await executeRun(spec, runConfig(base, spec), runDir, {
+          dataset,
+          supervision,
+          backend: backend.name,
+          quiet: options.quiet,
+          log,
+        }),
+      );
+      outcomes.push(await readRunOutcome(spec, runDir));
+    }
+    wall["training and evaluation"] = (performance.now() - tRuns) / 1000;
+
+    // Tables.
+    const prov = provenance({
+      dataset: choice.dataset,
+      datasetReason: choice.reason,
+      profile,
+      seeds,
+      backend: backend.name,
+      config: relative(toolkitRoot(), configPath),
+    });
+    const trainImages = dataset.ids("train").length;
+    const tables: Record<string, WrittenTable> = {};
+    const readmeTables: { name: string; markdown: string; files: WrittenTable; earlier?: boolean }[] = [];
+    const synthNote = choice.dataset === "synthetic"
+      ? ["SYNTHETIC data: these numbers exercise the pipeline and say nothing about the paper"]
+      : [];
+    const common = {
+      dataset: choice.dataset,
+      seeds,
+      notes: [...synthNote, `profile ${profile}, backend ${backend.name}`],
+    };
+    const build: [ExperimentGroup, () => Table][] = [
+      ["main", () => mainTable(plan.tables.main!, outcomes, { ...common, trainImages })],
+      ["ablation", () => ablationTable(plan.tables.ablation!, outcomes, common)],
+      ["sensitivity", () => sensitivityTable(plan.tables.sensitivity!, outcomes, common)],
+    ];
+    for (const [g, make] of build) {
+      const base = join(dir, `table_${g}`);
+      if (!groups.includes(g)) {
+        // Keep an earlier invocation's table in the README.
+        const files = { md: `${base}.md`, csv: `${base}.csv`, json: `${base}.json` };
+        if (await exists(files.md)) {
+          readmeTables.push({ name: g, markdown: await Deno.readTextFile(files.md), files, earlier: true });
+        }
+        continue;
+      }
+      const table = make();
+      const files = await writeTable(table, base, { provenance: prov });
+      tables[g] = files;
+      readmeTables.push({ name: g, markdown: toMarkdown(table), files });
+      log(`table ${g}: ${files.md}`);
+    }
+
+    // Figures.
+    let figures: WrittenFigure[] = [];
+    if (parts.includes("figures")) {
+      const tFig = performance.now();
+      figures = await writeFigures(
+        { dataset, supervision, outcomes, seeds, imageSize: base.imageSize, trainImages },
+        plan.tables.main!,
+        join(dir, "figures"),
+        { provenance: prov, static: options.staticFigures, log },
+      );
+      wall["figures"] = (performance.now() - tFig) / 1000;
+    }
+
+    // README.
+    wall["total"] = (performance.now() - t0) / 1000;
+    const readmeRuns: ReadmeRun[] = outcomes.map((o, i) => ({
+      id: o.spec.id,
+      label: o.spec.label,
+      seconds: o.seconds,
+      bestIteration: o.bestIteration,
+      dice: o.best.length ? o.best.reduce((s, r) => s + r.dice, 0) / o.best.length : null,
+      status: runs[i].status,
+    }));
+    const command = options.command ??
+      `deno task reproduce --dataset ${choice.dataset} --profile ${profile} --seeds ${seeds.join(",")}` +
+        (options.only?.length ? ` --only ${parts.join(",")}` : "");
+    const readme = join(dir, "README.md");
+    await atomicWrite(
+      readme,
+      resultsReadme({
+        dataset: choice.dataset,
+        datasetReason: choice.reason,
+        dataSource: choice.dataset === "synthetic"
+          ? `generated (lib/data synthetic.ts, seed ${base.synthetic?.seed ?? 0}, ${trainImages} train / ${
+            dataset.ids("test").length
+          } test images)`
+          : `${root} (${trainImages} train / ${dataset.ids("test").length} test images)`,
+        profile,
+        profileReason,
+        seeds,
+        backend: `${backend.name} — ${backend.reason}`,
+        config: { path: relative(toolkitRoot(), configPath), sha256: await sha256(configText) },
+        command,
+        wall,
+        tables: readmeTables,
+        figures,
+        runs: readmeRuns,
+        provenance: prov as Provenance,
+        notes,
+      }, dir),
+    );
+    const report: ReproduceReport = {
+      dataset: choice.dataset,
+      datasetReason: choice.reason,
+      profile,
+      dir,
+      runs,
+      tables,
+      figures,
+      readme,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    await atomicWrite(
+      join(dir, "reproduce.json"),
+      JSON.stringify(
+        { ...report, wall, backend: backend.name, tfBackend: tf.getBackend(), provenance: prov },
+        null,
+        2,
+      ) +
+        "\n",
+    );
+    log(`done in ${report.seconds.toFixed(1)}s: ${readme}`);
+    return report;
+  } finally {
+    await supervision.dispose();
+  }
+}
+
+/** Options of {@link trainSingleRun}. */
+export interface SingleRunOptions {
+  /** Dataset (no `auto`). */
+  dataset: DatasetName;
+  /** Profile (default `paper`: the published protocol). */
+  profile?: TrainProfile;
+  /** Plan key: `fgi-code` (default; the released code, which produced the published numbers) or any plan row key. */
+  key?: string;
+  /** Seed (default 0). */
+  seed?: number;
+  /** Backend (default $GAZE_BACKEND or auto). */
+  backend?: string;
+  /** Data root. */
+  dataDir?: string;
+  /** Results root (the run goes to `<root>/<dataset>/<profile>/runs/<key>_s<seed>`, where `reproduce` reuses it). */
+  resultsRoot?: string;
+  /** Base config (default `configs/<dataset>.<profile>.json`). */
+  config?: string;
+  /** No progress bars. */
+  quiet?: boolean;
+  /** Progress lines (default stderr). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Train and evaluate ONE run of the plan (by default FGI, code variant, seed 0) on a
+ * dataset: the entry point behind the `gazesup_<dataset>_2_levels` tasks, named after the
+ * authors' scripts. Prepares the supervision when missing; the run folder is the one
+ * `reproduce` uses, so a later `reproduce` reuses it.
+ */
+export async function trainSingleRun(options: SingleRunOptions): Promise<{ run: RunReport; outcome: RunOutcome }> {
+  const log = options.log ?? ((s: string) => console.error(s));
+  const profile = options.profile ?? "paper";
+  const root = resolveDataRoot({ dataDir: options.dataDir });
+  const configPath = resolve(options.config ?? configPathFor(options.dataset, profile));
+  if (!(await exists(configPath))) {
+    throw new Error(
+      `${configPath}: no training config for ${options.dataset} at the ${profile} profile (pass --config FILE)`,
+    );
+  }
+  const base = await loadTrainConfig(configPath);
+  const key = options.key ?? "fgi-code";
+  const seed = options.seed ?? base.seed;
+  const plan = experimentPlan(base, {
+    groups: EXPERIMENT_GROUPS,
+    seeds: [seed],
+    paperSwitches: VARIANT_SWITCHES.paper,
+  });
+  const spec = plan.runs.find((r) => r.key === key);
+  if (!spec) throw new Error(`unknown run '${key}' (known: ${[...new Set(plan.runs.map((r) => r.key))].join(", ")})`);
+  const backend = await selectBackend(options.backend, { quiet: true });
+  log(
+    `${spec.label} on ${options.dataset}, ${profile} profile, seed ${seed}, backend ${backend.name} (${backend.reason})`,
+  );
+  const note = options.dataset === "synthetic" ? undefined : await ensureWritableDerived(root);
+  if (note) log(note);
+  const dataset = await openDataset(options.dataset, { root, synthetic: base.synthetic, quiet: true });
+  await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
+  const supervision = supervisionFor(dataset, base, root);
+  try {
+    const runDir = join(resultsDir(options.dataset, profile, options.resultsRoot), "runs", spec.id);
+    const run = await executeRun(spec, runConfig(base, spec), runDir, {
+      dataset,
+      supervision,
+      backend: backend.name,
+      quiet: options.quiet,
+      log,
+    });
+    return { run, outcome: await readRunOutcome(spec, runDir) };
+  } finally {
+    await supervision.dispose();
+  }
+}

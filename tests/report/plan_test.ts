@@ -1,0 +1,119 @@
+import { assert, assertEquals, assertThrows } from "../assert.ts";
+import {
+  ablationRows,
+  experimentPlan,
+  MAIN_ROWS,
+  PAPER_SWITCH_ROWS,
+  SENSITIVITY_GRIDS,
+  sensitivityRows,
+} from "../../lib/report/plan.ts";
+import { runConfig } from "../../lib/report/reproduce.ts";
+import { resolveSwitches, validateTrainConfig, VARIANT_SWITCHES } from "../../lib/train/config.ts";
+
+const BASE = validateTrainConfig({
+  dataset: "synthetic",
+  profile: "smoke",
+  imageSize: 32,
+  batchSize: 4,
+  iterations: 30,
+  models: { teacher: [8, 8, 16, 16, 32, 8], student: [4, 4, 8, 8, 16, 4], unet: [8, 8, 16, 16, 32, 8] },
+});
+const paperSwitches = VARIANT_SWITCHES.paper;
+
+Deno.test("main plan: the five methods of the paper's comparison, one run each per seed", () => {
+  const plan = experimentPlan(BASE, { groups: ["main"], seeds: [0, 2], paperSwitches });
+  assertEquals(plan.runs.map((r) => r.id), [
+    "fullsup_s0",
+    "fullsup_s2",
+    "gaze1_s0",
+    "gaze1_s2",
+    "gazemedseg_s0",
+    "gazemedseg_s2",
+    "fgi-code_s0",
+    "fgi-code_s2",
+    "fgi-paper_s0",
+    "fgi-paper_s2",
+  ]);
+  assertEquals(plan.runs.map((r) => r.method), [
+    "fullsup",
+    "fullsup",
+    "gaze1",
+    "gaze1",
+    "gazemedseg",
+    "gazemedseg",
+    "fgi",
+    "fgi",
+    "fgi",
+    "fgi",
+  ]);
+  assertEquals(plan.runs.filter((r) => r.supervision === "full-mask").map((r) => r.key), ["fullsup", "fullsup"]);
+  assertEquals(plan.tables.main!.map((r) => r.key), MAIN_ROWS.map((r) => r.key));
+});
+
+Deno.test("full plan: shared runs appear once and are tagged with every table that uses them", () => {
+  const plan = experimentPlan(BASE, { seeds: [0], paperSwitches });
+  const ids = plan.runs.map((r) => r.id);
+  assertEquals(new Set(ids).size, ids.length, "no duplicate runs");
+  const ref = plan.runs.find((r) => r.id === "fgi-code_s0")!;
+  assertEquals(ref.groups, ["main", "ablation", "sensitivity"]);
+  assertEquals(plan.runs.find((r) => r.id === "fgi-paper_s0")!.groups, ["main", "ablation"]);
+  // 5 main + 4 component ablations + 6 single switches + sensitivity points other than the reference.
+  const sens = (Object.values(SENSITIVITY_GRIDS) as number[][]).reduce((s, g) => s + g.length, 0);
+  const refs = [BASE.fgi.tauPos, BASE.fgi.darm.ratio, BASE.fgi.afcWeight];
+  const sensExtra = sens - refs.filter((v, i) => (Object.values(SENSITIVITY_GRIDS)[i] as number[]).includes(v)).length;
+  assertEquals(plan.runs.length, 5 + 4 + PAPER_SWITCH_ROWS.length + sensExtra);
+});
+
+Deno.test("ablation rows: reference first, the four components off one at a time, each paper switch alone", () => {
+  const rows = ablationRows(paperSwitches);
+  assertEquals(rows[0].key, "fgi-code");
+  assertEquals(rows.slice(1, 5).map((r) => r.ablation), [{ text: false }, { afc: false }, { cwc: false }, {
+    darm: false,
+  }]);
+  const switched = rows.filter((r) => r.switches);
+  assertEquals(switched.length, 6);
+  for (const r of switched) {
+    const [k, v] = Object.entries(r.switches!)[0];
+    assertEquals(v, paperSwitches[k as keyof typeof paperSwitches], r.key);
+    assertEquals(r.variant, "code");
+  }
+  assertEquals(rows.at(-1)!.key, "fgi-paper");
+});
+
+Deno.test("sensitivity rows: the config's value is the reference run and is added when missing from a grid", () => {
+  const cfg = structuredClone(BASE);
+  cfg.fgi.tauPos = 0.75; // not in the grid
+  const rows = sensitivityRows(cfg, { tauPos: [0.7, 0.9], darmRatio: [0.3], afcWeight: [0.1, 0.2] });
+  assertEquals(rows.map((r) => [r.sensitivity!.param, r.sensitivity!.value, r.key]), [
+    ["tauPos", 0.7, "fgi-code-tauPos-0.7"],
+    ["tauPos", 0.75, "fgi-code"],
+    ["tauPos", 0.9, "fgi-code-tauPos-0.9"],
+    ["darmRatio", 0.3, "fgi-code"],
+    ["afcWeight", 0.1, "fgi-code"],
+    ["afcWeight", 0.2, "fgi-code-afcWeight-0.2"],
+  ]);
+});
+
+Deno.test("runConfig applies the run's variant, single switch, ablation, sensitivity value and seed", () => {
+  const plan = experimentPlan(BASE, { seeds: [3], paperSwitches });
+  const byKey = (k: string) => runConfig(BASE, plan.runs.find((r) => r.key === k)!);
+  const code = byKey("fgi-code");
+  assertEquals(resolveSwitches(code), VARIANT_SWITCHES.code);
+  assertEquals(code.seed, 3);
+  assertEquals(resolveSwitches(byKey("fgi-paper")), VARIANT_SWITCHES.paper);
+  const adam = byKey("fgi-code-optimizer-adam");
+  assertEquals(resolveSwitches(adam), { ...VARIANT_SWITCHES.code, optimizer: "adam" });
+  assertEquals(byKey("fgi-code-no-cwc").ablation, { text: true, afc: true, cwc: false, darm: true });
+  assertEquals(byKey("fgi-code-tauPos-0.9").fgi.tauPos, 0.9);
+  assertEquals(byKey("fgi-code-darmRatio-0.5").fgi.darm.ratio, 0.5);
+  assertEquals(byKey("fgi-code-afcWeight-0.5").fgi.afcWeight, 0.5);
+  assertEquals(byKey("fgi-code-tauPos-0.9").fgi.darm.ratio, BASE.fgi.darm.ratio, "other parameters untouched");
+  assert(code.name.endsWith("/fgi-code_s3"), code.name);
+});
+
+Deno.test("experimentPlan rejects bad seeds and unknown tables", () => {
+  assertThrows(() => experimentPlan(BASE, { seeds: [], paperSwitches }), Error, "at least one seed");
+  assertThrows(() => experimentPlan(BASE, { seeds: [-1], paperSwitches }), Error, "integers >= 0");
+  // deno-lint-ignore no-explicit-any
+  assertThrows(() => experimentPlan(BASE, { groups: ["nope" as any], paperSwitches }), Error, "unknown table 'nope'");
+});
