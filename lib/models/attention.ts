@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
 import { constantValues, kaimingUniformBound, uniformValues, xavierUniformBound } from "./init.ts";
+import { matMulRows } from "./linear.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
 
@@ -72,7 +73,7 @@ export function multiHeadAttention(
     const proj = (x: tf.Tensor3D, part: number, len: number) => {
       const wp = tf.slice(w, [0, part * e], [e, e]);
       const bp = tf.slice(bias, [part * e], [e]);
-      const y = tf.add(tf.matMul(tf.reshape(x, [-1, e]) as tf.Tensor2D, wp), bp);
+      const y = tf.add(matMulRows(tf.reshape(x, [-1, e]) as tf.Tensor2D, wp), bp);
       return tf.transpose(tf.reshape(y, [b, len, heads, d]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, h, len, d]
     };
     const q = proj(query, 0, n);
@@ -86,7 +87,7 @@ export function multiHeadAttention(
     const attn = tf.softmax(scores, -1) as tf.Tensor4D;
     const ctx = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, e]) as tf.Tensor2D;
     const out = tf.add(
-      tf.matMul(ctx, getParam(store, `${name}.out_proj.weight`) as tf.Tensor2D),
+      matMulRows(ctx, getParam(store, `${name}.out_proj.weight`) as tf.Tensor2D),
       getParam(store, `${name}.out_proj.bias`),
     );
     return {
