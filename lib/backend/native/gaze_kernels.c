@@ -179,18 +179,54 @@ static void pad_image(const f32* x, int H, int W, int C, int Hp, int Wp, int pt,
   }
 }
 
+/*
+ * Interleave n values from each of 6 rows: d[k*6 + r] = s_r[k] for k < n (a NULL row gives zeros).
+ * SIMD 4x4 transposes when n is a multiple of 4, scalar otherwise.
+ */
+static void pack6(const f32* s0, const f32* s1, const f32* s2, const f32* s3, const f32* s4, const f32* s5, int n,
+                  f32* d) {
+  int k = 0;
+  if ((n & 3) == 0) {
+    for (; k < n; k += 4, d += 4 * MR) {
+      v4 r0 = s0 ? LD(s0 + k) : ZERO;
+      v4 r1 = s1 ? LD(s1 + k) : ZERO;
+      v4 r2 = s2 ? LD(s2 + k) : ZERO;
+      v4 r3 = s3 ? LD(s3 + k) : ZERO;
+      v4 r4 = s4 ? LD(s4 + k) : ZERO;
+      v4 r5 = s5 ? LD(s5 + k) : ZERO;
+      v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
+      v4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+      v4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+      v4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      v4 u = wasm_i32x4_shuffle(r4, r5, 0, 4, 1, 5);
+      v4 v = wasm_i32x4_shuffle(r4, r5, 2, 6, 3, 7);
+      ST(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+      wasm_v128_store64_lane(d + 4, u, 0);
+      ST(d + 6, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+      wasm_v128_store64_lane(d + 10, u, 1);
+      ST(d + 12, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+      wasm_v128_store64_lane(d + 16, v, 0);
+      ST(d + 18, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+      wasm_v128_store64_lane(d + 22, v, 1);
+    }
+    return;
+  }
+  for (; k < n; k++, d += MR) {
+    d[0] = s0 ? s0[k] : 0.0f;
+    d[1] = s1 ? s1[k] : 0.0f;
+    d[2] = s2 ? s2[k] : 0.0f;
+    d[3] = s3 ? s3[k] : 0.0f;
+    d[4] = s4 ? s4[k] : 0.0f;
+    d[5] = s5 ? s5[k] : 0.0f;
+  }
+}
+
 /* Pack 6 rows of a row-major matrix (row r at rows + r*ld, r < nrows; zero beyond) for k in [k0,k1). */
 static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32* ap) {
-  int kc = k1 - k0;
-  for (int r = 0; r < MR; r++) {
-    f32* d = ap + r;
-    if (r >= nrows) {
-      for (int k = 0; k < kc; k++) d[k * MR] = 0.0f;
-      continue;
-    }
-    const f32* s = rows + r * ld + k0;
-    for (int k = 0; k < kc; k++) d[k * MR] = s[k];
-  }
+  const f32* r = rows + k0;
+#define ROW(i) (nrows > i ? r + i * ld : (const f32*)0)
+  pack6(ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), k1 - k0, ap);
+#undef ROW
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -205,56 +241,15 @@ static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32
  * k = (ky*KW + kx)*CI + c reads src[(q + ky*Wp + kx)*CI + c].
  */
 static void pack_a_s1(const f32* src, int CI, int KW, int Wp, int q0, int qend, int k0, int k1, f32* ap) {
-  if ((CI & 3) == 0 && (k0 & 3) == 0 && (k1 & 3) == 0) {
-    /* 6 rows x 4 channels at a time: 4x4 transpose of rows 0-3, pairs for rows 4-5 */
-    int ok1 = q0 + 1 < qend, ok2 = q0 + 2 < qend, ok3 = q0 + 3 < qend, ok4 = q0 + 4 < qend, ok5 = q0 + 5 < qend;
-    int ok0 = q0 < qend;
-    int k = k0;
-    while (k < k1) {
-      int t = k / CI, c = k - t * CI, ky = t / KW, kx = t - ky * KW;
-      int cend = imin(CI, c + (k1 - k));
-      const f32* s0 = src + ((long)q0 + ky * Wp + kx) * CI;
-      f32* d = ap + (k - k0) * MR;
-      for (; c < cend; c += 4, k += 4, d += 4 * MR) {
-        v4 r0 = ok0 ? LD(s0 + c) : ZERO;
-        v4 r1 = ok1 ? LD(s0 + CI + c) : ZERO;
-        v4 r2 = ok2 ? LD(s0 + 2 * CI + c) : ZERO;
-        v4 r3 = ok3 ? LD(s0 + 3 * CI + c) : ZERO;
-        v4 r4 = ok4 ? LD(s0 + 4 * CI + c) : ZERO;
-        v4 r5 = ok5 ? LD(s0 + 5 * CI + c) : ZERO;
-        v4 t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5);
-        v4 t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
-        v4 t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
-        v4 t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
-        v4 u = wasm_i32x4_shuffle(r4, r5, 0, 4, 1, 5);
-        v4 v = wasm_i32x4_shuffle(r4, r5, 2, 6, 3, 7);
-        ST(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
-        wasm_v128_store64_lane(d + 4, u, 0);
-        ST(d + 6, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
-        wasm_v128_store64_lane(d + 10, u, 1);
-        ST(d + 12, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
-        wasm_v128_store64_lane(d + 16, v, 0);
-        ST(d + 18, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
-        wasm_v128_store64_lane(d + 22, v, 1);
-      }
-    }
-    return;
-  }
-  for (int r = 0; r < MR; r++) {
-    int q = q0 + r;
-    f32* d = ap + r;
-    if (q >= qend) {
-      for (int k = k0; k < k1; k++) d[(k - k0) * MR] = 0.0f;
-      continue;
-    }
-    int k = k0;
-    while (k < k1) {
-      int t = k / CI, c = k - t * CI, ky = t / KW, kx = t - ky * KW;
-      const f32* s = src + ((long)q + ky * Wp + kx) * CI;
-      int cend = imin(CI, c + (k1 - k));
-      f32* dd = d + (k - k0) * MR;
-      for (; c < cend; c++, k++, dd += MR) *dd = s[c];
-    }
+  int k = k0;
+  while (k < k1) {
+    int t = k / CI, c = k - t * CI, ky = t / KW, kx = t - ky * KW;
+    int n = imin(CI - c, k1 - k);
+    const f32* s = src + ((long)q0 + ky * Wp + kx) * CI + c;
+#define ROW(i) (q0 + i < qend ? s + i * CI : (const f32*)0)
+    pack6(ROW(0), ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), n, ap + (k - k0) * MR);
+#undef ROW
+    k += n;
   }
 }
 
@@ -426,25 +421,30 @@ void conv_s1_dw_run(const f32* xp, const f32* dy, f32* dw, f32* ts, int tstride,
 static void im2col_packed(const f32* x, int H, int W, int CI, int KH, int KW, int SH, int SW, int PT, int PL, int OH,
                           int OW, int p0, int np, f32* s) {
   int K = KH * KW * CI, npan = (np + MR - 1) / MR;
-  for (int i = 0; i < npan * MR; i++) {
-    f32* d = s + (long)(i / MR) * K * MR + (i % MR);
-    if (i >= np) {
-      for (int k = 0; k < K; k++) d[k * MR] = 0.0f;
-      continue;
-    }
-    PIXEL(p0 + i)
-    for (int ky = 0; ky < KH; ky++) {
-      int iy = oy * SH + ky - PT;
-      for (int kx = 0; kx < KW; kx++) {
-        int ix = ox * SW + kx - PL;
-        if (iy < 0 || iy >= H || ix < 0 || ix >= W) {
-          for (int c = 0; c < CI; c++, d += MR) *d = 0.0f;
-        } else {
-          const f32* src = x + (((long)b * H + iy) * W + ix) * CI;
-          for (int c = 0; c < CI; c++, d += MR) *d = src[c];
-        }
+  for (int pn = 0; pn < npan; pn++) {
+    /* the 6 pixels of this panel: batch index and top-left input position (-1: no pixel) */
+    int bb[MR], yy[MR], xx[MR];
+    for (int r = 0; r < MR; r++) {
+      int i = pn * MR + r;
+      if (i >= np) {
+        bb[r] = -1;
+        continue;
       }
+      PIXEL(p0 + i)
+      bb[r] = b;
+      yy[r] = oy * SH - PT;
+      xx[r] = ox * SW - PL;
     }
+    f32* d = s + (long)pn * K * MR;
+    for (int ky = 0; ky < KH; ky++)
+      for (int kx = 0; kx < KW; kx++, d += CI * MR) {
+#define SRC(r)                                                                                              \
+  (bb[r] >= 0 && yy[r] + ky >= 0 && yy[r] + ky < H && xx[r] + kx >= 0 && xx[r] + kx < W                     \
+       ? x + (((long)bb[r] * H + yy[r] + ky) * W + xx[r] + kx) * CI                                          \
+       : (const f32*)0)
+        pack6(SRC(0), SRC(1), SRC(2), SRC(3), SRC(4), SRC(5), CI, d);
+#undef SRC
+      }
   }
 }
 
