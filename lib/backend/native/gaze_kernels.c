@@ -234,7 +234,7 @@ static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32
 /* ------------------------------------------------------------------------------------------ */
 
 #define S1_PANELS 16 /* 6-row panels per cache block of virtual rows */
-#define S1_KC 512    /* reduction block */
+#define S1_KC 768    /* largest reduction block (blocks are balanced: K=1152 -> 2 x 576) */
 
 /*
  * Pack the A panel of virtual rows q0..q0+5 (rows >= qend are zero) for k in [k0, k1) where
@@ -313,8 +313,9 @@ void conv_s1_run(const f32* xp, const f32* bp, f32* y, f32* ts, int tstride, int
     const f32* src = xp + (long)b * Hp * Wp * CI;
     f32* yb = y + (long)b * OH * OW * CO;
     int m1 = imin(M, m0 + blk), np = (m1 - m0 + MR - 1) / MR;
-    for (int k0 = 0; k0 < K; k0 += S1_KC) {
-      int k1 = imin(K, k0 + S1_KC), kc = k1 - k0;
+    int nkb = (K + S1_KC - 1) / S1_KC, kb = ((K + nkb - 1) / nkb + 3) & ~3; /* multiple of 4 for pack6 */
+    for (int k0 = 0; k0 < K; k0 += kb) {
+      int k1 = imin(K, k0 + kb), kc = k1 - k0;
       for (int p = 0; p < np; p++) pack_a_s1(src, CI, KW, Wp, m0 + p * MR, m1, k0, k1, apb + (long)p * kc * MR);
       for (int nt = 0; nt < NT; nt++) {
         int n0 = nt * NR, nr = imin(NR, CO - n0);
