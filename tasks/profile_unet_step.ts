@@ -1,5 +1,5 @@
 /**
- * `deno run -A tasks/profile_unet_step.ts [--backend wasm] [--variant models|fused-gn] [--json] [--time N]`
+ * `deno run -A tasks/profile_unet_step.ts [--backend wasm] [--json] [--time N]`
  *
  * Profiles one `unet-step` training step (tasks/bench/unet_step.ts) per kernel
  * with tf.profile: for each kernel name the number of calls, total ms and share of
@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { intFlag, parseTaskArgs, runTask } from "../lib/core/mod.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
-import { makeUNetStep, runUNetStep, type UNetStepVariant } from "./bench/unet_step.ts";
+import { makeUNetStep, runUNetStep } from "./bench/unet_step.ts";
 
 /**
  * Wrap every kernel registered for `backend` so that `record(name, cpuMicroseconds)` sees each call
@@ -46,24 +46,20 @@ function wrapKernels(backend: string, record: (name: string, us: number) => void
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
-    usage:
-      "deno run -A tasks/profile_unet_step.ts [--backend B] [--variant models|fused-gn] [--clock wall|cpu] [--json] [--time N]",
+    usage: "deno run -A tasks/profile_unet_step.ts [--backend B] [--clock wall|cpu] [--json] [--time N]",
     flags: {
       json: { type: "boolean" },
-      variant: { type: "string" },
       time: { type: "string" },
       clock: { type: "string" },
     },
   });
-  const variant = (values.variant ?? "models") as UNetStepVariant;
-  if (variant !== "models" && variant !== "fused-gn") throw new Error(`--variant: expected models|fused-gn`);
   if (values.clock && values.clock !== "wall" && values.clock !== "cpu") throw new Error("--clock: expected wall|cpu");
   const choice = await selectBackend(values.backend ?? "wasm", { quiet: values.json });
   if (values.time) {
-    console.log(JSON.stringify(await runUNetStep({ variant, steps: intFlag(values.time, "time", 10) })));
+    console.log(JSON.stringify(await runUNetStep({ steps: intFlag(values.time, "time", 10) })));
     return;
   }
-  const runner = makeUNetStep(variant);
+  const runner = makeUNetStep();
   try {
     await runner.step();
     const rows = new Map<string, { calls: number; ms: number }>();
@@ -112,7 +108,6 @@ await runTask(async () => {
       console.log(JSON.stringify(
         {
           backend: choice.name,
-          variant,
           clock,
           stepMs,
           kernelMs: total,
@@ -123,7 +118,7 @@ await runTask(async () => {
       ));
     } else {
       console.log(
-        `backend ${choice.name}, variant ${variant}, ${clock} time: step ${stepMs.toFixed(0)} ms, ` +
+        `backend ${choice.name}, ${clock} time: step ${stepMs.toFixed(0)} ms, ` +
           `kernels ${total.toFixed(0)} ms (outside kernels ${(stepMs - total).toFixed(0)} ms)`,
       );
       console.log("| kernel | calls | ms | share |\n|---|---:|---:|---:|");

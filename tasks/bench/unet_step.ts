@@ -23,14 +23,11 @@
 import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
-import { fusedGroupNorm, wasmThreadPool } from "../../lib/backend/mod.ts";
+import { wasmThreadPool } from "../../lib/backend/mod.ts";
 import {
   basicUNetDecode,
   basicUNetEncode,
-  conv2d,
-  convTranspose2x2,
   createParamStore,
-  getParam,
   initBasicUNet,
   type ParamStore,
   trainableVariables,
@@ -117,36 +114,6 @@ function forwardModels(store: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
   return basicUNetDecode(basicUNetEncode(x, opts), opts);
 }
 
-/**
- * The same BasicUNet on the same parameters, with each GroupNorm + LeakyReLU pair computed by
- * lib/backend's fusedGroupNorm (two kernels per pair on wasm instead of ~30).
- */
-function forwardFusedGroupNorm(store: ParamStore, x: tf.Tensor4D): tf.Tensor4D {
-  const cfg = UNET_STEP_CONFIG;
-  const two = (t: tf.Tensor4D, name: string) => {
-    for (const i of [0, 1]) {
-      t = conv2d(t, { store, name: `${name}.conv_${i}.conv` });
-      const n = `${name}.conv_${i}.adn.N`;
-      t = fusedGroupNorm(t, getParam(store, `${n}.weight`), getParam(store, `${n}.bias`), {
-        groups: cfg.groups,
-        negativeSlope: cfg.negativeSlope,
-      });
-    }
-    return t;
-  };
-  const xs = [two(x, `${PREFIX}.conv_0`)];
-  for (let i = 1; i <= 4; i++) xs.push(two(tf.maxPool(xs[i - 1], 2, 2, "valid"), `${PREFIX}.down_${i}.convs`));
-  let u = xs[4];
-  for (let i = 4; i >= 1; i--) {
-    const up = convTranspose2x2(u, { store, name: `${PREFIX}.upcat_${i}.upsample.deconv` });
-    u = two(tf.concat([xs[i - 1], up], 3), `${PREFIX}.upcat_${i}.convs`);
-  }
-  return conv2d(u, { store, name: `${PREFIX}.final_conv` });
-}
-
-/** Which forward pass {@link makeUNetStep} uses. */
-export type UNetStepVariant = "models" | "fused-gn";
-
 /** A training-step closure plus what it holds, for the bench and the profiler. */
 export interface UNetStepRunner {
   /** Run one SGD step; resolves to the loss. */
@@ -158,7 +125,7 @@ export interface UNetStepRunner {
 }
 
 /** Build the fixed unet-step problem on the active backend. */
-export function makeUNetStep(variant: UNetStepVariant = "models"): UNetStepRunner {
+export function makeUNetStep(): UNetStepRunner {
   const cfg = UNET_STEP_CONFIG;
   const rng = new Rng(cfg.seed);
   const store = createParamStore();
@@ -177,11 +144,10 @@ export function makeUNetStep(variant: UNetStepVariant = "models"): UNetStepRunne
   const mask = tf.tensor4d(mv, [cfg.batch, cfg.size, cfg.size, cfg.outChannels]);
   const opt = tf.train.momentum(cfg.lr, cfg.momentum);
   const vars = trainableVariables(store);
-  const forward = variant === "models" ? forwardModels : forwardFusedGroupNorm;
   return {
     paramCount: vars.reduce((s, v) => s + v.size, 0),
     async step() {
-      const loss = opt.minimize(() => tf.losses.sigmoidCrossEntropy(mask, forward(store, x)), true, vars);
+      const loss = opt.minimize(() => tf.losses.sigmoidCrossEntropy(mask, forwardModels(store, x)), true, vars);
       if (!loss) throw new Error("unet-step: optimizer returned no loss");
       const v = (await loss.data())[0];
       loss.dispose();
@@ -202,8 +168,6 @@ export interface RunUNetStepOptions {
   warmup?: number;
   /** Timed steps (default 10). */
   steps?: number;
-  /** Forward pass (default "models": lib/models' BasicUNet as it is). */
-  variant?: UNetStepVariant;
 }
 
 /** Time the step: median ms of `steps` steps after `warmup` warm-ups, and effective GFLOP/s. */
@@ -211,8 +175,7 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
   const cfg = UNET_STEP_CONFIG;
   const warmup = options.warmup ?? cfg.warmup;
   const steps = options.steps ?? cfg.steps;
-  const variant = options.variant ?? "models";
-  const runner = makeUNetStep(variant);
+  const runner = makeUNetStep();
   try {
     const times: number[] = [];
     const cpuTimes: number[] = [];
@@ -231,7 +194,7 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
     const ms = median(times);
     const { stepFlops } = unetStepFlops(cfg);
     return {
-      model: variant === "models" ? "lib/models BasicUNet" : "lib/models BasicUNet, fusedGroupNorm",
+      model: "lib/models BasicUNet",
       params: runner.paramCount,
       batch: cfg.batch,
       size: cfg.size,

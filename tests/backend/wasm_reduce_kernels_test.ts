@@ -1,7 +1,7 @@
 // The wasm Sum (leading axes) and MaxPoolGrad kernels against the cpu backend.
 import * as tf from "@tensorflow/tfjs";
-import { kernelPathStats } from "../../lib/backend/mod.ts";
-import { assert } from "../assert.ts";
+import { kernelPathStats, selectBackend } from "../../lib/backend/mod.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { assertClose, randomValues, runOn } from "./backend_compare.ts";
 
 Deno.test("wasm Sum over leading axes matches the cpu backend", async () => {
@@ -48,4 +48,18 @@ Deno.test("wasm MaxPoolGrad matches the cpu backend (ties, overlapping windows, 
     });
   }
   assert((kernelPathStats()["MaxPoolGrad/gaze"] ?? 0) >= 4, JSON.stringify(kernelPathStats()));
+});
+
+Deno.test("wasm MaxPoolGrad routes all-negative and tied windows to their first maximum", async () => {
+  await selectBackend("wasm", { quiet: true });
+  // 2x2 windows (row-major): [-3,-1,-2,-4] -> 2nd; [-2,5,5,0] -> 2nd (first of the ties);
+  // [-1,-1,-1,-1] -> 1st; [2,-1,7,7] -> 3rd. (The stock wasm kernel starts its maximum at 0.)
+  const x = tf.tensor4d([-3, -1, -2, 5, -2, -4, 5, 0, -1, -1, 2, -1, -1, -1, 7, 7], [1, 4, 4, 1]);
+  const dx = tf.grad((a: tf.Tensor) =>
+    tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, "valid"), [[[[1], [2]], [[3], [4]]]]))
+  )(
+    x,
+  );
+  assertEquals(Array.from(await dx.data()), [0, 1, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 4, 0]);
+  tf.dispose([x, dx]);
 });

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Rebuild ../gaze_kernels_wasm.ts (gaze_kernels.wasm as base64) from gaze_kernels.c; the .wasm is left in $OUT
-# (default: a new temporary folder).
+# (default: a new temporary folder); TS_OUT=path writes the .ts elsewhere (the reproducibility test does).
 # Needs Debian's clang-14 and lld-14 (apt-get install clang lld); wabt (wasm-objdump) for the checks.
 # Deterministic: same compiler version -> same bytes (tests/backend checks when clang is present).
 set -eu
@@ -13,7 +13,7 @@ $CLANG --target=wasm32-unknown-unknown -O3 -msimd128 -mrelaxed-simd -mbulk-memor
   -Wl,--no-entry -Wl,--import-memory -Wl,--strip-all -Wl,--export-dynamic -Wl,-z,stack-size=0 \
   -o "$OUT/gaze_kernels.proto.wasm" gaze_kernels.c
 # clang 14 knows only the prototype relaxed-SIMD f32x4.fma: rewrite it to the final f32x4.relaxed_madd
-deno run --allow-read --allow-write patch_relaxed_simd.ts "$OUT/gaze_kernels.proto.wasm" "$OUT/gaze_kernels.wasm"
+"${DENO:-deno}" run --allow-read --allow-write patch_relaxed_simd.ts "$OUT/gaze_kernels.proto.wasm" "$OUT/gaze_kernels.wasm"
 # The module shares the tfjs heap: it must have no data segment and must not use the shadow stack.
 if command -v wasm-objdump >/dev/null 2>&1; then
   if wasm-objdump -h "$OUT/gaze_kernels.wasm" | grep -q " Data "; then echo "build.sh: data section present" >&2; exit 1; fi
@@ -25,5 +25,5 @@ fi
   printf 'export const GAZE_KERNELS_WASM_BASE64 =\n  "'
   base64 -w 0 "$OUT/gaze_kernels.wasm"
   printf '";\n'
-} > ../gaze_kernels_wasm.ts
+} > "${TS_OUT:-../gaze_kernels_wasm.ts}"
 wc -c "$OUT/gaze_kernels.wasm"
