@@ -112,15 +112,20 @@ function convS1(
     return;
   }
   count(`${kernel}/s1`);
+  // one image at a time, so the padded copy in scratch stays one image large
   const st = heapState(b);
   const direct = PT === 0 && PL === 0 && Hp === H && Wp === W;
-  const nb = st.k.conv_s1_packed_floats(CI, CO, KH, KW), nx = direct ? 0 : B * Hp * Wp * CI + SLACK;
+  const nb = st.k.conv_s1_packed_floats(CI, CO, KH, KW), nx = direct ? 0 : Hp * Wp * CI + SLACK;
   const tstride = st.k.conv_s1_thread_floats();
   const s = scratch(b, st, 4 * (nb + nx + tstride));
   const bp = s, xp = s + 4 * nb, ts = xp + 4 * nx;
-  if (!direct) st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
   st.k.conv_s1_pack(ptr(b, w), bp, CI, CO, KH, KW, flip);
-  st.k.conv_s1_run(direct ? ptr(b, x) : xp, bp, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+  const x0 = ptr(b, x), y0 = ptr(b, out);
+  for (let i = 0; i < B; i++) {
+    const xi = x0 + 4 * i * H * W * CI;
+    if (!direct) st.k.pad_batch(xi, xp, 1, H, W, CI, Hp, Wp, PT, PL);
+    st.k.conv_s1_run(direct ? xi : xp, bp, y0 + 4 * i * OH * OW * CO, ts, 0, 1, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+  }
 }
 
 /** Stride-1 weight gradient on one thread or on the pool. */
@@ -149,11 +154,14 @@ function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: 
   }
   count("Conv2DBackpropFilter/s1");
   const st = heapState(b);
-  const nx = B * Hp * Wp * CI + SLACK, tstride = st.k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
+  const nx = Hp * Wp * CI + SLACK, tstride = st.k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
   const s = scratch(b, st, 4 * (nx + tstride));
-  st.k.pad_batch(ptr(b, x), s, B, H, W, CI, Hp, Wp, PT, PL);
-  new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), nw).fill(0);
-  st.k.conv_s1_dw_run(s, ptr(b, dy), ptr(b, out), s + 4 * nx, 0, B, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+  const x0 = ptr(b, x), dy0 = ptr(b, dy), dw = ptr(b, out);
+  new Float32Array(b.wasm.asm.memory.buffer, dw, nw).fill(0);
+  for (let i = 0; i < B; i++) {
+    st.k.pad_batch(x0 + 4 * i * H * W * CI, s, 1, H, W, CI, Hp, Wp, PT, PL);
+    st.k.conv_s1_dw_run(s, dy0 + 4 * i * OH * OW * CO, dw, s + 4 * nx, 0, 1, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+  }
 }
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
