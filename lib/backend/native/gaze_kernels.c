@@ -123,6 +123,67 @@ NOINLINE void kern6p(int kc, const f32* a, const f32* b, f32* c0, f32* c1, f32* 
   TILE_STORE(c0, c1, c2, c3, c4, c5, nr, acc)
 }
 
+/*
+ * C[r][0..nr) (+)= sum_{t<T} sum_{c<CI} A[r*ars + sh(t) + c] * Bp[(t*CI + c)*8 + j] with
+ * sh(t) = (t / KW)*tys + (t % KW)*txs: rows read in place (no packing), 4 channels per step.
+ */
+NOINLINE void kern6d(const f32* a, int ars, int T, int KW, int tys, int txs, int CI, const f32* b, f32* c0, f32* c1,
+                     f32* c2, f32* c3, f32* c4, f32* c5, int nr, int acc) {
+  TILE_DECL
+  for (int t = 0; t < T; t++) {
+    const f32* p0 = a + (t / KW) * tys + (t % KW) * txs;
+    const f32 *p1 = p0 + ars, *p2 = p1 + ars, *p3 = p2 + ars, *p4 = p3 + ars, *p5 = p4 + ars;
+#define DSTEP(o, pb)                       \
+  {                                        \
+    v4 b0 = LD(pb), b1 = LD((pb) + 4), x; \
+    x = SPLAT(p0 + (o));                   \
+    s00 = MADD(x, b0, s00);                \
+    s01 = MADD(x, b1, s01);                \
+    x = SPLAT(p1 + (o));                   \
+    s10 = MADD(x, b0, s10);                \
+    s11 = MADD(x, b1, s11);                \
+    x = SPLAT(p2 + (o));                   \
+    s20 = MADD(x, b0, s20);                \
+    s21 = MADD(x, b1, s21);                \
+    x = SPLAT(p3 + (o));                   \
+    s30 = MADD(x, b0, s30);                \
+    s31 = MADD(x, b1, s31);                \
+    x = SPLAT(p4 + (o));                   \
+    s40 = MADD(x, b0, s40);                \
+    s41 = MADD(x, b1, s41);                \
+    x = SPLAT(p5 + (o));                   \
+    s50 = MADD(x, b0, s50);                \
+    s51 = MADD(x, b1, s51);                \
+  }
+    int c = 0;
+    for (; c + 4 <= CI; c += 4) {
+      DSTEP(0, b)
+      DSTEP(1, b + NR)
+      DSTEP(2, b + 2 * NR)
+      DSTEP(3, b + 3 * NR)
+      b += 4 * NR;
+      p0 += 4;
+      p1 += 4;
+      p2 += 4;
+      p3 += 4;
+      p4 += 4;
+      p5 += 4;
+    }
+    for (; c < CI; c++) {
+      DSTEP(0, b)
+      b += NR;
+      p0++;
+      p1++;
+      p2++;
+      p3++;
+      p4++;
+      p5++;
+    }
+#undef DSTEP
+  }
+  TILE_STORE(c0, c1, c2, c3, c4, c5, nr, acc)
+}
+
 /* C[r][0..nr) (+)= sum_{k<kc} A[k*aks + r] * Bp[k*8 + j]   (6 consecutive floats of A per k) */
 NOINLINE void kern6t(int kc, const f32* a, int aks, const f32* b, f32* c0, f32* c1, f32* c2, f32* c3, f32* c4,
                      f32* c5, int nr, int acc) {
@@ -234,6 +295,9 @@ static void pack_a_rows(const f32* rows, long ld, int nrows, int k0, int k1, f32
 /* ------------------------------------------------------------------------------------------ */
 
 #define S1_PANELS 16 /* 6-row panels per cache block of virtual rows */
+#ifndef S1_DIRECT_MAX_NT
+#define S1_DIRECT_MAX_NT 4 /* column panels up to which conv_s1_run reads A in place (measured) */
+#endif
 #define S1_KC 768    /* largest reduction block (blocks are balanced: K=1152 -> 2 x 576) */
 
 /*
@@ -313,6 +377,27 @@ void conv_s1_run(const f32* xp, const f32* bp, f32* y, f32* ts, int tstride, int
     const f32* src = xp + (long)b * Hp * Wp * CI;
     f32* yb = y + (long)b * OH * OW * CO;
     int m1 = imin(M, m0 + blk), np = (m1 - m0 + MR - 1) / MR;
+    if (NT <= S1_DIRECT_MAX_NT && m1 - m0 == blk) {
+      /* few column panels: packing A would cost more than reading it in place (full blocks only,
+         so the six rows never run past the padded image) */
+      for (int nt = 0; nt < NT; nt++) {
+        int n0 = nt * NR, nr = imin(NR, CO - n0);
+        for (int p = 0; p < np; p++) {
+          int q = m0 + p * MR, oy = q / Wp, ox = q - oy * Wp;
+#define ROWPTR(r)                                                                     \
+  f32* c##r = (q + r < m1 && ox < OW) ? yb + ((long)oy * OW + ox) * CO + n0 : dummy; \
+  if (++ox == Wp) {                                                                   \
+    ox = 0;                                                                           \
+    oy++;                                                                             \
+  }
+          ROWPTR(0) ROWPTR(1) ROWPTR(2) ROWPTR(3) ROWPTR(4) ROWPTR(5)
+#undef ROWPTR
+          kern6d(src + (long)q * CI, CI, KH * KW, KW, Wp * CI, CI, CI, bp + (long)nt * K * NR, c0, c1, c2, c3, c4, c5,
+                 nr, 0);
+        }
+      }
+      continue;
+    }
     int nkb = (K + S1_KC - 1) / S1_KC, kb = ((K + nkb - 1) / nkb + 3) & ~3; /* multiple of 4 for pack6 */
     for (int k0 = 0; k0 < K; k0 += kb) {
       int k1 = imin(K, k0 + kb), kc = k1 - k0;
