@@ -11,6 +11,7 @@ import { metricsCase } from "./metrics.ts";
 import { DATA_BENCH_CASES } from "./data.ts";
 import { MODEL_BENCH_CASES } from "./models.ts";
 import { GAZE_BENCH_CASES } from "./gaze.ts";
+import { trainStepCase } from "./train.ts";
 
 /** All benchmark cases, in run order. */
 export const BENCH_CASES: BenchCase[] = [
@@ -20,4 +21,5 @@ export const BENCH_CASES: BenchCase[] = [
   ...GAZE_BENCH_CASES,
   ...TEXT_BENCH_CASES,
   ...MODEL_BENCH_CASES,
+  trainStepCase,
 ];

@@ -1,0 +1,123 @@
+/**
+ * The contract of a training method plug-in. ONE loop (lib/train/loop.ts) drives every method; a
+ * method says which networks it trains, in which phases, with which optimiser, and how to turn a
+ * batch into a loss. It also predicts foreground logits for evaluation.
+ *
+ * Flow per iteration (the loop): batch -> for each micro-batch: `prepare` (outside the gradient
+ * tape: DARM, noise, CutMix boxes, frozen-network passes) -> `compute` inside
+ * `tf.variableGrads` over the phase's networks -> gradients summed over micro-batches, weighted by
+ * their share of the batch -> one optimiser step per network.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../../core/rng.ts";
+import type { Model } from "../../models/types.ts";
+import type { OptimizerConfig } from "../optimizer.ts";
+import type { MethodName, TrainConfig } from "../config.ts";
+
+/** One training mini-batch (or micro-batch) as tensors. The loop owns and disposes them. */
+export interface TrainBatch {
+  /** Sample ids, batch order. */
+  ids: string[];
+  /** Normalised, flipped images `[B, S, S, C]`. */
+  image: tf.Tensor4D;
+  /** Ground-truth masks `[B, S, S, 1]` (0/1, nearest-resized, flipped) when the method needs them. */
+  mask: tf.Tensor4D | null;
+  /** Gaze levels `[B, S, S, 1]`, one per `config.gaze.levels` threshold in config order (0/1). */
+  levels: tf.Tensor4D[];
+  /** M_hc `[B, S, S, 1]`: per sample the smaller of the two levels (empty array when no gaze). */
+  mhc: tf.Tensor4D | null;
+  /** M_bc `[B, S, S, 1]`: per sample the larger of the two levels. */
+  mbc: tf.Tensor4D | null;
+  /** The `gaze.single` level `[B, S, S, 1]` (gaze1). */
+  single: tf.Tensor4D | null;
+  /** Text tokens `[B, L, D]` when the method needs text. */
+  text: tf.Tensor3D | null;
+}
+
+/** A stretch of iterations in which a fixed set of networks is trained. */
+export interface Phase {
+  /** Name used in logs: `main`, `joint`, `teacher`, `student`. */
+  name: string;
+  /** First iteration (inclusive, 0-based). */
+  start: number;
+  /** One past the last iteration. */
+  end: number;
+  /** Networks whose parameters are updated. */
+  networks: string[];
+}
+
+/** What a method gets for one (micro-)batch. */
+export interface StepContext {
+  /** Global iteration, 0-based. */
+  iteration: number;
+  /** The phase of this iteration. */
+  phase: Phase;
+  /** Consistency ramp weight w(t), t = iteration - phase.start. */
+  rampWeight: number;
+  /** Per-iteration generators (derived from the run seed and the iteration). */
+  rng: { darm: Rng; cwc: Rng };
+}
+
+/** The loss of one micro-batch, evaluated inside the gradient tape. */
+export interface LossTerms {
+  /** The scalar that is differentiated. */
+  total: tf.Scalar;
+  /** Named terms for the log (unweighted values, e.g. `L_T`, `L_S`, `CWC_T`, `AFC`). */
+  terms: Record<string, tf.Scalar>;
+}
+
+/** A micro-batch made ready for differentiation. */
+export interface PreparedStep {
+  /** Build the loss (called inside `tf.variableGrads`). */
+  compute(): LossTerms;
+  /** Numbers for the log gathered while preparing (e.g. DARM candidates and masked area). */
+  stats: Record<string, number>;
+  /** Free what `prepare` made. */
+  dispose(): void;
+}
+
+/** Options of {@link TrainMethod.predict}. */
+export interface PredictOptions {
+  /** Which network (default: the method's `reported` network). */
+  network?: string;
+  /** Text tokens `[B, L, D]` for a network that needs them (the FGI teacher). */
+  text?: tf.Tensor3D;
+}
+
+/** A training method. */
+export interface TrainMethod {
+  /** Method name. */
+  readonly name: MethodName;
+  /** Which supervision the loop must load. `textAtTest`: predicting with some network needs text. */
+  readonly needs: { masks: boolean; gaze: boolean; text: boolean };
+  /** The networks, by name (e.g. `unet`; `gazemedseg`; `teacher` and `student`). */
+  readonly networks: ReadonlyMap<string, Model>;
+  /** The network whose Dice selects the `best` checkpoint and that is reported (FGI: `student`). */
+  readonly reported: string;
+  /** The training phases, covering iterations 0..config.iterations-1 without gaps. */
+  phases(): Phase[];
+  /** Optimiser and lr range of one network. */
+  optimizerFor(network: string): { config: OptimizerConfig; lrMax: number; lrMin: number };
+  /** Prepare one micro-batch (outside the tape). */
+  prepare(batch: TrainBatch, ctx: StepContext): PreparedStep;
+  /** Foreground logits `[B, H, W, 1]` of a network on normalised images `[B, H, W, C]` (eval mode). */
+  predict(image: tf.Tensor4D, options?: PredictOptions): tf.Tensor4D;
+  /** Whether predicting with `network` needs text tokens. */
+  needsText(network: string): boolean;
+  /** The teacher's text-to-image attention `[B, N_s, L]` per scale s = 1..4 (FGI with text only; else empty). */
+  attention(image: tf.Tensor4D, text: tf.Tensor3D): tf.Tensor3D[];
+  /** Free every network. */
+  dispose(): void;
+}
+
+/** What a method factory receives. */
+export interface MethodOptions {
+  /** The validated config. */
+  config: TrainConfig;
+  /** Image channels of the dataset (3 RGB, 1 MRI). */
+  channels: number;
+  /** Networks to use instead of fresh ones (e.g. loaded from a checkpoint); missing ones are initialised. */
+  networks?: Map<string, Model>;
+}

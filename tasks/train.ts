@@ -1,0 +1,234 @@
+/**
+ * `deno task train --config configs/<dataset>.<profile>.json --method <fullsup|gaze1|gazemedseg|fgi>
+ *   [--variant code|paper] [--switches k=v,...] [--ablation no-text,no-afc,no-cwc,no-darm] [--seed N]
+ *   [--backend B] [--out DIR] [--data-dir DIR] [--iterations N] [--eval-every N] [--eval-teacher]
+ *   [--restart] [--stop-after N] [--prepare] [--quiet]`
+ *
+ * Trains one method with the one loop of lib/train (resuming from `<out>/checkpoints/last` when the
+ * run folder holds one), evaluating on the test split every `evalEvery` iterations, then scores the
+ * `best` and `last` checkpoints on the whole test split (Dice, IoU, HD95, ASD, ASSD) into
+ * `<out>/eval_test_{best,last}.{csv,json}` and prints a summary. Ctrl-C stops after the current step
+ * and saves `last`; rerun the same command to resume.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { intFlag, parseTaskArgs, provenance, runTask } from "../lib/core/mod.ts";
+import { atomicWrite } from "../lib/core/atomic_write.ts";
+import { selectBackend } from "../lib/backend/mod.ts";
+import { openDataset, resolveDataRoot } from "../lib/data/mod.ts";
+import { evaluateMethod, writeEvaluation } from "../lib/metrics/evaluate.ts";
+import { evaluatorFor } from "../lib/metrics/evaluate.ts";
+import {
+  applyOverrides,
+  checkSupervision,
+  createSupervision,
+  loadTrainConfig,
+  loadTrainedMethod,
+  METHOD_NAMES,
+  type MethodName,
+  methodNeeds,
+  parseAblation,
+  parseSwitches,
+  runLabel,
+  train,
+  type Variant,
+} from "../lib/train/mod.ts";
+
+const USAGE = `usage: deno task train --config configs/<dataset>.<profile>.json --method <method> [options]
+
+methods: ${METHOD_NAMES.join(", ")}
+options:
+  --variant code|paper     FGI switch preset (METHOD.md section 10; default: the config's, "code")
+  --switches k=v,...       single FGI switches: fusion=none|learnable, teacherLoss=bce|partial-ce,
+                           darmSource=gaze|prediction, cwcConfidence=source|both,
+                           schedule=joint|teacher-first, optimizer=sgd|adam
+  --ablation LIST          FGI ablations: no-text,no-afc,no-cwc,no-darm
+  --seed N                 base seed (default: the config's)
+  --iterations N           override the iteration count (the ramp-up is rescaled)
+  --eval-every N           override the evaluation interval
+  --eval-teacher           FGI: also evaluate the teacher (needs test-split text embeddings)
+  --out DIR                run folder (default results/runs/<dataset>/<profile>/<label>/seed<N>)
+  --restart                delete the run folder's checkpoints and log first (default: resume)
+  --stop-after N           stop cleanly after N completed iterations (resume later)
+  --prepare                run the missing preparation tasks (prepare, describe, encode) first
+  --backend B              auto | tensorflow | webgpu | wasm | cpu
+  --data-dir DIR           data root (default $GAZE_DATA_DIR or ./data/cache)
+  --quiet                  no progress bars`;
+
+async function runPreparation(dataset: string, root: string, needs: { gaze: boolean; text: boolean }, encoder: string) {
+  const steps: string[][] = [];
+  if (needs.gaze || needs.text) steps.push(["tasks/prepare.ts", dataset]);
+  if (needs.text) steps.push(["tasks/describe.ts", dataset], ["tasks/encode.ts", dataset, "--encoder", encoder]);
+  const here = new URL("..", import.meta.url).pathname;
+  for (const s of steps) {
+    console.error(`train: running deno run -A ${s.join(" ")} --data-dir ${root}`);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", ...s, "--data-dir", root],
+      cwd: here,
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!r.success) throw new Error(`preparation step '${s.join(" ")}' failed (exit ${r.code})`);
+  }
+}
+
+await runTask(async () => {
+  const { values } = parseTaskArgs(Deno.args, {
+    usage: USAGE,
+    allowPositionals: false,
+    flags: {
+      config: { type: "string" },
+      method: { type: "string" },
+      variant: { type: "string" },
+      switches: { type: "string" },
+      ablation: { type: "string" },
+      seed: { type: "string" },
+      iterations: { type: "string" },
+      "eval-every": { type: "string" },
+      "eval-teacher": { type: "boolean" },
+      out: { type: "string" },
+      restart: { type: "boolean" },
+      "stop-after": { type: "string" },
+      prepare: { type: "boolean" },
+    },
+  });
+  if (!values.config) throw new Error(`--config is required\n\n${USAGE}`);
+  const method = values.method as MethodName;
+  if (!METHOD_NAMES.includes(method)) {
+    throw new Error(`--method: expected one of ${METHOD_NAMES.join(", ")}, got ${values.method}`);
+  }
+  if (values.variant !== undefined && values.variant !== "code" && values.variant !== "paper") {
+    throw new Error(`--variant: expected code or paper, got ${values.variant}`);
+  }
+  let config = await loadTrainConfig(values.config);
+  config = applyOverrides(config, {
+    variant: values.variant as Variant | undefined,
+    switches: values.switches ? parseSwitches(values.switches) : undefined,
+    ablation: values.ablation ? parseAblation(values.ablation) : undefined,
+    seed: values.seed !== undefined ? intFlag(values.seed, "seed", 0) : undefined,
+    iterations: values.iterations !== undefined ? intFlag(values.iterations, "iterations", 1) : undefined,
+    evalEvery: values["eval-every"] !== undefined ? intFlag(values["eval-every"], "eval-every", 1) : undefined,
+  });
+  const choice = await selectBackend(values.backend, { quiet: values.quiet });
+  const root = resolveDataRoot({ dataDir: values["data-dir"] });
+  const dataset = await openDataset(config.dataset, { root, synthetic: config.synthetic, quiet: values.quiet });
+  const label = runLabel(method, config);
+  const out = values.out ?? join("results", "runs", config.dataset, config.profile, label, `seed${config.seed}`);
+  if (values.restart) {
+    for (const p of ["checkpoints", "log.jsonl", "result.json"]) {
+      await Deno.remove(join(out, p), { recursive: true }).catch(() => {});
+    }
+  }
+
+  const needs = methodNeeds(method, config);
+  const evalTeacher = !!values["eval-teacher"] && method === "fgi";
+  const splits = evalTeacher ? ["train", "test"] as const : ["train"] as const;
+  const textNeeds = { gaze: needs.gaze, text: needs.text };
+  let missing = await checkSupervision(dataset, config, { root, needs: textNeeds, splits: [...splits] });
+  if (missing.messages.length && values.prepare) {
+    await runPreparation(config.dataset, root, {
+      gaze: missing.gaze.length > 0 || missing.text.length > 0,
+      text: missing.text.length > 0,
+    }, config.text.encoder);
+    missing = await checkSupervision(dataset, config, { root, needs: textNeeds, splits: [...splits] });
+  }
+  if (missing.messages.length) {
+    throw new Error(
+      `cannot train ${method} on ${config.dataset}:\n  ${missing.messages.join("\n  ")}\n(or pass --prepare)`,
+    );
+  }
+  const supervision = createSupervision(dataset, config, { root });
+  try {
+    const evaluate = evaluatorFor(dataset, {
+      imageSize: config.imageSize,
+      supervision,
+      alsoNetworks: evalTeacher ? ["teacher"] : [],
+      quiet: true,
+    });
+    console.error(
+      `train ${label} on ${config.dataset} (${config.profile}: ${config.imageSize} px, batch ${config.batchSize}, ` +
+        `${config.iterations} iterations, seed ${config.seed}) -> ${out}`,
+    );
+    const result = await train({
+      config,
+      method,
+      outDir: out,
+      dataset,
+      supervision,
+      evaluate,
+      handleSigint: true,
+      backend: choice.name,
+      quiet: values.quiet,
+      stopAfter: values["stop-after"] !== undefined ? intFlag(values["stop-after"], "stop-after", 0) : undefined,
+    });
+    if (result.stopped) {
+      console.error(
+        `train: stopped at iteration ${result.iterations}/${config.iterations}; rerun the command to resume`,
+      );
+      return;
+    }
+    const summary: Record<string, unknown> = {
+      method,
+      label,
+      dataset: config.dataset,
+      profile: config.profile,
+      iterations: result.iterations,
+      trainSeconds: result.trainSeconds,
+      evalSeconds: result.evalSeconds,
+      secondsPerIteration: result.trainSeconds / result.iterations,
+      backend: choice.name,
+    };
+    for (const tag of ["best", "last"] as const) {
+      const dir = tag === "best" ? result.checkpoints.best : result.checkpoints.last;
+      if (!dir) continue;
+      const trained = await loadTrainedMethod(dir);
+      try {
+        const networks = [trained.network, ...(evalTeacher ? ["teacher"] : [])];
+        for (const network of networks) {
+          const ev = await evaluateMethod(trained.method, dataset, {
+            imageSize: config.imageSize,
+            network,
+            supervision,
+            quiet: values.quiet,
+          });
+          const stem = network === trained.network ? `eval_test_${tag}` : `eval_test_${tag}_${network}`;
+          await writeEvaluation(ev, out, {
+            stem,
+            extra: { checkpoint: dir, iteration: trained.state.iteration, method, label, network },
+          });
+          const s = ev.summary;
+          const f = (m: { mean: number | null; std: number | null }, k = 1) =>
+            m.mean === null ? "n/a" : `${(m.mean * k).toFixed(2)} ± ${((m.std ?? 0) * k).toFixed(2)}`;
+          console.log(
+            `${label} ${tag} (iteration ${trained.state.iteration}) ${network}: Dice ${f(s.dice, 100)} %, ` +
+              `IoU ${f(s.iou, 100)} %, HD95 ${f(s.hd95)} ${ev.rows[0]?.unit ?? "px"}, ASD ${f(s.asd)} ` +
+              `(${s.hd95.nUndefined} images without a surface distance)`,
+          );
+          summary[`${tag}${network === trained.network ? "" : `_${network}`}`] = {
+            iteration: trained.state.iteration,
+            dice: s.dice.mean,
+            iou: s.iou.mean,
+            hd95: s.hd95.mean,
+            asd: s.asd.mean,
+            assd: s.assd.mean,
+          };
+        }
+      } finally {
+        trained.method.dispose();
+      }
+    }
+    await atomicWrite(
+      join(out, "summary.json"),
+      JSON.stringify({ ...summary, provenance: provenance({ backend: choice.name }) }, null, 2) + "\n",
+    );
+    console.log(
+      `${label}: ${result.iterations} iterations in ${(result.trainSeconds / 60).toFixed(1)} min ` +
+        `(${(result.trainSeconds / result.iterations).toFixed(2)} s/iteration) + ${
+          (result.evalSeconds / 60).toFixed(1)
+        } min evaluation`,
+    );
+  } finally {
+    await supervision.dispose();
+  }
+});

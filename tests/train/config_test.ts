@@ -1,0 +1,119 @@
+import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts";
+import {
+  ablationLabel,
+  applyOverrides,
+  loadTrainConfig,
+  parseAblation,
+  parseSwitches,
+  resolveSwitches,
+  runLabel,
+  scaledRampLength,
+  validateTrainConfig,
+} from "../../lib/train/config.ts";
+import { networkConfig } from "../../lib/train/methods/networks.ts";
+
+const MIN = { dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 };
+const CONFIGS = new URL("../../configs/", import.meta.url).pathname;
+
+Deno.test("config: omitted fields take METHOD.md's numbers", () => {
+  const c = validateTrainConfig(MIN);
+  assertEquals(c.optimizer.lrMax, 1e-2);
+  assertEquals(c.optimizer.lrMin, 1e-4);
+  assertEquals(c.optimizer.momentum, 0.9);
+  assertEquals(c.optimizer.nesterov, true);
+  assertEquals(c.optimizer.weightDecay, 4e-4);
+  assertEquals(c.optimizer.gazeMedSegMomentum, 0.99);
+  assertEquals(c.fgi.afcWeight, 0.1);
+  assertEquals([c.fgi.tauPos, c.fgi.tauNeg], [0.8, 0.2]);
+  assertEquals(c.fgi.darm, { ratio: 0.3, minBlock: 3, maxBlock: 10 });
+  assertEquals(c.gazemedseg.consistencyWeight, 3);
+  assertEquals(c.rampUp.length, 4000);
+  assertEquals(c.variant, "code");
+});
+
+Deno.test("config: errors name the source, the field and what was expected", () => {
+  const bad = (patch: Record<string, unknown>, includes: string) =>
+    assertThrows(() => validateTrainConfig({ ...MIN, ...patch }, { source: "x.json" }), Error, includes);
+  bad({ imageSize: 40 }, "x.json: field 'imageSize' must be a multiple of 16");
+  bad({ optimizer: { lrMax: "x" } }, "x.json: field 'optimizer.lrMax' must be a number > 0, got \"x\"");
+  bad({ models: { student: [8, 8, 16, 16, 30, 8] } }, "field 'models.student[4]' must be a positive multiple of 4");
+  bad({ switches: { fusion: "strong" } }, "field 'switches.fusion' must be one of none | learnable");
+  bad({ fgi: { darm: { minBlock: 5, maxBlock: 3 } } }, "field 'fgi.darm.maxBlock' must be an integer >= 5");
+  bad({ acumulate: 2 }, "unknown field 'acumulate'");
+  bad({ fgi: { afc: 1 } }, "unknown field 'fgi.afc'");
+  bad({ accumulate: 8 }, "field 'accumulate' must be at most batchSize (4)");
+  bad({ dataset: "kvasir", synthetic: { train: 2 } }, "field 'synthetic' must be absent for dataset 'kvasir'");
+  assertThrows(
+    () => validateTrainConfig({ ...MIN, iterations: undefined }),
+    Error,
+    "field 'iterations' must be present",
+  );
+});
+
+Deno.test("config: variant presets, switch overrides, ablations, labels", () => {
+  const c = validateTrainConfig(MIN);
+  assertEquals(resolveSwitches(c), {
+    fusion: "none",
+    teacherLoss: "bce",
+    darmSource: "gaze",
+    cwcConfidence: "source",
+    schedule: "joint",
+    optimizer: "sgd",
+  });
+  const p = applyOverrides(c, { variant: "paper" });
+  assertEquals(resolveSwitches(p), {
+    fusion: "learnable",
+    teacherLoss: "partial-ce",
+    darmSource: "prediction",
+    cwcConfidence: "both",
+    schedule: "teacher-first",
+    optimizer: "adam",
+  });
+  const s = applyOverrides(c, { switches: parseSwitches("fusion=learnable,optimizer=adam") });
+  assertEquals(resolveSwitches(s).fusion, "learnable");
+  assertEquals(resolveSwitches(s).teacherLoss, "bce");
+  assertEquals(runLabel("fgi", s), "fgi-code-fusion=learnable-optimizer=adam");
+  const a = applyOverrides(c, { ablation: parseAblation("no-text,no-darm") });
+  assertEquals(a.ablation, { text: false, afc: true, cwc: true, darm: false });
+  assertEquals(ablationLabel(a.ablation), "no-text+no-darm");
+  assertEquals(runLabel("fgi", a), "fgi-code-no-text+no-darm");
+  assertEquals(runLabel("gaze1", c), "gaze1-partial-ce");
+  assertThrows(() => parseAblation("no-fusion"), Error, "unknown entry 'no-fusion'");
+  assertThrows(() => parseSwitches("fusion=maybe"), Error, "fusion must be one of none | learnable");
+  // The switches reach the networks.
+  const teacher = networkConfig("teacher", applyOverrides(p, { ablation: parseAblation("no-text") }), 3);
+  assertEquals(teacher.kind === "teacher" && [teacher.fusion, teacher.text], ["learnable", false]);
+});
+
+Deno.test("config: changing iterations rescales the ramp (4000 of 15000)", () => {
+  assertEquals(scaledRampLength(15000), 4000);
+  assertEquals(scaledRampLength(600), 160);
+  assertEquals(scaledRampLength(1), 1);
+  const c = applyOverrides(validateTrainConfig(MIN), { iterations: 300 });
+  assertEquals([c.iterations, c.rampUp.length], [300, 80]);
+});
+
+Deno.test("config: every configs/*.json validates; paper = METHOD.md section 7", async () => {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(CONFIGS)) if (e.name.endsWith(".json")) names.push(e.name);
+  for (const ds of ["kvasir", "nci-isbi", "isic", "synthetic"]) {
+    for (const prof of ["paper", "cpu", "smoke"]) {
+      assert(names.includes(`${ds}.${prof}.json`), `missing ${ds}.${prof}.json`);
+    }
+  }
+  for (const n of names) {
+    const c = await loadTrainConfig(CONFIGS + n);
+    assertEquals(`${c.dataset}.${c.profile}.json`, n);
+    assert(c.notes.length > 40, `${n}: notes should say what the profile is`);
+    assertEquals(c.gaze.levels, c.dataset === "nci-isbi" ? [0.2, 0.4] : [0.5, 0.3]);
+    if (c.profile === "paper") {
+      assertEquals([c.imageSize, c.batchSize, c.iterations, c.evalEvery, c.rampUp.length], [224, 8, 15000, 1000, 4000]);
+      assertEquals(c.models.teacher, [64, 128, 256, 512, 1024, 128]);
+      assertEquals(c.models.student, [32, 64, 128, 256, 512, 32]);
+      assertEquals(c.models.unet, [64, 128, 256, 512, 1024, 128]);
+    } else {
+      assertEquals(c.rampUp.length, scaledRampLength(c.iterations), `${n}: ramp scaled to the iterations`);
+    }
+  }
+  await assertRejects(() => loadTrainConfig(CONFIGS + "nope.json"), Error, "nope.json: cannot read the config");
+});
