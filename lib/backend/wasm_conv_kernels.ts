@@ -6,10 +6,12 @@
  * The module imports the wasm backend's memory, so kernels read their inputs and
  * write their outputs in place in the tfjs heap (no copies). Stride-1 convolutions
  * (the 3x3 convs of a UNet and their gradients) run as one GEMM per image over
- * "virtual rows" of the zero-padded input, without an im2col buffer; other strides
- * use im2col in chunks. Cases the module does not cover (NCHW, dilation > 1,
- * non-float32) go to the kernel that was registered before. Paths taken are counted in
- * {@link kernelPathStats} (`Conv2D/s1`, `Conv2D/im2col`, `Conv2D/fallback`, ...).
+ * "virtual rows" of the zero-padded input, without an im2col buffer; other strides,
+ * and stride 1 on small images, use im2col in chunks. With the thread pool on
+ * (lib/backend/wasm_threads.ts) stride-1 convolutions above a few million multiply-adds
+ * run on all its threads (`.../s1-threads`). Cases the module does not cover (NCHW,
+ * dilation > 1, non-float32) go to the kernel that was registered before. Paths taken are
+ * counted in {@link kernelPathStats} (`Conv2D/s1`, `Conv2D/im2col`, `Conv2D/fallback`, ...).
  *
  * @module
  */
