@@ -6,7 +6,7 @@
  * micro-batches reproduces the one-batch update.
  */
 import * as tf from "@tensorflow/tfjs";
-import { assert, assertAllClose, assertEquals } from "../assert.ts";
+import { assert, assertAllClose, assertEquals, assertRejects } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { openSynthetic } from "../../lib/data/synthetic.ts";
 import { evaluatorFor } from "../../lib/metrics/evaluate.ts";
@@ -130,6 +130,31 @@ Deno.test("tensor count is constant across iterations (fgi with DARM, CutMix, AF
     // Step 1 creates the optimiser slots; from then on nothing accumulates.
     assertEquals(new Set(counts.slice(1)).size, 1, `numTensors per step: ${counts}`);
     assertEquals(tf.memory().numTensors, before, "train() frees everything it made");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("a finished run is not retrained; a different config in the same folder is refused", async () => {
+  const out = await Deno.makeTempDir({ prefix: "done_" });
+  try {
+    const cfg = config({ iterations: 2 });
+    const first = await train({ config: cfg, method: "fullsup", outDir: out, dataset, quiet: true });
+    assertEquals([first.iterations, first.alreadyDone], [2, false]);
+    const w = await Deno.readFile(`${out}/checkpoints/last/unet.safetensors`);
+    const again = await train({ config: cfg, method: "fullsup", outDir: out, dataset, quiet: true });
+    assertEquals([again.iterations, again.alreadyDone], [2, true]);
+    assertEquals(await Deno.readFile(`${out}/checkpoints/last/unet.safetensors`), w);
+    await assertRejects(
+      () => train({ config: config({ iterations: 2, seed: 1 }), method: "fullsup", outDir: out, dataset, quiet: true }),
+      Error,
+      "different config",
+    );
+    await assertRejects(
+      () => train({ config: cfg, method: "gaze1", outDir: out, dataset, supervision, quiet: true }),
+      Error,
+      "holds a 'fullsup' run",
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }
