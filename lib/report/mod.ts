@@ -31,3 +31,4 @@ export * from "./dataset_choice.ts";
 export * from "./results_readme.ts";
 export * from "./reproduce.ts";
 export * from "./notebooks.ts";
+export * from "./notebook_support.ts";
