@@ -23,7 +23,7 @@ import * as tf from "@tensorflow/tfjs";
 import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
 import { selectBackend } from "../backend/select.ts";
-import { derivedDir, resolveDataRoot } from "../data/data_root.ts";
+import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
 import { evaluateMethod, type Evaluation, writeEvaluation } from "../metrics/evaluate.ts";
@@ -159,23 +159,30 @@ async function sha256(text: string): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** True when `path` exists and no one has write permission on it (a read-only mirror, as the mode bits say). */
+async function readOnlyByMode(path: string): Promise<boolean> {
+  try {
+    const st = await Deno.stat(path);
+    return st.mode !== null && (st.mode & 0o222) === 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Where derived files go: when $GAZE_DERIVED_DIR is unset and `<root>/derived` cannot
- * be written (a read-only mirror), set $GAZE_DERIVED_DIR to `data/cache/derived` in the
- * toolkit (git-ignored) and say so. Returns the note, or undefined when nothing changed.
+ * Where derived files go: when $GAZE_DERIVED_DIR is unset and the data root (or its
+ * `derived/` folder) is read-only — judged by the mode bits, since root ignores them
+ * when writing — set $GAZE_DERIVED_DIR to `data/cache/derived` in the toolkit
+ * (git-ignored) and say so. Returns the note, or undefined when nothing changed.
  */
 export async function ensureWritableDerived(root: string): Promise<string | undefined> {
   if (Deno.env.get("GAZE_DERIVED_DIR")) return undefined;
-  const probe = derivedDir(root, ".write-probe", "x");
-  try {
-    await Deno.mkdir(probe, { recursive: true });
-    await Deno.remove(join(root, "derived", ".write-probe"), { recursive: true });
-    return undefined;
-  } catch {
-    const alt = join(toolkitRoot(), "data", "cache", "derived");
-    Deno.env.set("GAZE_DERIVED_DIR", alt);
-    return `the data root ${root} is not writable: derived files (gaze maps, descriptions, embeddings) go to ${alt}`;
-  }
+  const derived = join(root, "derived");
+  const readOnly = (await exists(derived)) ? await readOnlyByMode(derived) : await readOnlyByMode(root);
+  if (!readOnly) return undefined;
+  const alt = join(toolkitRoot(), "data", "cache", "derived");
+  Deno.env.set("GAZE_DERIVED_DIR", alt);
+  return `the data root ${root} is read-only: derived files (gaze maps, descriptions, embeddings) go to ${alt}`;
 }
 
 /** Run a toolkit task as a subprocess (stdio inherited); throws with the command on failure. */

@@ -7,7 +7,7 @@ import {
   SENSITIVITY_GRIDS,
   sensitivityRows,
 } from "../../lib/report/plan.ts";
-import { runConfig } from "../../lib/report/reproduce.ts";
+import { ensureWritableDerived, runConfig } from "../../lib/report/reproduce.ts";
 import { resolveSwitches, validateTrainConfig, VARIANT_SWITCHES } from "../../lib/train/config.ts";
 
 const BASE = validateTrainConfig({
@@ -116,4 +116,25 @@ Deno.test("experimentPlan rejects bad seeds and unknown tables", () => {
   assertThrows(() => experimentPlan(BASE, { seeds: [-1], paperSwitches }), Error, "integers >= 0");
   // deno-lint-ignore no-explicit-any
   assertThrows(() => experimentPlan(BASE, { groups: ["nope" as any], paperSwitches }), Error, "unknown table 'nope'");
+});
+
+Deno.test("ensureWritableDerived redirects derived files away from a read-only data root, leaves others alone", async () => {
+  const saved = Deno.env.get("GAZE_DERIVED_DIR");
+  const dir = await Deno.makeTempDir();
+  try {
+    Deno.env.delete("GAZE_DERIVED_DIR");
+    assertEquals(await ensureWritableDerived(dir), undefined);
+    assertEquals(Deno.env.get("GAZE_DERIVED_DIR"), undefined);
+    await Deno.chmod(dir, 0o555);
+    const note = await ensureWritableDerived(dir);
+    assert(note?.includes("read-only"), note);
+    assert(Deno.env.get("GAZE_DERIVED_DIR")!.endsWith("data/cache/derived"));
+    Deno.env.set("GAZE_DERIVED_DIR", "/elsewhere");
+    assertEquals(await ensureWritableDerived(dir), undefined, "an explicit $GAZE_DERIVED_DIR wins");
+  } finally {
+    await Deno.chmod(dir, 0o755);
+    await Deno.remove(dir, { recursive: true });
+    if (saved === undefined) Deno.env.delete("GAZE_DERIVED_DIR");
+    else Deno.env.set("GAZE_DERIVED_DIR", saved);
+  }
 });
