@@ -38,7 +38,15 @@ import { chooseDataset, DATASET_REQUESTS, type DatasetChoice, type DatasetReques
 import type { FigureContext } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
 import { type ExperimentGroup, type ExperimentPlan, experimentPlan } from "./plan.ts";
-import { configPathFor, readRunOutcome, reproduce, type ReproducePart, resultsDir, resultsRoot } from "./reproduce.ts";
+import {
+  configPathFor,
+  ensureWritableDerived,
+  readRunOutcome,
+  reproduce,
+  type ReproducePart,
+  resultsDir,
+  resultsRoot,
+} from "./reproduce.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
 import type { Table } from "./table.ts";
@@ -91,11 +99,16 @@ export interface NotebookData {
 
 /**
  * Choose (no download: `auto` falls back to synthetic when Kvasir is absent), open the
- * dataset and load its config at the settings' profile; selects the backend.
+ * dataset and load its config at the settings' profile; selects the backend. A
+ * read-only data root gets `$GAZE_DERIVED_DIR` redirected (see `ensureWritableDerived`).
  */
 export async function notebookData(settings: NotebookSettings): Promise<NotebookData> {
   await selectBackend(settings.backend, { quiet: true });
   const choice = await chooseDataset(settings.dataset, { root: settings.dataRoot, fetch: false });
+  if (choice.dataset !== "synthetic") {
+    const note = await ensureWritableDerived(settings.dataRoot); // the sample cache writes derived files
+    if (note) console.log(note);
+  }
   const config = await loadTrainConfig(configPathFor(choice.dataset, settings.profile));
   const dataset = await openDataset(choice.dataset, {
     root: settings.dataRoot,
