@@ -223,7 +223,10 @@ export function evaluatorFor(dataset: Dataset, options: EvaluatorOptions): Evalu
       gtCache,
       quiet: options.quiet,
     };
-    const ev = await evaluateMethod(method, dataset, { ...base, surface: ctx.final || options.surfaceEveryEval });
+    const ev = await evaluateMethod(method, dataset, {
+      ...base,
+      surface: ctx.final || (options.surfaceEveryEval ?? false),
+    });
     const out: Record<string, number> = {
       dice: ev.summary.dice.mean ?? 0,
       iou: ev.summary.iou.mean ?? 0,

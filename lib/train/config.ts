@@ -209,14 +209,6 @@ export const CONFIG_DEFAULTS: Omit<TrainConfig, "dataset" | "profile" | "imageSi
   ablation: { text: true, afc: true, cwc: true, darm: true },
 };
 
-/** Default gaze thresholds per dataset (METHOD.md 3.3): Kvasir and ISIC 0.5 / 0.3, NCI-ISBI 0.2 / 0.4. */
-export const DATASET_GAZE_LEVELS: Readonly<Record<DatasetName, readonly number[]>> = {
-  kvasir: [0.5, 0.3],
-  isic: [0.5, 0.3],
-  synthetic: [0.5, 0.3],
-  "nci-isbi": [0.2, 0.4],
-};
-
 /** The paper's ramp length scaled to `iterations`: round(iterations * 4000 / 15000), at least 1. */
 export function scaledRampLength(iterations: number): number {
   return Math.max(1, Math.round((iterations * 4000) / 15000));

@@ -337,6 +337,7 @@ async function runLoop(
       method: method.name,
       iteration: 0,
       iterations: config.iterations,
+      dataOrder: { epoch: 0, batch: 0, batchesPerEpoch: bpe },
       networks: [...method.networks.keys()],
       reported: method.reported,
       bestIteration: null,
@@ -512,6 +513,7 @@ async function runLoop(
         });
         const seconds = (performance.now() - t0) / 1000;
         state.iteration = it + 1;
+        state.dataOrder = { epoch: Math.floor((it + 1) / bpe), batch: (it + 1) % bpe, batchesPerEpoch: bpe };
         state.trainSeconds += seconds;
         sessionIters++;
         sessionSeconds += seconds;

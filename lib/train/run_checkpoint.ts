@@ -50,6 +50,11 @@ export interface RunState {
   iteration: number;
   /** The configured total. */
   iterations: number;
+  /**
+   * Where the data order stands (informational: it is recomputed from the seed and `iteration`):
+   * the epoch of the next iteration and the index of its batch within the epoch.
+   */
+  dataOrder: { epoch: number; batch: number; batchesPerEpoch: number };
   /** Networks saved in the folder, in method order. */
   networks: string[];
   /** The network whose Dice chose `best`. */

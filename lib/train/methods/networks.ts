@@ -18,6 +18,7 @@ import type {
 } from "../../models/types.ts";
 import { resolveSwitches, type TrainConfig } from "../config.ts";
 import type { OptimizerConfig } from "../optimizer.ts";
+import type { Phase } from "./types.ts";
 
 /** The model configuration of network `name` (`teacher`, `student`, `unet`, `gazemedseg`) under `config`. */
 export function networkConfig(name: string, config: TrainConfig, channels: number): ModelConfig {
@@ -132,7 +133,7 @@ export function foregroundLogit(logits: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** The single phase of a one-network method. */
-export function singlePhase(config: TrainConfig, networks: string[]) {
+export function singlePhase(config: TrainConfig, networks: string[]): Phase[] {
   return [{ name: "main", start: 0, end: config.iterations, networks }];
 }
 
