@@ -72,14 +72,21 @@ export interface RunSpec {
 
 const FULL: Ablation = { text: true, afc: true, cwc: true, darm: true };
 
-/** A row definition before seeds are attached. */
-interface RowDef {
+/** A table row before seeds are attached: one configuration of one method. */
+export interface RowDef {
+  /** Run key (folder name without the seed), shared by every table that shows this configuration. */
   key: string;
+  /** Label shown in the table. */
   label: string;
+  /** Training method. */
   method: MethodName;
+  /** Switch preset. */
   variant: Variant;
+  /** Switches on top of the preset. */
   switches?: Partial<FgiSwitches>;
+  /** Components switched off. */
   ablation?: Partial<Ablation>;
+  /** The sensitivity point this row is, if any. */
   sensitivity?: { param: SensitivityParam; value: number };
 }
 
@@ -189,8 +196,6 @@ export interface ExperimentPlan {
   /** Seeds. */
   seeds: number[];
 }
-
-export type { RowDef };
 
 /**
  * The runs needed for `options.groups` at `options.seeds`, de-duplicated by key and
