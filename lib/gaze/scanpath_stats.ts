@@ -98,6 +98,7 @@ export class DepthQuantiles {
   /** Depth per pixel (0 off the lesion). */
   readonly depth: Float64Array;
 
+  /** Measure the depth of every lesion pixel of `mask` (1 channel, non-zero = lesion). */
   constructor(mask: Raster<Uint8Array>) {
     const { width: w, height: h } = mask;
     const m = new Uint8Array(w * h);
