@@ -8,27 +8,51 @@
 import type * as tf from "@tensorflow/tfjs";
 import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
 
-/** Functions exported by gaze_kernels.wasm (pointers are byte offsets in the tfjs heap). */
+/**
+ * Functions exported by gaze_kernels.wasm. Pointers are byte offsets in the heap the instance was
+ * bound to; argument lists and semantics are documented on each C function in
+ * lib/backend/native/gaze_kernels.c.
+ */
 export interface GazeKernelExports {
+  /** Floats of per-thread scratch conv_s1_run needs. */
   conv_s1_thread_floats(): number;
+  /** Floats of a filter packed by conv_s1_pack. */
   conv_s1_packed_floats(ci: number, co: number, kh: number, kw: number): number;
+  /** Pack a filter (flip=1: flipped and transposed, for Conv2DBackpropInput) for conv_s1_run. */
   conv_s1_pack(w: number, bp: number, ci: number, co: number, kh: number, kw: number, flip: number): void;
+  /** Zero-pad a batch of NHWC images (+ SLACK zero floats). */
   pad_batch(...a: number[]): void;
+  /** Stride-1 convolution of padded images, work part `part` of `nparts`. */
   conv_s1_run(...a: number[]): void;
+  /** Floats of per-thread scratch conv_s1_dw_run needs. */
   conv_s1_dw_thread_floats(co: number, kw: number, oh: number, ow: number): number;
+  /** Stride-1 weight gradient from padded images, work part `part` of `nparts`. */
   conv_s1_dw_run(...a: number[]): void;
+  /** Bytes of scratch conv_im2col needs. */
   conv_im2col_scratch(...a: number[]): number;
+  /** Convolution (any stride and padding) by im2col chunks. */
   conv_im2col(...a: number[]): void;
+  /** Bytes of scratch conv_im2col_dw needs. */
   conv_im2col_dw_scratch(...a: number[]): number;
+  /** Weight gradient (any stride and padding) by im2col chunks. */
   conv_im2col_dw(...a: number[]): void;
+  /** Bytes of scratch conv_im2col_dx needs. */
   conv_im2col_dx_scratch(...a: number[]): number;
+  /** Input gradient (any stride and padding): dy x W^T, then col2im. */
   conv_im2col_dx(...a: number[]): void;
+  /** Bytes of scratch group_norm and group_norm_grad need. */
   group_norm_scratch(c: number): number;
+  /** GroupNorm (+ LeakyReLU) forward with per-(image, group) mean and rstd outputs. */
   group_norm(...a: number[]): void;
+  /** GroupNorm (+ LeakyReLU) gradient: dx, dgamma, dbeta. */
   group_norm_grad(...a: number[]): void;
+  /** Concatenate runs of bytes (descriptor of pointer/run pairs) along an axis. */
   concat_runs(desc: number, n: number, outer: number, out: number): void;
+  /** Split runs of bytes along an axis (the inverse of concat_runs). */
   split_runs(inp: number, desc: number, n: number, outer: number): void;
+  /** Sum a [outer][inner] float32 matrix over its rows. */
   sum_leading(x: number, out: number, scratch: number, outer: number, inner: number): void;
+  /** Max-pool gradient routed to the first maximum of each window. */
   max_pool_grad(...a: number[]): void;
 }
 

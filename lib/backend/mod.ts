@@ -12,4 +12,5 @@ export * from "./override_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_reduce_kernels.ts";
 export * from "./wasm_threads.ts";
+export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";

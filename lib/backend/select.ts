@@ -43,7 +43,7 @@ export interface SelectBackendOptions {
 }
 
 /** How to install the native TensorFlow backend, shown when it cannot be loaded. */
-export const TENSORFLOW_INSTALL_HELP = [
+export const TENSORFLOW_INSTALL_HELP: string = [
   "The 'tensorflow' backend needs @tensorflow/tfjs-node-gpu (CUDA hosts) or @tensorflow/tfjs-node (CPU),",
   "whose install step downloads libtensorflow from storage.googleapis.com. On a machine that can reach it:",
   "  deno add npm:@tensorflow/tfjs-node-gpu@4.22.0   # or npm:@tensorflow/tfjs-node@4.22.0",

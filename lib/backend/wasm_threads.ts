@@ -20,8 +20,10 @@ const MAX_THREADS = 16;
 const SLOTS = { seq: 0, fn: 1, nargs: 2, args: 4, done: 40, err: 40 + MAX_THREADS };
 const CTL_INTS = 40 + 2 * MAX_THREADS;
 const HEAP_START = 4096;
+/** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
+export type PoolFunction = "conv_s1_run" | "conv_s1_dw_run";
 /** Functions the workers can run (index = function id in the control block). */
-const RUNNABLE = ["conv_s1_run", "conv_s1_dw_run"] as const;
+const RUNNABLE: readonly PoolFunction[] = ["conv_s1_run", "conv_s1_dw_run"];
 
 /** A running pool. */
 export interface WasmThreadPool {
@@ -36,7 +38,7 @@ export interface WasmThreadPool {
   /** Allocate `bytes` (16-byte aligned) in the shared heap, growing it if needed; returns the offset. */
   alloc(bytes: number): number;
   /** Run `name(...args, part, nthreads)` on every thread and wait for all of them. */
-  run(name: (typeof RUNNABLE)[number], args: number[]): void;
+  run(name: PoolFunction, args: number[]): void;
 }
 
 let wanted: number | undefined;
@@ -121,7 +123,7 @@ function startPool(n: number): WasmThreadPool {
       if (need > 0) memory.grow(Math.ceil(need / PAGE));
       return at;
     },
-    run(name: (typeof RUNNABLE)[number], args: number[]) {
+    run(name: PoolFunction, args: number[]) {
       ctl[SLOTS.fn] = RUNNABLE.indexOf(name);
       ctl[SLOTS.nargs] = args.length;
       ctl.set(args, SLOTS.args);
