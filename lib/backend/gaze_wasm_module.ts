@@ -54,6 +54,8 @@ export interface GazeKernelExports {
   sum_leading(x: number, out: number, scratch: number, outer: number, inner: number): void;
   /** Max-pool gradient routed to the first maximum of each window. */
   max_pool_grad(...a: number[]): void;
+  /** A rank-4 slice of 4-byte elements. */
+  slice4(...a: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */

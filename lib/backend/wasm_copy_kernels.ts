@@ -1,8 +1,9 @@
 /**
  * Data-movement kernels for the tfjs wasm backend where the stock ones copy or loop in
  * JavaScript: `Identity` and same-dtype `Cast` without a copy (a new reference to the same
- * data, as `Reshape` and the cpu backend do; tfjs data is immutable), and `Concat` / `SplitV`
- * as runs of memory copies in the toolkit's wasm module. Other cases use the stock kernels.
+ * data, as `Reshape` and the cpu backend do; tfjs data is immutable), and `Concat` / `SplitV` /
+ * `Slice` as runs of memory copies in the toolkit's wasm module (the stock `Slice` first copies
+ * the whole input into JavaScript). Other cases use the stock kernels.
  *
  * @module
  */
@@ -72,9 +73,26 @@ const splitV: OverrideFunc = (args, fallback) => {
   return outs;
 };
 
+const slice: OverrideFunc = (args, fallback) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const a = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+  if (!FOUR_BYTE.includes(x.dtype) || x.shape.length > 4 || x.shape.length === 0) return fallback(args);
+  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, a.begin, a.size);
+  const b = args.backend as unknown as WasmBackendLike;
+  if (tf.util.sizeFromShape(size) === 0) return fallback(args);
+  const st = heapState(b);
+  const out = b.makeOutput(size, x.dtype);
+  const pad = 4 - x.shape.length;
+  const s4 = [...Array(pad).fill(1), ...x.shape], b4 = [...Array(pad).fill(0), ...begin];
+  const n4 = [...Array(pad).fill(1), ...size];
+  st.k.slice4(ptr(b, x), ptr(b, out), s4[1], s4[2], s4[3], ...b4, ...n4);
+  countKernelPath("Slice/gaze");
+  return out;
+};
+
 /**
- * Replace `Identity`, `Cast`, `Concat` and `SplitV` of a wasm backend (default "wasm"); other
- * cases (strings, bool, one input) fall back to the stock kernels.
+ * Replace `Identity`, `Cast`, `Concat`, `SplitV` and `Slice` (rank <= 4) of a wasm backend
+ * (default "wasm"); other cases (strings, bool, one input) fall back to the stock kernels.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
  */
@@ -85,5 +103,6 @@ export function registerWasmCopyKernels(backendName = "wasm"): string[] {
   reg("Cast", cast);
   reg("Concat", concat);
   reg("SplitV", splitV);
+  reg("Slice", slice);
   return done;
 }

@@ -61,3 +61,24 @@ Deno.test("wasm Identity and same-dtype Cast share data but behave as copies", a
   const s = kernelPathStats();
   assert((s["Identity/shared"] ?? 0) > 0 && (s["Cast/shared"] ?? 0) > 0, JSON.stringify(s));
 });
+
+Deno.test("wasm Slice (rank 1-4, float32 and int32) and its gradient match the cpu backend", async () => {
+  const xv = randomValues(3 * 5 * 6 * 4, 11);
+  const f = () => {
+    const x = tf.tensor4d(xv, [3, 5, 6, 4]);
+    const r = tf.tensor(randomValues(2 * 3 * 4 * 1, 12), [2, 3, 4, 1]);
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.slice(a, [1, 1, 2, 3], [2, 3, 4, 1]), r)))(x);
+    return [
+      tf.slice(x, [0, 0, 0, 1], [-1, -1, -1, 1]), // one channel
+      tf.slice(x, [1, 2, 0, 0], [2, 2, 6, 4]), // whole rows
+      tf.slice(tf.reshape(x, [15, 24]), [3, 5], [4, 7]),
+      tf.slice(tf.tensor1d(xv), [7], [9]),
+      tf.cast(tf.slice(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], "int32"), [0, 1, 0], [2, 1, 2]), "float32"),
+      g,
+    ];
+  };
+  const ref = await runOn("cpu", f);
+  const got = await runOn("wasm", f);
+  for (let i = 0; i < ref.length; i++) assertClose(got[i], ref[i], 0, `output ${i}`);
+  assert((kernelPathStats()["Slice/gaze"] ?? 0) >= 5, JSON.stringify(kernelPathStats()));
+});

@@ -974,3 +974,24 @@ void max_pool_grad(const f32* dy, const f32* x, f32* dx, int B, int H, int W, in
       }
     }
 }
+
+/*
+ * out = x[b0:b0+n0, b1:b1+n1, b2:b2+n2, b3:b3+n3] for x of shape [s0][s1][s2][s3] with 4-byte
+ * elements (lower ranks: leading sizes 1). Runs of n3 elements are copied at once.
+ */
+EXPORT(slice4)
+void slice4(const unsigned char* x, unsigned char* out, int s1, int s2, int s3, int b0, int b1, int b2, int b3, int n0,
+            int n1, int n2, int n3) {
+  int run = 4 * n3;
+  for (int i = 0; i < n0; i++)
+    for (int j = 0; j < n1; j++) {
+      const unsigned char* row = x + 4 * ((((long)(b0 + i) * s1 + b1 + j) * s2 + b2) * s3 + b3);
+      for (int k = 0; k < n2; k++) {
+        if (run == 4)
+          *(int*)out = *(const int*)(row + 4L * k * s3);
+        else
+          copy_run(out, row + 4L * k * s3, run);
+        out += run;
+      }
+    }
+}
