@@ -50,8 +50,8 @@ export interface GazeKernelExports {
   concat_runs(desc: number, n: number, outer: number, out: number): void;
   /** Split runs of bytes along an axis (the inverse of concat_runs). */
   split_runs(inp: number, desc: number, n: number, outer: number): void;
-  /** Sum a [outer][inner] float32 matrix over its rows. */
-  sum_leading(x: number, out: number, scratch: number, outer: number, inner: number): void;
+  /** Sum a [outer][inner] float32 matrix over its rows, times `scale`. */
+  sum_leading(x: number, out: number, scratch: number, outer: number, inner: number, scale: number): void;
   /** Max-pool gradient routed to the first maximum of each window. */
   max_pool_grad(...a: number[]): void;
   /** A rank-4 slice of 4-byte elements. */

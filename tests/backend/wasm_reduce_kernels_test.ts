@@ -4,7 +4,7 @@ import { kernelPathStats, selectBackend } from "../../lib/backend/mod.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { assertClose, randomValues, runOn } from "./backend_compare.ts";
 
-Deno.test("wasm Sum over leading axes matches the cpu backend", async () => {
+Deno.test("wasm Sum and Mean over leading axes match the cpu backend", async () => {
   const xv = randomValues(3 * 70 * 5 * 8, 7);
   const f = () => {
     const x = tf.tensor4d(xv, [3, 70, 5, 8]);
@@ -16,12 +16,16 @@ Deno.test("wasm Sum over leading axes matches the cpu backend", async () => {
       tf.sum(odd, [0, 1]), // inner 5: scalar path
       tf.sum(x), // everything
       tf.sum(x, [1, 2]), // not leading: stock kernel
+      tf.mean(x, [0, 1, 2]),
+      tf.mean(x, [0, 1], true),
+      tf.mean(odd),
     ];
   };
   const ref = await runOn("cpu", f);
   const got = await runOn("wasm", f);
   for (let i = 0; i < ref.length; i++) assertClose(got[i], ref[i], 1e-5, `sum ${i}`);
   assert((kernelPathStats()["Sum/leading"] ?? 0) >= 5, JSON.stringify(kernelPathStats()));
+  assert((kernelPathStats()["Mean/leading"] ?? 0) >= 3, JSON.stringify(kernelPathStats()));
 });
 
 Deno.test("wasm MaxPoolGrad matches the cpu backend (ties, overlapping windows, padding)", async (t) => {

@@ -893,9 +893,12 @@ void split_runs(const unsigned char* in, const int* desc, int n, int outer) {
     }
 }
 
-/* out[j] = sum_o x[o*inner + j] (f32 partial sums over 64 rows, then f64). scratch: inner doubles + inner floats. */
+/*
+ * out[j] = scale * sum_o x[o*inner + j] (f32 partial sums over 64 rows, then f64).
+ * scratch: inner doubles + inner floats.
+ */
 EXPORT(sum_leading)
-void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner) {
+void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner, double scale) {
   double* tot = (double*)scratch;
   f32* acc = (f32*)(tot + inner);
   int vec = (inner & 3) == 0;
@@ -912,7 +915,7 @@ void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner) {
     }
     for (int j = 0; j < inner; j++) tot[j] += acc[j];
   }
-  for (int j = 0; j < inner; j++) out[j] = (f32)tot[j];
+  for (int j = 0; j < inner; j++) out[j] = (f32)(tot[j] * scale);
 }
 
 /*
