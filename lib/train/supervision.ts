@@ -13,6 +13,7 @@ import { deriveSeed, Rng } from "../core/rng.ts";
 import { derivedDir } from "../data/data_root.ts";
 import type { PreparedSample } from "../data/cache.ts";
 import type { Raster } from "../data/raster.ts";
+import { resize } from "../data/resize.ts";
 import type { Dataset, Split } from "../data/types.ts";
 import { computeGazeMaps, gazeMapSettings } from "../gaze/pipeline.ts";
 import { dequantiseMap } from "../gaze/quantise.ts";
@@ -53,6 +54,11 @@ export interface FileSupervisionOptions {
   root: string;
   /** Gaze map variant (`sim` = simulated maps next to real ones); default the dataset's own. */
   gazeVariant?: string;
+  /**
+   * Keep CRF maps in memory resized (bilinearly, as the batcher would) to this training size, and
+   * text tokens as read, so each file is decoded once per process. Omit to read on every request.
+   */
+  memoryCacheSize?: number;
 }
 
 /**
@@ -75,25 +81,50 @@ export function fileSupervision(dataset: Dataset, config: TrainConfig, options: 
       );
     }
   };
+  const size = options.memoryCacheSize;
+  const crfCache = new Map<string, Promise<Raster>>();
+  const textCache = new Map<string, Promise<Float32Array>>();
+  const readText = async (id: string) => {
+    const e = await loadTextEmbedding(ref, id, { encoder: config.text.encoder });
+    if (e.shape[0] !== L || e.shape[1] !== D) {
+      throw new Error(
+        `${embeddingsDir(ref, config.text.encoder)}/${id}.json: embedding is [${e.shape}], the config's text is ` +
+          `[${L}, ${D}] (fields 'text.length', 'text.dim')`,
+      );
+    }
+    return e.data;
+  };
+  const cached = <T>(cache: Map<string, Promise<T>>, id: string, make: () => Promise<T>): Promise<T> => {
+    let p = cache.get(id);
+    if (!p) {
+      p = make();
+      cache.set(id, p);
+      p.catch(() => cache.delete(id));
+    }
+    return p;
+  };
   return {
-    async crf(id) {
-      return (await gaze(id)).crf;
+    crf(id) {
+      if (!size) return gaze(id).then((g) => g.crf);
+      return cached(crfCache, id, async () => {
+        const crf = (await gaze(id)).crf;
+        return crf.width === size && crf.height === size
+          ? crf
+          : resize(crf, { width: size, height: size, mode: "bilinear" });
+      });
     },
     async heatmap(id) {
       return (await gaze(id)).heatmap;
     },
-    async text(id) {
-      const e = await loadTextEmbedding(ref, id, { encoder: config.text.encoder });
-      if (e.shape[0] !== L || e.shape[1] !== D) {
-        throw new Error(
-          `${embeddingsDir(ref, config.text.encoder)}/${id}.json: embedding is [${e.shape}], the config's text is ` +
-            `[${L}, ${D}] (fields 'text.length', 'text.dim')`,
-        );
-      }
-      return e.data;
+    text(id) {
+      return size ? cached(textCache, id, () => readText(id)) : readText(id);
     },
     source: { kind: "files", root, dataset: dataset.name, gazeVariant: variant ?? null, encoder: config.text.encoder },
-    async dispose() {},
+    dispose() {
+      crfCache.clear();
+      textCache.clear();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -284,5 +315,5 @@ export function createSupervision(
 ): Supervision {
   return dataset.name === "synthetic"
     ? syntheticSupervision(dataset, config, { cacheRoot: options.root, ...options })
-    : fileSupervision(dataset, config, options);
+    : fileSupervision(dataset, config, { memoryCacheSize: config.imageSize, ...options });
 }
