@@ -14,6 +14,8 @@ import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
  * lib/backend/native/gaze_kernels.c.
  */
 export interface GazeKernelExports {
+  /** Work items of conv_s1_run (images x blocks of virtual rows). */
+  conv_s1_items(b: number, kw: number, oh: number, ow: number): number;
   /** Floats of per-thread scratch conv_s1_run needs. */
   conv_s1_thread_floats(): number;
   /** Floats of a filter packed by conv_s1_pack. */
@@ -22,11 +24,11 @@ export interface GazeKernelExports {
   conv_s1_pack(w: number, bp: number, ci: number, co: number, kh: number, kw: number, flip: number): void;
   /** Zero-pad a batch of NHWC images (+ SLACK zero floats). */
   pad_batch(...a: number[]): void;
-  /** Stride-1 convolution of padded images, work part `part` of `nparts`. */
+  /** Stride-1 convolution of padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_s1_run(...a: number[]): void;
   /** Floats of per-thread scratch conv_s1_dw_run needs. */
   conv_s1_dw_thread_floats(co: number, kw: number, oh: number, ow: number): number;
-  /** Stride-1 weight gradient from padded images, work part `part` of `nparts`. */
+  /** Stride-1 weight gradient from padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_s1_dw_run(...a: number[]): void;
   /** Bytes of scratch conv_im2col needs. */
   conv_im2col_scratch(...a: number[]): number;

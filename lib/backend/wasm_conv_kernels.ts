@@ -108,7 +108,11 @@ function convS1(
     const w0 = ptr(b, w) / 4;
     sh.set(heap.subarray(w0, w0 + KH * KW * CI * CO), ws / 4);
     k.conv_s1_pack(ws, bp, CI, CO, KH, KW, flip);
-    pool.run("conv_s1_run", [xp, bp, y, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW]);
+    pool.run(
+      "conv_s1_run",
+      [xp, bp, y, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW],
+      k.conv_s1_items(B, KW, OH, OW),
+    );
     const o0 = ptr(b, out) / 4;
     new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + B * OH * OW * CO), o0);
     return;
@@ -126,7 +130,26 @@ function convS1(
   for (let i = 0; i < B; i++) {
     const xi = x0 + 4 * i * H * W * CI;
     if (!direct) st.k.pad_batch(xi, xp, 1, H, W, CI, Hp, Wp, PT, PL);
-    st.k.conv_s1_run(direct ? xi : xp, bp, y0 + 4 * i * OH * OW * CO, ts, 0, 1, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+    const items = st.k.conv_s1_items(1, KW, OH, OW);
+    st.k.conv_s1_run(
+      direct ? xi : xp,
+      bp,
+      y0 + 4 * i * OH * OW * CO,
+      ts,
+      0,
+      1,
+      Hp,
+      Wp,
+      CI,
+      CO,
+      KH,
+      KW,
+      OH,
+      OW,
+      0,
+      0,
+      items,
+    );
   }
 }
 
@@ -150,7 +173,14 @@ function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: 
     const d0 = ptr(b, dy) / 4;
     sh.set(heap.subarray(d0, d0 + B * OH * OW * CO), dys / 4);
     sh.fill(0, dw / 4, dw / 4 + nw);
-    pool.run("conv_s1_dw_run", [xp, dys, dw, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW]);
+    const items = KH * KW * Math.ceil(CO / 8);
+    // chunks of a third of the taps of one column panel: dy is packed once per chunk and image
+    pool.run(
+      "conv_s1_dw_run",
+      [xp, dys, dw, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW],
+      items,
+      Math.ceil(KH * KW / 3),
+    );
     new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(dw / 4, dw / 4 + nw), ptr(b, out) / 4);
     return;
   }
@@ -162,7 +192,26 @@ function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: 
   new Float32Array(b.wasm.asm.memory.buffer, dw, nw).fill(0);
   for (let i = 0; i < B; i++) {
     st.k.pad_batch(x0 + 4 * i * H * W * CI, s, 1, H, W, CI, Hp, Wp, PT, PL);
-    st.k.conv_s1_dw_run(s, dy0 + 4 * i * OH * OW * CO, dw, s + 4 * nx, 0, 1, Hp, Wp, CI, CO, KH, KW, OH, OW, 0, 1);
+    const items = KH * KW * Math.ceil(CO / 8);
+    st.k.conv_s1_dw_run(
+      s,
+      dy0 + 4 * i * OH * OW * CO,
+      dw,
+      s + 4 * nx,
+      0,
+      1,
+      Hp,
+      Wp,
+      CI,
+      CO,
+      KH,
+      KW,
+      OH,
+      OW,
+      0,
+      0,
+      items,
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Worker of the toolkit's wasm thread pool (lib/backend/wasm_threads.ts): instantiates the
- * kernel module on the pool's shared memory and runs its part of each job posted in the
- * control block, until told to stop. Started by the pool; not an entry point.
+ * kernel module on the pool's shared memory and, for each job posted in the control block,
+ * claims chunks of work items until none are left. Started by the pool; not an entry point.
  *
  * @module
  */
@@ -14,28 +14,48 @@ interface PoolWorkerData {
   ctlInts: number;
   names: string[];
   part: number;
-  nparts: number;
-  slots: { seq: number; fn: number; nargs: number; args: number; done: number; err: number };
+  slots: {
+    seq: number;
+    fn: number;
+    nargs: number;
+    items: number;
+    chunk: number;
+    next: number;
+    args: number;
+    busy: number;
+    err: number;
+  };
 }
 
 const d = workerData as PoolWorkerData;
 const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
 const fns = d.names.map((n) => inst.exports[n] as (...a: number[]) => void);
 const ctl = new Int32Array(d.memory.buffer, d.ctlOffset, d.ctlInts);
-const { seq: SEQ, fn: FN, nargs: NARGS, args: ARGS, done: DONE, err: ERR } = d.slots;
+const S = d.slots;
 parentPort!.postMessage("ready");
-let seq = 0;
+let seen = 0;
 for (;;) {
-  Atomics.wait(ctl, SEQ, seq);
-  seq = Atomics.load(ctl, SEQ);
-  const fn = ctl[FN];
+  Atomics.wait(ctl, S.seq, seen);
+  const seq = Atomics.load(ctl, S.seq);
+  seen = seq;
+  const fn = ctl[S.fn];
   if (fn < 0) break;
+  const args = Array.from(ctl.subarray(S.args, S.args + ctl[S.nargs]));
+  const items = ctl[S.items], chunk = ctl[S.chunk];
+  Atomics.store(ctl, S.busy + d.part, 1);
+  // Claims carry the job's tag (seq mod 1024, high bits): if the job was replaced while its
+  // arguments were read, the claim shows another tag and nothing is computed with them.
+  const tag = seq & 0x3ff;
   try {
-    const args = Array.from(ctl.subarray(ARGS, ARGS + ctl[NARGS]));
-    fns[fn](...args, d.part, d.nparts);
+    for (;;) {
+      const v = Atomics.add(ctl, S.next, chunk);
+      const i = v & 0xfffff;
+      if (v >>> 20 !== tag || i >= items) break;
+      fns[fn](...args, d.part, i, Math.min(items, i + chunk));
+    }
   } catch {
-    Atomics.store(ctl, ERR + d.part, 1);
+    Atomics.store(ctl, S.err + d.part, 1);
   }
-  Atomics.store(ctl, DONE + d.part, seq);
-  Atomics.notify(ctl, DONE + d.part);
+  Atomics.store(ctl, S.busy + d.part, 0);
+  Atomics.notify(ctl, S.busy + d.part);
 }

@@ -17,7 +17,7 @@ import { type GazeKernelExports, gazeKernelsSharedModule } from "./gaze_wasm_mod
 const PAGE = 65536;
 const CTL_OFFSET = 1024;
 const MAX_THREADS = 16;
-const SLOTS = { seq: 0, fn: 1, nargs: 2, args: 4, done: 40, err: 40 + MAX_THREADS };
+const SLOTS = { seq: 0, fn: 1, nargs: 2, items: 3, chunk: 4, next: 5, args: 8, busy: 40, err: 40 + MAX_THREADS };
 const CTL_INTS = 40 + 2 * MAX_THREADS;
 const HEAP_START = 4096;
 /** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
@@ -37,8 +37,12 @@ export interface WasmThreadPool {
   reset(): void;
   /** Allocate `bytes` (16-byte aligned) in the shared heap, growing it if needed; returns the offset. */
   alloc(bytes: number): number;
-  /** Run `name(...args, part, nthreads)` on every thread and wait for all of them. */
-  run(name: PoolFunction, args: number[]): void;
+  /**
+   * Run `name(...args, part, i0, i1)` over work items [0, items): every thread (the caller
+   * included, as part 0) claims chunks of `chunk` items (default: about 4 per thread) until none
+   * are left, so a thread that gets less CPU simply does fewer chunks. Returns when all are done.
+   */
+  run(name: PoolFunction, args: number[], items: number, chunk?: number): void;
 }
 
 let wanted: number | undefined;
@@ -123,31 +127,45 @@ function startPool(n: number): WasmThreadPool {
       if (need > 0) memory.grow(Math.ceil(need / PAGE));
       return at;
     },
-    run(name: PoolFunction, args: number[]) {
+    run(name: PoolFunction, args: number[], items: number, chunk?: number) {
+      if (!(items >= 0 && items < 2 ** 19)) throw new Error(`wasm thread pool: ${items} work items (max 2^19)`);
+      const step = Math.max(1, Math.floor(chunk ?? items / (4 * n)));
       ctl[SLOTS.fn] = RUNNABLE.indexOf(name);
       ctl[SLOTS.nargs] = args.length;
       ctl.set(args, SLOTS.args);
-      const s = ++seq;
-      Atomics.store(ctl, SLOTS.seq, s);
+      ctl[SLOTS.items] = items;
+      ctl[SLOTS.chunk] = step;
+      seq++;
+      // claims = (seq mod 1024) << 20 | item index: a worker that read another job's arguments
+      // sees another tag in its claim and computes nothing (see wasm_thread_worker.ts)
+      const tag = (seq & 0x3ff) << 20;
+      Atomics.store(ctl, SLOTS.next, tag);
+      Atomics.store(ctl, SLOTS.seq, seq);
       Atomics.notify(ctl, SLOTS.seq);
-      (k[name] as (...a: number[]) => void)(...args, 0, n);
+      const fn = k[name] as (...a: number[]) => void;
+      for (let i = Atomics.add(ctl, SLOTS.next, step) - tag; i < items; i = Atomics.add(ctl, SLOTS.next, step) - tag) {
+        fn(...args, 0, i, Math.min(items, i + step));
+      }
+      // every chunk is claimed; wait for the workers still computing one
       for (let part = 1; part < n; part++) {
         const deadline = performance.now() + 600_000;
-        while (Atomics.load(ctl, SLOTS.done + part) !== s) {
+        while (Atomics.load(ctl, SLOTS.busy + part) === 1) {
           if (performance.now() > deadline) throw new Error(`wasm thread ${part} did not finish ${name}`);
-          Atomics.wait(ctl, SLOTS.done + part, Atomics.load(ctl, SLOTS.done + part), 1000);
+          Atomics.wait(ctl, SLOTS.busy + part, 1, 1000);
         }
         if (Atomics.exchange(ctl, SLOTS.err + part, 0)) throw new Error(`wasm thread ${part} failed in ${name}`);
       }
     },
     stop() {
       ctl[SLOTS.fn] = -1;
+      Atomics.store(ctl, SLOTS.next, 0x7ff00000);
       Atomics.store(ctl, SLOTS.seq, ++seq);
       Atomics.notify(ctl, SLOTS.seq);
       for (const w of workers) void w.terminate();
     },
   };
-  // a worker that starts late finds the job already posted (Atomics.wait returns at once)
+  // a worker that starts late finds the job posted (Atomics.wait returns at once) or all of its
+  // chunks claimed (it then does nothing)
   for (const w of workers) w.unref();
   return p;
 }

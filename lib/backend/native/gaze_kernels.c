@@ -317,6 +317,13 @@ static void pack_a_s1(const f32* src, int CI, int KW, int Wp, int q0, int qend, 
   }
 }
 
+/* Work items of conv_s1_run: B images x blocks of virtual rows. */
+EXPORT(conv_s1_items)
+int conv_s1_items(int B, int KW, int OH, int OW) {
+  int Wp = OW + KW - 1, M = (OH - 1) * Wp + OW, blk = S1_PANELS * MR;
+  return B * ((M + blk - 1) / blk);
+}
+
 /* Floats of per-thread scratch conv_s1_run needs (A panels + a dummy tile). */
 EXPORT(conv_s1_thread_floats)
 int conv_s1_thread_floats(void) { return S1_PANELS * S1_KC * MR + 2 * NR; }
@@ -359,17 +366,17 @@ void pad_batch(const f32* x, f32* xp, int B, int H, int W, int C, int Hp, int Wp
 /*
  * Stride-1 convolution of padded images xp [B][Hp][Wp][CI] with a packed filter (conv_s1_pack):
  * y[b][oy][ox][n] = sum_{ky,kx,c} xp[b][oy+ky][ox+kx][c] * W(ky,kx,c,n), y [B][OH][OW][CO],
- * Hp = OH+KH-1, Wp = OW+KW-1. Work items (image, block of virtual rows) are split into nparts
- * contiguous ranges; this call does range `part` with its own scratch at ts + part*tstride floats
- * (tstride >= conv_s1_thread_floats()).
+ * Hp = OH+KH-1, Wp = OW+KW-1. Work items are (image, block of virtual rows), conv_s1_items of
+ * them; this call does items [i0, i1) with the scratch of thread `part`, at ts + part*tstride
+ * floats (tstride >= conv_s1_thread_floats()). Items write disjoint outputs.
  */
 EXPORT(conv_s1_run)
 void conv_s1_run(const f32* xp, const f32* bp, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
-                 int KH, int KW, int OH, int OW, int part, int nparts) {
+                 int KH, int KW, int OH, int OW, int part, int i0, int i1) {
   int NT = (CO + NR - 1) / NR, K = KH * KW * CI;
   int M = (OH - 1) * Wp + OW; /* virtual rows per image */
-  int blk = S1_PANELS * MR, nblk = (M + blk - 1) / blk, items = B * nblk;
-  int i0 = (int)((long)items * part / nparts), i1 = (int)((long)items * (part + 1) / nparts);
+  int blk = S1_PANELS * MR, nblk = (M + blk - 1) / blk;
+  (void)B;
   f32* apb = ts + (long)part * tstride;
   f32* dummy = apb + S1_PANELS * S1_KC * MR;
   for (int it = i0; it < i1; it++) {
@@ -438,16 +445,14 @@ int conv_s1_dw_thread_floats(int CO, int KW, int OH, int OW) {
 /*
  * Stride-1 weight gradient from padded images xp [B][Hp][Wp][CI] (+ SLACK readable floats, as
  * pad_batch leaves them): dw[ky][kx][c][n] += sum_{b,oy,ox} xp[b][oy+ky][ox+kx][c] * dy[b][oy][ox][n].
- * dw [KH][KW][CI][CO] must be zero on entry. Work items (tap, 8-column panel) are split into nparts
- * contiguous ranges; this call does range `part` with its own scratch at ts + part*tstride floats
- * (tstride >= conv_s1_dw_thread_floats()).
+ * dw [KH][KW][CI][CO] must be zero on entry. Work items are (8-column panel, tap), panel-major,
+ * KH*KW*ceil(CO/8) of them; this call does items [i0, i1) with the scratch of thread `part`, at
+ * ts + part*tstride floats (tstride >= conv_s1_dw_thread_floats()). Items write disjoint outputs.
  */
 EXPORT(conv_s1_dw_run)
 void conv_s1_dw_run(const f32* xp, const f32* dy, f32* dw, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
-                    int KH, int KW, int OH, int OW, int part, int nparts) {
+                    int KH, int KW, int OH, int OW, int part, int i0, int i1) {
   int NT = (CO + NR - 1) / NR, T = KH * KW, M = (OH - 1) * Wp + OW;
-  int items = T * NT;
-  int i0 = (int)((long)items * part / nparts), i1 = (int)((long)items * (part + 1) / nparts);
   if (i0 >= i1) return;
   int nt0 = i0 / T, nt1 = (i1 - 1) / T; /* the column panels this part touches */
   f32* dyp = ts + (long)part * tstride;  /* [NT][M][8] (only panels nt0..nt1 filled), zero on dropped rows */
