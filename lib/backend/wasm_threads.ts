@@ -6,7 +6,11 @@
  * thread (the calling thread does part 0) and copies the result back.
  *
  * Threads are off unless asked for: `GAZE_WASM_THREADS=N` in the environment or
- * {@link setWasmThreads}. `N = 0` means one per core (navigator.hardwareConcurrency).
+ * {@link setWasmThreads}. `N = 0` means one per core (navigator.hardwareConcurrency). Work is
+ * handed out in chunks that threads claim, so a thread that gets less CPU does less; still, every
+ * kernel ends when the last claimed chunk is done, so on a machine whose cores are busy with other
+ * jobs a preempted thread stalls the rest: use threads only where cores are free (on the shared
+ * 2-core development machine they did not help).
  *
  * @module
  */
