@@ -58,6 +58,8 @@ export interface GazeKernelExports {
   max_pool_grad(...a: number[]): void;
   /** A rank-4 slice of 4-byte elements. */
   slice4(...a: number[]): void;
+  /** Batched matrix product with small inner sizes (optional transposes, batch broadcasting by stride 0). */
+  bmm_small(...a: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */

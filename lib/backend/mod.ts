@@ -11,6 +11,7 @@ export * from "./group_norm.ts";
 export * from "./override_kernel.ts";
 export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_reduce_kernels.ts";
+export * from "./wasm_matmul_kernels.ts";
 export * from "./wasm_threads.ts";
 export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";

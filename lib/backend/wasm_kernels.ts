@@ -1,7 +1,7 @@
 /**
  * Everything the toolkit registers on the tfjs wasm backend, in one call (made by
- * `selectBackend("wasm")`): the SIMD conv kernels, the fused GroupNorm kernels, the copy kernels
- * and the reduce kernels, all from lib/backend/native/gaze_kernels.c.
+ * `selectBackend("wasm")`): the SIMD conv kernels, the fused GroupNorm kernels, the copy kernels,
+ * the reduce kernels and the small batched matmul, all from lib/backend/native/gaze_kernels.c.
  *
  * `GAZE_WASM_KERNELS=off` in the environment leaves the stock tfjs kernels in place (plus the
  * tf-ops Conv2DBackpropFilter), e.g. to measure the difference. Where the engine cannot compile
@@ -14,6 +14,7 @@ import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
 import { registerWasmGroupNorm } from "./group_norm.ts";
 import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
 import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
+import { registerWasmMatMulKernels } from "./wasm_matmul_kernels.ts";
 
 /** What {@link registerGazeWasmKernels} did. */
 export interface GazeWasmKernelsResult {
@@ -51,5 +52,6 @@ export function registerGazeWasmKernels(backendName = "wasm"): GazeWasmKernelsRe
   const registered = [...registerWasmConvKernels(backendName)];
   if (registerWasmGroupNorm(backendName)) registered.push("GazeGroupNorm", "GazeGroupNormGrad");
   registered.push(...registerWasmCopyKernels(backendName), ...registerWasmReduceKernels(backendName));
+  registered.push(...registerWasmMatMulKernels(backendName));
   return { registered };
 }

@@ -1003,3 +1003,44 @@ void slice4(const unsigned char* x, unsigned char* out, int s1, int s2, int s3, 
       }
     }
 }
+
+/*
+ * Batched matrix product for small N (attention with a few tokens or heads of a few channels):
+ * out[b] (M x N) = A(b) x B(b), A(b)[m][k] = ta ? a[b][k][m] : a[b][m][k] and
+ * B(b)[k][n] = tb ? b[b][n][k] : b[b][k][n]; a and b advance by sa and sb floats per batch
+ * (0: broadcast). B(b) is packed in scratch as [groups of 8 columns][K][8] (zero padded); each
+ * output row is accumulated in registers, 8 columns at a time. scratch: K * round8(N) floats.
+ */
+EXPORT(bmm_small)
+void bmm_small(const f32* a, const f32* b, f32* out, f32* scratch, int batch, int M, int N, int K, int ta, int tb,
+               int sa, int sb) {
+  int NG = (N + NR - 1) / NR;
+  for (int bi = 0; bi < batch; bi++) {
+    const f32* A = a + (long)bi * sa;
+    const f32* Bm = b + (long)bi * sb;
+    f32* C = out + (long)bi * M * N;
+    if (bi == 0 || sb != 0) pack_b(Bm, K, N, tb ? 1 : N, tb ? K : 1, scratch);
+    long ak = ta ? M : 1, am = ta ? 1 : K;
+    for (int m = 0; m < M; m++) {
+      for (int g = 0; g < NG; g++) {
+        const f32* bp = scratch + (long)g * K * NR;
+        const f32* ap = A + m * am;
+        v4 s0 = ZERO, s1 = ZERO, u0 = ZERO, u1 = ZERO;
+        int k = 0;
+        for (; k + 2 <= K; k += 2, bp += 2 * NR, ap += 2 * ak) {
+          v4 x = SPLAT(ap), y = SPLAT(ap + ak);
+          s0 = MADD(x, LD(bp), s0);
+          s1 = MADD(x, LD(bp + 4), s1);
+          u0 = MADD(y, LD(bp + NR), u0);
+          u1 = MADD(y, LD(bp + NR + 4), u1);
+        }
+        if (k < K) {
+          v4 x = SPLAT(ap);
+          s0 = MADD(x, LD(bp), s0);
+          s1 = MADD(x, LD(bp + 4), s1);
+        }
+        store_row(C + (long)m * N + g * NR, ADD(s0, u0), ADD(s1, u1), imin(NR, N - g * NR), 0);
+      }
+    }
+  }
+}
