@@ -20,7 +20,9 @@ async function writeConfig(dir: string): Promise<string> {
   const base = JSON.parse(await Deno.readTextFile(join(ROOT, "configs/synthetic.smoke.json")));
   const config = {
     ...base,
-    iterations: 7,
+    // Enough iterations after each checkpoint that the signal always lands mid-run, however
+    // fast the kernels get (7 iterations once finished before the SIGKILL arrived).
+    iterations: 24,
     evalEvery: 3,
     rampUp: { length: 2 },
     synthetic: { seed: 0, train: 12, test: 4, size: 64 },
@@ -94,13 +96,13 @@ Deno.test("resume after Ctrl-C and after SIGKILL gives the same final weights as
     const int = await runAndSignal(config, b, 1, "SIGINT");
     assert(int.status.success, `Ctrl-C should exit cleanly, got ${int.status.code}`);
     const stopped = await readRunState(join(b, "checkpoints", "last"));
-    assert(stopped.iteration >= 1 && stopped.iteration < 7, `stopped at ${stopped.iteration}`);
+    assert(stopped.iteration >= 1 && stopped.iteration < 24, `stopped at ${stopped.iteration}`);
     assert((await Deno.readTextFile(join(b, "log.jsonl"))).includes('"event":"stop"'));
     // SIGKILL after the next checkpoint: nothing is saved at the kill; the run resumes from `last`.
     const kill = await runAndSignal(config, b, stopped.iteration + 1, "SIGKILL");
     assert(!kill.status.success);
     const partial = await readRunState(join(b, "checkpoints", "last"));
-    assert(partial.iteration > stopped.iteration && partial.iteration < 7, `killed at ${partial.iteration}`);
+    assert(partial.iteration > stopped.iteration && partial.iteration < 24, `killed at ${partial.iteration}`);
     await run(config, b);
     for (const f of ["teacher", "student", "teacher.optim", "student.optim"]) {
       const x = await Deno.readFile(join(a, "checkpoints", "last", `${f}.safetensors`));
@@ -110,7 +112,7 @@ Deno.test("resume after Ctrl-C and after SIGKILL gives the same final weights as
     }
     const sa = await readRunState(join(a, "checkpoints", "last"));
     const sb = await readRunState(join(b, "checkpoints", "last"));
-    assertEquals(sb.iteration, 7);
+    assertEquals(sb.iteration, 24);
     assertEquals(sb.evals.map((e) => e.metrics), sa.evals.map((e) => e.metrics));
     assertEquals(sb.bestIteration, sa.bestIteration);
     // The resumed log holds each iteration once, with the same losses.
