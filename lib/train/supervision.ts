@@ -219,6 +219,20 @@ export function syntheticSupervision(
   const syn = config.synthetic ?? { seed: 0, size: 128 };
   const key = `g${seed}_d${syn.seed}_px${syn.size}`;
   const root = options.cacheRoot;
+  // The disk cache is best effort: a read-only derived folder switches it off (said once on stderr).
+  let cacheOff = false;
+  const cacheWrite = async (write: () => Promise<void>) => {
+    if (cacheOff) return;
+    try {
+      await write();
+    } catch (err) {
+      cacheOff = true;
+      console.error(
+        `synthetic supervision: not caching to ${derivedDir(root!, "synthetic", "")} (${(err as Error).message}); ` +
+          `set GAZE_DERIVED_DIR to a writable folder to keep the maps between runs`,
+      );
+    }
+  };
   const textFile = (id: string) =>
     join(derivedDir(root!, "synthetic", `text-${config.text.encoder}-${DESCRIBER_VERSION}-${key}`), `${id}.bin`);
   const gaze = (id: string): Promise<GazeMaps> => {
@@ -239,8 +253,10 @@ export function syntheticSupervision(
         const fixations = simulateScanpath(new ScanpathCanvas(sample.mask), { rng: new Rng(deriveSeed(seed, id)) });
         const m = computeGazeMaps(sample.image, fixations, settings);
         if (paths) {
-          await writeGazeMap(paths[0], m.heatmap);
-          await writeGazeMap(paths[1], m.crf);
+          await cacheWrite(async () => {
+            await writeGazeMap(paths[0], m.heatmap);
+            await writeGazeMap(paths[1], m.crf);
+          });
         }
         return { heatmap: dequantiseMap(m.heatmap), crf: dequantiseMap(m.crf) };
       })();
