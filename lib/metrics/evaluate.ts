@@ -141,11 +141,10 @@ export async function evaluateMethod(
       });
       text = tf.tensor3d(data, [B, cfg.textLen, cfg.textDim]);
     }
-    const logitsData = tf.tidy(() => {
-      const image = tf.tensor4d(batch.images, batch.shape);
-      return method.predict(image, { network, text }).dataSync() as Float32Array;
-    });
+    const logitsTensor = tf.tidy(() => method.predict(tf.tensor4d(batch.images, batch.shape), { network, text }));
     text?.dispose();
+    const logitsData = (await logitsTensor.data()) as Float32Array;
+    logitsTensor.dispose();
     for (let b = 0; b < B; b++) {
       const id = batch.ids[b];
       let gt = gtCache.get(id);

@@ -214,7 +214,13 @@ export async function trainStep(
       const end = Math.min(n, start + per);
       const micro = parts === 1 ? batch : sliceTrainBatch(batch, start, end);
       const share = (end - start) / n;
-      const prepared = method.prepare(micro, ctx);
+      let prepared;
+      try {
+        prepared = await method.prepare(micro, ctx);
+      } catch (err) {
+        if (micro !== batch) disposeTrainBatch(micro);
+        throw err;
+      }
       try {
         let kept: Record<string, tf.Scalar> = {};
         const { value, grads } = tf.variableGrads(() => {

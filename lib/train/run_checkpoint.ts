@@ -124,14 +124,17 @@ export interface RunCheckpointContent {
   state: Omit<RunState, "format" | "provenance">;
 }
 
-/** Optimiser state tensors as safetensors entries. */
-function optimizerEntries(opt: Optimizer): Map<string, SafetensorsEntry> {
+/** Optimiser state tensors as safetensors entries (read back asynchronously, for GPU backends). */
+async function optimizerEntries(opt: Optimizer): Promise<Map<string, SafetensorsEntry>> {
   const out = new Map<string, SafetensorsEntry>();
   const st = opt.state();
-  for (const [k, t] of st) {
-    out.set(k, { dtype: "F32", shape: t.shape.slice(), data: Float32Array.from(t.dataSync() as Float32Array) });
+  try {
+    for (const [k, t] of st) {
+      out.set(k, { dtype: "F32", shape: t.shape.slice(), data: Float32Array.from((await t.data()) as Float32Array) });
+    }
+  } finally {
+    st.get("step")?.dispose(); // state() makes a fresh `step` tensor; the slots are the optimiser's own
   }
-  st.get("step")?.dispose(); // state() makes a fresh `step` tensor; the slots are the optimiser's own
   return out;
 }
 
@@ -153,7 +156,7 @@ export async function saveRunCheckpoint(outDir: string, name: string, content: R
     if (opt) {
       await atomicWrite(
         join(tmp, `${net}.optim.safetensors`),
-        encodeSafetensors(optimizerEntries(opt), { metadata: { optimizer: opt.config.type } }),
+        encodeSafetensors(await optimizerEntries(opt), { metadata: { optimizer: opt.config.type } }),
       );
     }
   }

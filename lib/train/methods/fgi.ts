@@ -33,7 +33,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { darmTensors } from "../../darm/tensors.ts";
+import { darmGaze } from "../../darm/gaze.ts";
+import { darmPrediction } from "../../darm/prediction.ts";
 import { afcLoss } from "../../losses/afc.ts";
 import { bceWithLogits } from "../../losses/bce_with_logits.ts";
 import { applyCutMix, type CutMixBox, cutMixMask, drawCutMixBox } from "../../losses/cutmix.ts";
@@ -46,7 +47,7 @@ import { teacherForward } from "../../models/teacher.ts";
 import type { Model, StudentConfig, TeacherConfig } from "../../models/types.ts";
 import { resolveSwitches } from "../config.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
-import type { LossTerms, MethodOptions, Phase, StepContext, TrainBatch, TrainMethod } from "./types.ts";
+import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
 
 /** Iterations of the teacher-only phase under `teacher-first`. */
 export function teacherPhaseLength(iterations: number, fraction: number): number {
@@ -89,7 +90,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     ];
   }
 
-  function prepare(batch: TrainBatch, ctx: StepContext) {
+  async function prepare(batch: TrainBatch, ctx: StepContext): Promise<PreparedStep> {
     if (!batch.mhc || !batch.mbc) throw new Error("fgi: the batch has no gaze levels (M_hc, M_bc)");
     if (useText && !batch.text) throw new Error("fgi: the teacher needs text tokens but the batch has none");
     const phase = ctx.phase.name;
@@ -125,24 +126,25 @@ export function createFgi(options: MethodOptions): TrainMethod {
     let imageS = batch.image, mbcS = batch.mbc;
     if (ab.darm) {
       const darmOpts = { rng: ctx.rng.darm, ratio: f.darm.ratio, minBlock: f.darm.minBlock, maxBlock: f.darm.maxBlock };
+      // Read back asynchronously (GPU backends) and run the array version of DARM.
+      const shape = { batch: B, height: S, width: S, channels: batch.image.shape[3] };
+      const [image, mbc] = (await Promise.all([batch.image.data(), batch.mbc.data()])) as Float32Array[];
       let r;
       if (sw.darmSource === "gaze") {
-        r = darmTensors({ image: batch.image, mbc: batch.mbc, mhc: batch.mhc }, { ...darmOpts, variant: "gaze" });
+        const mhc = (await batch.mhc.data()) as Float32Array;
+        r = darmGaze({ image, mbc, mhc, shape }, darmOpts);
       } else {
         const [pt, ps] = tf.tidy(() => {
           const zt = frozen?.logits ?? teacherForward(teacher, teacherInputs(batch.image, batch)).logits;
           const zs = studentForward(student, { image: batch.image }).logits;
           return [foregroundProb(zt), foregroundProb(zs)];
         });
-        r = darmTensors({ image: batch.image, mbc: batch.mbc, teacherProb: pt, studentProb: ps }, {
-          ...darmOpts,
-          variant: "prediction",
-        });
+        const [teacherProb, studentProb] = (await Promise.all([pt.data(), ps.data()])) as Float32Array[];
         tf.dispose([pt, ps]);
+        r = darmPrediction({ image, mbc, teacherProb, studentProb, shape }, darmOpts);
       }
-      imageS = own(r.image);
-      mbcS = own(r.mbc as tf.Tensor4D);
-      r.blocks.dispose();
+      imageS = own(tf.tensor4d(r.image, [B, S, S, shape.channels]));
+      mbcS = own(tf.tensor4d(r.mbc, [B, S, S, 1]));
       stats.darm_candidates = r.candidates;
       stats.darm_masked = r.maskedArea;
     }

@@ -100,8 +100,8 @@ export interface TrainMethod {
   phases(): Phase[];
   /** Optimiser and lr range of one network. */
   optimizerFor(network: string): { config: OptimizerConfig; lrMax: number; lrMin: number };
-  /** Prepare one micro-batch (outside the tape). */
-  prepare(batch: TrainBatch, ctx: StepContext): PreparedStep;
+  /** Prepare one micro-batch (outside the tape; may read tensors back asynchronously, e.g. for DARM). */
+  prepare(batch: TrainBatch, ctx: StepContext): PreparedStep | Promise<PreparedStep>;
   /** Foreground logits `[B, H, W, 1]` of a network on normalised images `[B, H, W, C]` (eval mode). */
   predict(image: tf.Tensor4D, options?: PredictOptions): tf.Tensor4D;
   /** Whether predicting with `network` needs text tokens. */
