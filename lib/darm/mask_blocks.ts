@@ -1,13 +1,16 @@
 /**
- * The DARM block placement shared by both variants: walk the ordered candidate pixels; for each,
- * draw a square side k uniform in {minBlock..maxBlock}, zero the k x k window centred on it
- * (rows y - floor(k/2) .. y - floor(k/2) + k - 1, clipped to the image) in the image (all channels)
- * and in M_bc; stop once the masked area counted with overlaps (sum of clipped window areas)
- * reaches ratio * |U|, or when the candidates run out.
+ * The DARM block placement shared by both variants, as the released code's
+ * `mask_uncertain_regions_with_numpy`: walk the ordered candidate pixels; before each, stop once the
+ * masked area counted with overlaps (sum of the clipped window areas) has reached the target
+ * floor(ratio * |U|); else draw k uniform in {minBlock..maxBlock} and zero the window rows
+ * y - floor(k/2) .. y + floor(k/2) and the same columns (side 2 floor(k/2) + 1, clipped to the image)
+ * in the image (all channels) and in M_bc. Options `window: "side-k"` (rows y - floor(k/2) ..
+ * y - floor(k/2) + k - 1) and `target: "exact"` (target ratio * |U|) give this toolkit's earlier
+ * reading.
  *
  * @module
  */
-import type { DarmOptions, DarmResult, DarmShape } from "./types.ts";
+import type { DarmOptions, DarmResult, DarmShape, DarmTarget, DarmWindow } from "./types.ts";
 
 /** Inputs of {@link maskBlocks}. */
 export interface MaskBlocksInputs {
@@ -22,14 +25,23 @@ export interface MaskBlocksInputs {
 }
 
 /** Check the option values; returns them with defaults filled in. */
-export function darmSettings(options: DarmOptions): { ratio: number; minBlock: number; maxBlock: number } {
+export function darmSettings(
+  options: DarmOptions,
+): { ratio: number; minBlock: number; maxBlock: number; window: DarmWindow; target: DarmTarget } {
   const ratio = options.ratio ?? 0.3, minBlock = options.minBlock ?? 3, maxBlock = options.maxBlock ?? 10;
+  const window = options.window ?? "odd", target = options.target ?? "floor";
+  if (window !== "odd" && window !== "side-k") {
+    throw new Error(`DARM: 'window' must be "odd" or "side-k", got ${JSON.stringify(window)}`);
+  }
+  if (target !== "floor" && target !== "exact") {
+    throw new Error(`DARM: 'target' must be "floor" or "exact", got ${JSON.stringify(target)}`);
+  }
   if (!(ratio >= 0)) throw new Error(`DARM: 'ratio' must be >= 0, got ${ratio}`);
   if (!(Number.isInteger(minBlock) && Number.isInteger(maxBlock) && minBlock >= 1 && maxBlock >= minBlock)) {
     throw new Error(`DARM: block sides must be integers with 1 <= minBlock <= maxBlock, got ${minBlock}..${maxBlock}`);
   }
   if (!options.rng) throw new Error("DARM: option 'rng' (a seeded Rng) is required");
-  return { ratio, minBlock, maxBlock };
+  return { ratio, minBlock, maxBlock, window, target };
 }
 
 /** Check that the flat arrays match the shape. */
@@ -47,7 +59,7 @@ export function checkDarmArrays(shape: DarmShape, arrays: Record<string, ArrayLi
 
 /** Place the blocks (see module doc). `options.rng` draws only the block sides here. */
 export function maskBlocks(inputs: MaskBlocksInputs, options: DarmOptions): DarmResult {
-  const { ratio, minBlock, maxBlock } = darmSettings(options);
+  const { ratio, minBlock, maxBlock, window, target: targetRule } = darmSettings(options);
   const { shape, order } = inputs;
   checkDarmArrays(shape, { image: inputs.image, mbc: inputs.mbc });
   const { height: h, width: w, channels: c } = shape;
@@ -55,14 +67,15 @@ export function maskBlocks(inputs: MaskBlocksInputs, options: DarmOptions): Darm
   const mbc = Float32Array.from(inputs.mbc);
   const blocks = new Uint8Array(mbc.length);
   const candidates = order.length;
-  const target = ratio * candidates;
+  const target = targetRule === "floor" ? Math.floor(candidates * ratio) : ratio * candidates;
   let maskedArea = 0, blockCount = 0;
   for (let i = 0; i < order.length && maskedArea < target; i++) {
     const p = order[i];
     const b = Math.floor(p / (h * w)), y = Math.floor((p % (h * w)) / w), x = p % w;
     const k = options.rng.int(minBlock, maxBlock);
-    const y0 = Math.max(0, y - Math.floor(k / 2)), y1 = Math.min(h, y - Math.floor(k / 2) + k);
-    const x0 = Math.max(0, x - Math.floor(k / 2)), x1 = Math.min(w, x - Math.floor(k / 2) + k);
+    const half = Math.floor(k / 2), side = window === "odd" ? 2 * half + 1 : k;
+    const y0 = Math.max(0, y - half), y1 = Math.min(h, y - half + side);
+    const x0 = Math.max(0, x - half), x1 = Math.min(w, x - half + side);
     for (let yy = y0; yy < y1; yy++) {
       const row = b * h * w + yy * w;
       mbc.fill(0, row + x0, row + x1);

@@ -31,7 +31,21 @@ export interface DarmOptions {
   minBlock?: number;
   /** Largest block side (default 10). */
   maxBlock?: number;
+  /**
+   * Window of a drawn side k: `odd` (default, the released code) = rows and columns
+   * c - floor(k/2) .. c + floor(k/2), side 2 floor(k/2) + 1; `side-k` = c - floor(k/2) .. c - floor(k/2) + k - 1
+   * (this toolkit's earlier reading).
+   */
+  window?: DarmWindow;
+  /** Stop target: `floor` (default, the released code) = floor(ratio |U|); `exact` = ratio |U|. */
+  target?: DarmTarget;
 }
+
+/** DARM window shape (see {@link DarmOptions.window}). */
+export type DarmWindow = "odd" | "side-k";
+
+/** DARM stop target (see {@link DarmOptions.target}). */
+export type DarmTarget = "floor" | "exact";
 
 /** What DARM returns (new arrays; the inputs are not modified). */
 export interface DarmResult {

@@ -23,8 +23,14 @@
  * | cwcConfidence   | `source`                  | `both` |
  * | schedule        | `joint`                   | `teacher-first` |
  * | optimizer       | `sgd`                     | `adam` (the authors' README; lr from `optimizer.adam`) |
+| cwcStudentInput | `clean`                   | `clean` (`masked`: this toolkit's earlier reading) |
+| cutMix          | `per-direction`           | `per-direction` (`shared`: earlier reading) |
+| darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
+| darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
  *
- * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
+ * `switches` in the file (or `--variant` / overrides) replace single entries of the preset. The last
+ * four follow the released training step in both presets (the article does not specify them);
+ * docs/RELEASED_CODE.md lists every remaining difference from the released code.
  *
  * @module
  */
@@ -62,7 +68,37 @@ export interface FgiSwitches {
   schedule: "joint" | "teacher-first";
   /** Optimiser of both networks: SGD (the scripts) or Adam (the authors' README). */
   optimizer: "sgd" | "adam";
+  /**
+   * Input of the student's CWC pass: the CLEAN image + noise, CutMixed (`clean`, the released code;
+   * only L_S and AFC see the DARM-masked image) or the DARM-masked image + noise (`masked`, this
+   * toolkit's earlier reading).
+   */
+  cwcStudentInput: "clean" | "masked";
+  /**
+   * CutMix draws: `per-direction` (the released code: each CWC direction draws its own permutation,
+   * lambda and one box centre per sample) or `shared` (one box, lambda and permutation per batch for
+   * both directions; this toolkit's earlier reading).
+   */
+  cutMix: "per-direction" | "shared";
+  /** DARM window of side k: `odd` (rows c - k//2 .. c + k//2, the released code) or `side-k` (k rows). */
+  darmWindow: "odd" | "side-k";
+  /** DARM stop target: `floor` (int(0.3 |U|), the released code) or `exact` (0.3 |U|). */
+  darmTarget: "floor" | "exact";
 }
+
+/** The values each switch accepts (validation and `--switches`). */
+export const SWITCH_CHOICES: Readonly<Record<keyof FgiSwitches, readonly string[]>> = {
+  fusion: ["none", "learnable"],
+  teacherLoss: ["bce", "partial-ce"],
+  darmSource: ["gaze", "prediction"],
+  cwcConfidence: ["source", "both"],
+  schedule: ["joint", "teacher-first"],
+  optimizer: ["sgd", "adam"],
+  cwcStudentInput: ["clean", "masked"],
+  cutMix: ["per-direction", "shared"],
+  darmWindow: ["odd", "side-k"],
+  darmTarget: ["floor", "exact"],
+};
 
 /** Preset switches per variant. */
 export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> = {
@@ -73,6 +109,10 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cwcConfidence: "source",
     schedule: "joint",
     optimizer: "sgd",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
   },
   paper: {
     fusion: "learnable",
@@ -81,6 +121,10 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cwcConfidence: "both",
     schedule: "teacher-first",
     optimizer: "adam",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
   },
 };
 
@@ -457,15 +501,7 @@ export function validateTrainConfig(value: unknown, options: { source?: string }
   ck.oneOf(c.variant, "variant", ["code", "paper"] as const);
   const sw = ck.object(c.switches, "switches");
   ck.known(sw, "switches", Object.keys(VARIANT_SWITCHES.code));
-  const choices: Record<keyof FgiSwitches, readonly string[]> = {
-    fusion: ["none", "learnable"],
-    teacherLoss: ["bce", "partial-ce"],
-    darmSource: ["gaze", "prediction"],
-    cwcConfidence: ["source", "both"],
-    schedule: ["joint", "teacher-first"],
-    optimizer: ["sgd", "adam"],
-  };
-  for (const [k, v] of Object.entries(sw)) ck.oneOf(v, `switches.${k}`, choices[k as keyof FgiSwitches]);
+  for (const [k, v] of Object.entries(sw)) ck.oneOf(v, `switches.${k}`, SWITCH_CHOICES[k as keyof FgiSwitches]);
   const ab = ck.object(c.ablation, "ablation");
   ck.known(ab, "ablation", ["text", "afc", "cwc", "darm"]);
   for (const k of ["text", "afc", "cwc", "darm"]) ck.bool(ab[k], `ablation.${k}`);
@@ -557,14 +593,7 @@ export function runLabel(method: MethodName, config: TrainConfig): string {
 export function parseSwitches(value: string | undefined): Partial<FgiSwitches> {
   const out: Record<string, string> = {};
   if (!value) return out;
-  const valid: Record<string, readonly string[]> = {
-    fusion: ["none", "learnable"],
-    teacherLoss: ["bce", "partial-ce"],
-    darmSource: ["gaze", "prediction"],
-    cwcConfidence: ["source", "both"],
-    schedule: ["joint", "teacher-first"],
-    optimizer: ["sgd", "adam"],
-  };
+  const valid: Record<string, readonly string[]> = SWITCH_CHOICES;
   for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
     const [k, v] = item.split("=");
     if (!(k in valid)) throw new Error(`--switches: unknown switch '${k}' (known: ${Object.keys(valid).join(", ")})`);

@@ -59,6 +59,10 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cwcConfidence: "source",
     schedule: "joint",
     optimizer: "sgd",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
   });
   const p = applyOverrides(c, { variant: "paper" });
   assertEquals(resolveSwitches(p), {
@@ -68,7 +72,25 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cwcConfidence: "both",
     schedule: "teacher-first",
     optimizer: "adam",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
   });
+  // The toolkit's earlier readings stay selectable, validated like the other switches.
+  const old = applyOverrides(c, {
+    switches: parseSwitches("cwcStudentInput=masked,cutMix=shared,darmWindow=side-k,darmTarget=exact"),
+  });
+  assertEquals(
+    runLabel("fgi", old),
+    "fgi-code-cwcStudentInput=masked-cutMix=shared-darmWindow=side-k-darmTarget=exact",
+  );
+  assertThrows(
+    () => validateTrainConfig({ ...MIN, switches: { cutMix: "per-batch" } }, { source: "x.json" }),
+    Error,
+    "x.json: field 'switches.cutMix' must be one of per-direction | shared",
+  );
+  assertThrows(() => parseSwitches("darmWindow=even"), Error, "darmWindow must be one of odd | side-k");
   const s = applyOverrides(c, { switches: parseSwitches("fusion=learnable,optimizer=adam") });
   assertEquals(resolveSwitches(s).fusion, "learnable");
   assertEquals(resolveSwitches(s).teacherLoss, "bce");

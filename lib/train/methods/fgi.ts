@@ -9,13 +9,17 @@
  * L_T  = BCE(z_T[1], M_hc) (code) | partial CE(z_T, M_hc, ignore = M_hc != M_bc) (paper)
  * L_S  = BCE(z_S[1], DARM-masked M_bc)
  * AFC  = 0.5 mean_s mean_px (1 - cos(S_s, sg(D_s)))
- * box  = one CutMix box per batch (Beta(4,4), random permutation)
- * CWC_T = cwc(teacher(CutMix(clean + U(-.2,.2)), text), CutMix(sg(z_S)))
- * CWC_S = cwc(student(CutMix(masked + U(-.2,.2))),     CutMix(sg(z_T)))
+ * CWC_T = cwc(teacher(CutMix_1(clean + U(-.2,.2)), text), CutMix_1(sg(z_S)))
+ * CWC_S = cwc(student(CutMix_2(clean + U(-.2,.2))),       CutMix_2(sg(z_T)))
  * L = L_T + L_S + w(t) (CWC_T + CWC_S) + afcWeight (0.1) w(t) AFC
  * ```
- * The teacher keeps each sample's own text for its CutMix input (the pasted box comes from another
- * image; its text is not mixed). Fresh noise per direction; one box for both directions.
+ * As the released `_update`: each direction draws fresh noise and its own CutMix (own permutation,
+ * lambda ~ Beta(4,4) and one box centre per sample), in the order noise_T, CutMix_1, noise_S,
+ * CutMix_2; both CWC inputs start from the CLEAN image. The teacher keeps each sample's own text
+ * for its CutMix input (the pasted box comes from another image; its text is not mixed).
+ * Switches keep this toolkit's earlier readings: `cwcStudentInput: "masked"` (the student's CWC
+ * input starts from the DARM-masked image) and `cutMix: "shared"` (one box per batch for both
+ * directions, drawn before the noise); `darmWindow` / `darmTarget` select the DARM block rules.
  *
  * DARM (`switches.darmSource`): `gaze` = blocks around pixels where M_hc != M_bc (code);
  * `prediction` = blocks around pixels where the teacher's and student's foreground probabilities
@@ -45,7 +49,8 @@ import { stopGradient } from "../../models/stop_gradient.ts";
 import { studentForward } from "../../models/student.ts";
 import { teacherForward } from "../../models/teacher.ts";
 import type { Model, StudentConfig, TeacherConfig } from "../../models/types.ts";
-import { resolveSwitches } from "../config.ts";
+import { type FgiSwitches, resolveSwitches } from "../config.ts";
+import type { Rng } from "../../core/rng.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
 import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
 
@@ -125,7 +130,14 @@ export function createFgi(options: MethodOptions): TrainMethod {
     // DARM on the student's input and M_bc.
     let imageS = batch.image, mbcS = batch.mbc;
     if (ab.darm) {
-      const darmOpts = { rng: ctx.rng.darm, ratio: f.darm.ratio, minBlock: f.darm.minBlock, maxBlock: f.darm.maxBlock };
+      const darmOpts = {
+        rng: ctx.rng.darm,
+        ratio: f.darm.ratio,
+        minBlock: f.darm.minBlock,
+        maxBlock: f.darm.maxBlock,
+        window: sw.darmWindow,
+        target: sw.darmTarget,
+      };
       // Read back asynchronously (GPU backends) and run the array version of DARM.
       const shape = { batch: B, height: S, width: S, channels: batch.image.shape[3] };
       const [image, mbc] = (await Promise.all([batch.image.data(), batch.mbc.data()])) as Float32Array[];
@@ -149,19 +161,21 @@ export function createFgi(options: MethodOptions): TrainMethod {
       stats.darm_masked = r.maskedArea;
     }
 
-    // CWC inputs: one box per batch, fresh noise per direction.
-    let box = null, mixT: tf.Tensor4D | null = null, mixS: tf.Tensor4D | null = null;
+    // CWC inputs (see module doc for the order of the draws).
+    let boxT: CutMixBox | null = null, boxS: CutMixBox | null = null;
+    let mixT: tf.Tensor4D | null = null, mixS: tf.Tensor4D | null = null;
     if (ab.cwc) {
-      box = drawCutMixBox(B, { height: S, width: S }, { rng: ctx.rng.cwc, alpha: f.cutMixAlpha });
-      if (phase === "joint") {
-        const noisy = addUniformNoise(batch.image, { rng: ctx.rng.cwc, amplitude: f.noise });
-        mixT = own(applyCutMix(noisy, box));
-        noisy.dispose();
-      }
-      const noisyS = addUniformNoise(imageS, { rng: ctx.rng.cwc, amplitude: f.noise });
-      mixS = own(applyCutMix(noisyS, box));
-      noisyS.dispose();
-      stats.cutmix_lambda = box.lambda;
+      const c = cwcInputs({ clean: batch.image, masked: imageS }, {
+        rng: ctx.rng.cwc,
+        teacher: phase === "joint",
+        noise: f.noise,
+        alpha: f.cutMixAlpha,
+        cutMix: sw.cutMix,
+        studentInput: sw.cwcStudentInput,
+      });
+      if (c.teacher) [mixT, boxT] = [own(c.teacher.input), c.teacher.box];
+      [mixS, boxS] = [own(c.student.input), c.student.box];
+      stats.cutmix_lambda = boxS.lambda;
     }
 
     return {
@@ -187,15 +201,15 @@ export function createFgi(options: MethodOptions): TrainMethod {
           terms.AFC = afcLoss(sOut.aligned, tDistill);
           parts.push(tf.mul(terms.AFC, f.afcWeight * w));
         }
-        if (box && mixS) {
+        if (mixT && boxT) {
+          const zT = teacherForward(teacher, teacherInputs(mixT, batch), { training: true }).logits;
+          terms.CWC_T = cwcLoss(zT, cutMixTarget(stopGradient(sOut.logits), boxT), cwcOpts);
+          parts.push(tf.mul(terms.CWC_T, w));
+        }
+        if (mixS && boxS) {
           const zS = studentForward(student, { image: mixS }, { training: true }).logits;
-          terms.CWC_S = cwcLoss(zS, cutMixTarget(stopGradient(tLogits), box), cwcOpts);
+          terms.CWC_S = cwcLoss(zS, cutMixTarget(stopGradient(tLogits), boxS), cwcOpts);
           parts.push(tf.mul(terms.CWC_S, w));
-          if (mixT) {
-            const zT = teacherForward(teacher, teacherInputs(mixT, batch), { training: true }).logits;
-            terms.CWC_T = cwcLoss(zT, cutMixTarget(stopGradient(sOut.logits), box), cwcOpts);
-            parts.push(tf.mul(terms.CWC_T, w));
-          }
         }
         return { total: tf.addN(parts) as tf.Scalar, terms };
       },
@@ -230,6 +244,54 @@ export function createFgi(options: MethodOptions): TrainMethod {
     },
     dispose: () => disposeNetworks(networks),
   };
+}
+
+/** Options of {@link cwcInputs}. */
+export interface CwcInputsOptions {
+  /** The iteration's CWC generator (noise and CutMix). */
+  rng: Rng;
+  /** Build the teacher's input too (joint phase). */
+  teacher: boolean;
+  /** Noise half-width (0.2). */
+  noise: number;
+  /** Beta parameter of lambda (4). */
+  alpha: number;
+  /** `per-direction` (released code) or `shared` (see `FgiSwitches.cutMix`). */
+  cutMix: FgiSwitches["cutMix"];
+  /** `clean` (released code) or `masked` (see `FgiSwitches.cwcStudentInput`). */
+  studentInput: FgiSwitches["cwcStudentInput"];
+}
+
+/**
+ * The CWC inputs of one (micro-)batch: teacher = CutMix_1(clean + noise_T), student =
+ * CutMix_2(source + noise_S) with source the clean (or, `studentInput: "masked"`, the DARM-masked)
+ * image. Draws, in order: noise_T, CutMix_1, noise_S, CutMix_2 (`per-direction`, as the released
+ * `_update`), or one CutMix first, then noise_T, noise_S (`shared`). The caller owns the tensors.
+ */
+export function cwcInputs(
+  images: { clean: tf.Tensor4D; masked: tf.Tensor4D },
+  options: CwcInputsOptions,
+): { teacher: { input: tf.Tensor4D; box: CutMixBox } | null; student: { input: tf.Tensor4D; box: CutMixBox } } {
+  const { rng } = options;
+  const [B, H, W] = images.clean.shape;
+  const draw = () =>
+    drawCutMixBox(B, { height: H, width: W }, {
+      rng,
+      alpha: options.alpha,
+      perSample: options.cutMix === "per-direction",
+    });
+  const mixed = (source: tf.Tensor4D, box: () => CutMixBox) => {
+    const noisy = addUniformNoise(source, { rng, amplitude: options.noise });
+    const b = box();
+    const input = applyCutMix(noisy, b);
+    noisy.dispose();
+    return { input, box: b };
+  };
+  const source = options.studentInput === "clean" ? images.clean : images.masked;
+  const shared = options.cutMix === "shared" ? draw() : null;
+  const pick = shared ? () => shared : draw;
+  const teacher = options.teacher ? mixed(images.clean, pick) : null;
+  return { teacher, student: mixed(source, pick) };
 }
 
 /**
