@@ -144,6 +144,8 @@ await runTask(async () => {
       imageSize: config.imageSize,
       supervision,
       alsoNetworks: evalTeacher ? ["teacher"] : [],
+      scoreTeacher: evalTeacher || !needs.text,
+      config,
       quiet: true,
     });
     console.error(

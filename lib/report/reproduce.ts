@@ -26,7 +26,7 @@ import { selectBackend } from "../backend/select.ts";
 import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
-import { evaluateMethod, type Evaluation, writeEvaluation } from "../metrics/evaluate.ts";
+import { type Evaluation, evaluatorFor, trainingEvaluation, writeEvaluation } from "../metrics/evaluate.ts";
 import {
   applyOverrides,
   loadTrainConfig,
@@ -35,7 +35,7 @@ import {
   type TrainProfile,
   VARIANT_SWITCHES,
 } from "../train/config.ts";
-import { type EvaluateFn, train } from "../train/loop.ts";
+import { train } from "../train/loop.ts";
 import { checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
@@ -256,11 +256,19 @@ export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<Run
   const best = parsePerImageCsv(await Deno.readTextFile(f.evalBest), f.evalBest);
   const last = parsePerImageCsv(await Deno.readTextFile(f.evalLast), f.evalLast);
   const unitMatch = /\n[^\n]*,(px|mm),/.exec(await Deno.readTextFile(f.evalBest));
+  const tb = join(runDir, "eval_best_teacher.csv"), tl = join(runDir, "eval_last_teacher.csv");
+  const teacher = (await exists(tb)) && (await exists(tl))
+    ? {
+      best: parsePerImageCsv(await Deno.readTextFile(tb), tb),
+      last: parsePerImageCsv(await Deno.readTextFile(tl), tl),
+    }
+    : undefined;
   return {
     spec,
     dir: runDir,
     best,
     last,
+    ...(teacher ? { teacher } : {}),
     unit: (unitMatch?.[1] as "px" | "mm") ?? "px",
     seconds: typeof done.trainSeconds === "number" ? done.trainSeconds : null,
     bestIteration: typeof done.bestIteration === "number" ? done.bestIteration : null,
@@ -310,20 +318,16 @@ export async function executeRun(
   await atomicWrite(f.config, text);
   const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));
   options.log(`${resumed ? "resuming" : "training"} ${spec.id}: ${spec.label} (${config.iterations} iterations)`);
-  let finalEval: { iteration: number; ev: Evaluation } | undefined;
-  const evaluate: EvaluateFn = async (method, ctx) => {
-    const ev = await evaluateMethod(method, options.dataset, {
-      imageSize: config.imageSize,
-      supervision: options.supervision,
-      limit: ctx.limit,
-      surface: ctx.final,
-      quiet: true,
-    });
-    if (ctx.final) finalEval = { iteration: ctx.iteration, ev };
-    const out: Record<string, number> = { dice: ev.summary.dice.mean ?? 0, iou: ev.summary.iou.mean ?? 0 };
-    for (const k of ["hd95", "asd"] as const) if (ev.summary[k].mean !== null) out[k] = ev.summary[k].mean!;
-    return out;
-  };
+  let finalEval: { iteration: number; evs: Record<string, Evaluation> } | undefined;
+  const evaluate = evaluatorFor(options.dataset, {
+    imageSize: config.imageSize,
+    supervision: options.supervision,
+    config,
+    onEvaluation: (evs, ctx) => {
+      if (ctx.final) finalEval = { iteration: ctx.iteration, evs };
+    },
+    quiet: true,
+  });
   const result = await train({
     config,
     method: spec.method,
@@ -335,24 +339,29 @@ export async function executeRun(
     quiet: options.quiet,
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
+  // Per-image scores of the reported network at `last` and `best`; for FGI also of the teacher
+  // (`eval_<ck>_teacher`) and of the mean of both networks' logits (`eval_<ck>_mean`).
   for (const ck of ["last", "best"] as const) {
     const dir = checkpointPath(runDir, ck);
     const state = await readRunState(dir);
-    let ev: Evaluation;
-    if (finalEval && finalEval.iteration === state.iteration) ev = finalEval.ev;
+    let evs: Record<string, Evaluation>;
+    if (finalEval && finalEval.iteration === state.iteration) evs = finalEval.evs;
     else {
       const trained = await loadTrainedMethod(dir);
       try {
-        ev = await evaluateMethod(trained.method, options.dataset, {
+        evs = (await trainingEvaluation(trained.method, options.dataset, {
           imageSize: config.imageSize,
           supervision: options.supervision,
           quiet: true,
-        });
+        })).evaluations;
       } finally {
         trained.method.dispose();
       }
     }
-    await writeEvaluation(ev, runDir, { stem: `eval_${ck}`, extra: { checkpoint: ck, iteration: state.iteration } });
+    for (const [network, ev] of Object.entries(evs)) {
+      const stem = network === state.reported ? `eval_${ck}` : `eval_${ck}_${network}`;
+      await writeEvaluation(ev, runDir, { stem, extra: { checkpoint: ck, iteration: state.iteration, network } });
+    }
   }
   const bestState = await readRunState(checkpointPath(runDir, "best"));
   await atomicWrite(

@@ -21,6 +21,8 @@ export interface RunOutcome {
   best: PerImageRow[];
   /** Per-image scores at the last checkpoint. */
   last: PerImageRow[];
+  /** FGI: per-image scores of the TEACHER (with text) at the best and last checkpoints, when written. */
+  teacher?: { best: PerImageRow[]; last: PerImageRow[] };
   /** Unit of the surface distances. */
   unit: "px" | "mm";
   /** Training wall time in seconds, when logged. */

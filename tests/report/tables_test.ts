@@ -46,6 +46,8 @@ const DICE: Record<string, number> = {
   "fgi-paper": 0.72,
 };
 const outcomes = plan.runs.map((s) => outcome(s, DICE[s.key] ?? 0.7 + s.id.length / 1000));
+// FGI runs carry their teacher's per-image scores (eval_best_teacher.csv): 0.8 at best, 0.78 at last.
+for (const o of outcomes) if (o.spec.method === "fgi") o.teacher = { best: perImage(0.8), last: perImage(0.78) };
 
 Deno.test("main table: metrics from the per-image rows, published Dice from PUBLISHED_DICE, difference = ours − paper", () => {
   const t = mainTable(plan.tables.main!, outcomes, { dataset: "kvasir", seeds: [0], trainImages: 900 });
@@ -55,6 +57,9 @@ Deno.test("main table: metrics from the per-image rows, published Dice from PUBL
   assertAlmostEquals(dice.mean, 0.75, 1e-12);
   assertAlmostEquals(dice.std, Math.sqrt((0.01 + 0.01 + 0.0025 + 0.0025) / 5), 1e-12);
   assertAlmostEquals((fgi.dice_other as { mean: number }).mean, 0.74, 1e-12, "other = last checkpoint");
+  assertAlmostEquals((fgi.teacher as { mean: number }).mean, 0.8, 1e-12, "teacher at the best checkpoint");
+  assertEquals(t.rows.map((r) => r.teacher === null), [true, true, true, false, false], "teacher only for FGI");
+  assert(t.columns.some((c) => c.key === "teacher" && c.label === "Teacher Dice (%)"));
   assertEquals(fgi.paper_dice, PUBLISHED_DICE.fgi.kvasir!.dice);
   assertAlmostEquals(fgi.diff as number, 75 - PUBLISHED_DICE.fgi.kvasir!.dice, 1e-9);
   assertEquals(t.rows[2].paper_dice, PUBLISHED_DICE["gazemedseg-paper"].kvasir!.dice);

@@ -218,6 +218,18 @@ export function createFgi(options: MethodOptions): TrainMethod {
     };
   }
 
+  function outputs(image: tf.Tensor4D, opts: { network?: string; text?: tf.Tensor3D } = {}): tf.Tensor4D {
+    const network = opts.network ?? "student";
+    return tf.tidy(() => {
+      if (network === "student") return studentForward(student, { image }).logits;
+      if (network === "teacher") {
+        if (useText && !opts.text) throw new Error("fgi: predicting with the teacher needs text tokens");
+        return teacherForward(teacher, { image, text: useText ? opts.text : undefined }).logits;
+      }
+      throw new Error(`fgi: unknown network '${network}' (expected student or teacher)`);
+    });
+  }
+
   return {
     name: "fgi",
     needs: { masks: false, gaze: true, text: useText },
@@ -227,16 +239,9 @@ export function createFgi(options: MethodOptions): TrainMethod {
     optimizerFor: () => optimizerSettings(config, sw.optimizer),
     prepare,
     predict(image, opts = {}) {
-      const network = opts.network ?? "student";
-      return tf.tidy(() => {
-        if (network === "student") return foregroundLogit(studentForward(student, { image }).logits);
-        if (network === "teacher") {
-          if (useText && !opts.text) throw new Error("fgi: predicting with the teacher needs text tokens");
-          return foregroundLogit(teacherForward(teacher, { image, text: useText ? opts.text : undefined }).logits);
-        }
-        throw new Error(`fgi: unknown network '${network}' (expected student or teacher)`);
-      });
+      return tf.tidy(() => foregroundLogit(outputs(image, opts)));
     },
+    outputs,
     needsText: (network) => network === "teacher" && useText,
     attention(image, text) {
       if (!useText) return [];

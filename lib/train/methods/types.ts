@@ -104,6 +104,11 @@ export interface TrainMethod {
   prepare(batch: TrainBatch, ctx: StepContext): PreparedStep | Promise<PreparedStep>;
   /** Foreground logits `[B, H, W, 1]` of a network on normalised images `[B, H, W, C]` (eval mode). */
   predict(image: tf.Tensor4D, options?: PredictOptions): tf.Tensor4D;
+  /**
+   * All logit channels `[B, H, W, K]` of a network on normalised images (eval mode), for
+   * diagnostics (FGI: K = 2; the evaluation's foreground logit is the last channel). Optional.
+   */
+  outputs?(image: tf.Tensor4D, options?: PredictOptions): tf.Tensor4D;
   /** Whether predicting with `network` needs text tokens. */
   needsText(network: string): boolean;
   /** The teacher's text-to-image attention `[B, N_s, L]` per scale s = 1..4 (FGI with text only; else empty). */
