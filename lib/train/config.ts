@@ -27,9 +27,11 @@
 | cutMix          | `per-direction`           | `per-direction` (`shared`: earlier reading) |
 | darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
 | darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
+| rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
  *
- * `switches` in the file (or `--variant` / overrides) replace single entries of the preset. The last
- * four follow the released training step in both presets (the article does not specify them);
+ * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
+ * cwcStudentInput, cutMix, darmWindow and darmTarget follow the released training step in both
+ * presets (the article does not specify them);
  * docs/RELEASED_CODE.md lists every remaining difference from the released code.
  *
  * @module
@@ -84,6 +86,12 @@ export interface FgiSwitches {
   darmWindow: "odd" | "side-k";
   /** DARM stop target: `floor` (int(0.3 |U|), the released code) or `exact` (0.3 |U|). */
   darmTarget: "floor" | "exact";
+  /**
+   * Ramp-up clock: `one` = the k-th step of a phase (1-based) uses w(k), as the released
+   * `ConsistencyWeight(iter_num)` with iter_num incremented before use; `zero` = w(k - 1), so the
+   * first step uses w(0) = exp(-5) (the article's t from 0; this toolkit's earlier reading).
+   */
+  rampStart: "one" | "zero";
 }
 
 /** The values each switch accepts (validation and `--switches`). */
@@ -98,6 +106,7 @@ export const SWITCH_CHOICES: Readonly<Record<keyof FgiSwitches, readonly string[
   cutMix: ["per-direction", "shared"],
   darmWindow: ["odd", "side-k"],
   darmTarget: ["floor", "exact"],
+  rampStart: ["one", "zero"],
 };
 
 /** Preset switches per variant. */
@@ -113,6 +122,7 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cutMix: "per-direction",
     darmWindow: "odd",
     darmTarget: "floor",
+    rampStart: "one",
   },
   paper: {
     fusion: "learnable",
@@ -125,6 +135,7 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cutMix: "per-direction",
     darmWindow: "odd",
     darmTarget: "floor",
+    rampStart: "zero",
   },
 };
 

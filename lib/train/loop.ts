@@ -496,7 +496,7 @@ async function runLoop(
       if (!order || order.epoch !== epoch) order = { epoch, ids: epochOrder(trainIds, config.seed, epoch) };
       const ids = order.ids.slice(pos * B, pos * B + B);
       const batch = await loadBatch(ids, it);
-      const w = rampUpWeightFor(config, it - phase.start);
+      const w = rampUpWeightFor(config, it - phase.start + (method.rampOffset ?? 0));
       const ctx = {
         iteration: it,
         phase,

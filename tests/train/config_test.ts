@@ -63,6 +63,7 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cutMix: "per-direction",
     darmWindow: "odd",
     darmTarget: "floor",
+    rampStart: "one",
   });
   const p = applyOverrides(c, { variant: "paper" });
   assertEquals(resolveSwitches(p), {
@@ -76,6 +77,7 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cutMix: "per-direction",
     darmWindow: "odd",
     darmTarget: "floor",
+    rampStart: "zero",
   });
   // The toolkit's earlier readings stay selectable, validated like the other switches.
   const old = applyOverrides(c, {

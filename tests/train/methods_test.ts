@@ -78,6 +78,11 @@ Deno.test("fgi code variant: every term of L = L_T + L_S + w(CWC_T + CWC_S) + 0.
   assert(Math.abs(l.total - expected) < 1e-5, `total ${l.total} vs ${expected}`);
   assert(r.stats.darm_candidates > 0 && r.stats.darm_masked >= 0.3 * r.stats.darm_candidates);
   assertEquals(Object.keys(r.lr).sort(), ["student", "teacher"]);
+  // The released ConsistencyWeight(iter_num) with iter_num = 1 at the first step: w(1) of a ramp of 4.
+  const [q] = await steps({ iterations: 1, rampLength: 4 });
+  assertEquals(q.w, Math.exp(-5 * 0.75 * 0.75));
+  const [z] = await steps({ iterations: 1, rampLength: 4, switches: parseSwitches("rampStart=zero") });
+  assertEquals(z.w, Math.exp(-5));
 });
 
 Deno.test("fgi ablations drop exactly their term", async () => {

@@ -19,7 +19,8 @@
  * for its CutMix input (the pasted box comes from another image; its text is not mixed).
  * Switches keep this toolkit's earlier readings: `cwcStudentInput: "masked"` (the student's CWC
  * input starts from the DARM-masked image) and `cutMix: "shared"` (one box per batch for both
- * directions, drawn before the noise); `darmWindow` / `darmTarget` select the DARM block rules.
+ * directions, drawn before the noise); `darmWindow` / `darmTarget` select the DARM block rules;
+ * `rampStart: "one"` makes the k-th step of a phase use w(k), as the released `ConsistencyWeight`.
  *
  * DARM (`switches.darmSource`): `gaze` = blocks around pixels where M_hc != M_bc (code);
  * `prediction` = blocks around pixels where the teacher's and student's foreground probabilities
@@ -235,6 +236,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     needs: { masks: false, gaze: true, text: useText },
     networks,
     reported: "student",
+    rampOffset: sw.rampStart === "one" ? 1 : 0,
     phases,
     optimizerFor: () => optimizerSettings(config, sw.optimizer),
     prepare,

@@ -54,7 +54,7 @@ export interface StepContext {
   iteration: number;
   /** The phase of this iteration. */
   phase: Phase;
-  /** Consistency ramp weight w(t), t = iteration - phase.start. */
+  /** Consistency ramp weight w(t), t = iteration - phase.start + the method's `rampOffset`. */
   rampWeight: number;
   /** Per-iteration generators (derived from the run seed and the iteration). */
   rng: { darm: Rng; cwc: Rng };
@@ -96,6 +96,8 @@ export interface TrainMethod {
   readonly networks: ReadonlyMap<string, Model>;
   /** The network whose Dice selects the `best` checkpoint and that is reported (FGI: `student`). */
   readonly reported: string;
+  /** Added to the ramp-up clock (iteration - phase start) before w(t) is taken (default 0; FGI `rampStart: "one"`: 1). */
+  readonly rampOffset?: number;
   /** The training phases, covering iterations 0..config.iterations-1 without gaps. */
   phases(): Phase[];
   /** Optimiser and lr range of one network. */
