@@ -23,6 +23,7 @@ export * from "./overlay.ts";
 export * from "./image_grid.ts";
 export * from "./cases.ts";
 export * from "./training_curves.ts";
+export * from "./training_dynamics.ts";
 export * from "./dice_distribution.ts";
 export * from "./annotation_cost_figure.ts";
 export * from "./predictions.ts";
