@@ -83,14 +83,17 @@ Deno.test({
     const expect: Record<string, { mime: string[]; text: string[] }> = {
       "00_quickstart": {
         mime: [PLOTLY_MIME, "text/markdown"],
-        text: ["dataset: synthetic", "FGI student test Dice after"],
+        text: ["dataset: synthetic", "FGI student test Dice after", "teacher (with text)", "training dynamics"],
       },
       "01_gaze_to_pseudo_masks": {
         mime: [PLOTLY_MIME, "text/html"],
         text: ["simulated fixations", "M_hc vs ground truth"],
       },
       "02_vlm_text_cues": { mime: [PLOTLY_MIME, "text/markdown"], text: ['"Location"'] },
-      "03_train_teacher_student": { mime: [PLOTLY_MIME, "text/html"], text: ["darm_candidates", "student Dice"] },
+      "03_train_teacher_student": {
+        mime: [PLOTLY_MIME, "text/html"],
+        text: ["darm_candidates", "student Dice", "mean of their logits", "training dynamics"],
+      },
       "fig_annotation_cost": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_interpretability": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_qualitative": { mime: [PLOTLY_MIME], text: ["best: ", "worst: "] },
