@@ -78,6 +78,8 @@ export async function buildTrainingProbe(
     maxBlock: d.maxBlock,
     window: sw.darmWindow,
     target: sw.darmTarget,
+    placement: sw.darmPlacement,
+    fill: sw.darmFill,
   });
   const [L, D] = [config.text.length, config.text.dim];
   let text: Float32Array | null = null;

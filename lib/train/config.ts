@@ -28,6 +28,8 @@
 | darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
 | darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
 | rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
+| darmPlacement   | `ring`                    | `ring` (`ring+random`: this toolkit's non-leaking variant) |
+| darmFill        | `zero`                    | `zero` (`mean`, `noise`: this toolkit's variants) |
  *
  * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
  * cwcStudentInput, cutMix, darmWindow and darmTarget follow the released training step in both
@@ -92,6 +94,14 @@ export interface FgiSwitches {
    * first step uses w(0) = exp(-5) (the article's t from 0; this toolkit's earlier reading).
    */
   rampStart: "one" | "zero";
+  /**
+   * THIS TOOLKIT's DARM variant (not the released code, not the article): `ring` (the released
+   * placement) or `ring+random` (the ring blocks plus an equal area of blocks at uniformly random
+   * positions, which leave M_bc unchanged), so that blocks no longer outline the target (issue 11).
+   */
+  darmPlacement: "ring" | "ring+random";
+  /** THIS TOOLKIT's DARM variant: block content `zero` (released), the image's channel `mean`, or `noise` of its mean and std. */
+  darmFill: "zero" | "mean" | "noise";
 }
 
 /** The values each switch accepts (validation and `--switches`). */
@@ -107,6 +117,8 @@ export const SWITCH_CHOICES: Readonly<Record<keyof FgiSwitches, readonly string[
   darmWindow: ["odd", "side-k"],
   darmTarget: ["floor", "exact"],
   rampStart: ["one", "zero"],
+  darmPlacement: ["ring", "ring+random"],
+  darmFill: ["zero", "mean", "noise"],
 };
 
 /** Preset switches per variant. */
@@ -123,6 +135,8 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     darmWindow: "odd",
     darmTarget: "floor",
     rampStart: "one",
+    darmPlacement: "ring",
+    darmFill: "zero",
   },
   paper: {
     fusion: "learnable",
@@ -136,6 +150,8 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     darmWindow: "odd",
     darmTarget: "floor",
     rampStart: "zero",
+    darmPlacement: "ring",
+    darmFill: "zero",
   },
 };
 

@@ -178,3 +178,57 @@ Deno.test("DARM window and stop rule follow the released code (hand-worked), old
   assertEquals([t.candidates, t.blockCount, t.maskedArea], [10, 1, 9]);
   assertThrows(() => darmGaze(one, { rng: new Rng(0), window: "square" as "odd" }), Error, "window");
 });
+
+Deno.test("DARM variants of this toolkit: ring+random adds an equal area elsewhere; mean and noise fills", () => {
+  const input = masks();
+  // One candidate at (32, 32), side 3: the ring block is rows/cols 31..33 (area 9, M_bc zeroed there).
+  const one = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N).fill(1) };
+  one.mhc.fill(1);
+  one.mhc[32 * 64 + 32] = 0;
+  const r = darmGaze(one, { rng: new Rng(4), minBlock: 3, maxBlock: 3, ratio: 1, placement: "ring+random" });
+  assertEquals(r.maskedArea, 9);
+  assert(r.randomArea >= 9 && r.randomArea < 18, `random area ${r.randomArea}`);
+  for (let i = 0; i < N; i++) {
+    const y = Math.floor((i % 4096) / 64), x = i % 64;
+    const ring = i < 4096 && y >= 31 && y <= 33 && x >= 31 && x <= 33;
+    assertEquals(r.mbc[i], ring ? 0 : 1, "random blocks keep M_bc"); // M_bc zeroed in the ring block only
+    if (r.blocks[i]) { for (let c = 0; c < 3; c++) assertEquals(r.image[i * 3 + c], 0); }
+  }
+  const blocked = r.blocks.reduce((a, v) => a + v, 0);
+  assert(blocked > 9, "blocks outside the ring exist");
+  const plain = darmGaze(one, { rng: new Rng(4), minBlock: 3, maxBlock: 3, ratio: 1 });
+  assertEquals([plain.randomArea, plain.blocks.reduce((a, v) => a + v, 0)], [0, 9]);
+  // Mean fill on a 1-channel 4 x 4 image with values 0..15: the block (rows/cols 0..2 around (1, 1)) gets 7.5.
+  const small = { batch: 1, height: 4, width: 4, channels: 1 };
+  const image = Float32Array.from({ length: 16 }, (_, i) => i);
+  const mbc = new Float32Array(16), mhc = new Float32Array(16);
+  mbc[5] = 1;
+  const m = darmGaze({ image, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "mean",
+  });
+  assertEquals(Array.from(m.image), [7.5, 7.5, 7.5, 3, 7.5, 7.5, 7.5, 7, 7.5, 7.5, 7.5, 11, 12, 13, 14, 15]);
+  // Noise fill: normal of the image's own mean and std; a constant image gets its constant back.
+  const flat = new Float32Array(16).fill(2);
+  const n = darmGaze({ image: flat, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "noise",
+  });
+  assertEquals(Array.from(n.image), Array.from(flat));
+  const nv = darmGaze({ image, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "noise",
+  });
+  const filled = [0, 1, 2, 4, 5, 6, 8, 9, 10].map((i) => nv.image[i]);
+  assert(new Set(filled).size === 9 && filled.every(Number.isFinite), `${filled}`);
+  assertThrows(() => darmGaze(one, { rng: new Rng(0), fill: "blur" as "zero" }), Error, "fill");
+});

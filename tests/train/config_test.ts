@@ -64,6 +64,8 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     darmWindow: "odd",
     darmTarget: "floor",
     rampStart: "one",
+    darmPlacement: "ring",
+    darmFill: "zero",
   });
   const p = applyOverrides(c, { variant: "paper" });
   assertEquals(resolveSwitches(p), {
@@ -78,6 +80,8 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     darmWindow: "odd",
     darmTarget: "floor",
     rampStart: "zero",
+    darmPlacement: "ring",
+    darmFill: "zero",
   });
   // The toolkit's earlier readings stay selectable, validated like the other switches.
   const old = applyOverrides(c, {

@@ -138,6 +138,8 @@ export function createFgi(options: MethodOptions): TrainMethod {
         maxBlock: f.darm.maxBlock,
         window: sw.darmWindow,
         target: sw.darmTarget,
+        placement: sw.darmPlacement,
+        fill: sw.darmFill,
       };
       // Read back asynchronously (GPU backends) and run the array version of DARM.
       const shape = { batch: B, height: S, width: S, channels: batch.image.shape[3] };
