@@ -17,11 +17,14 @@ import * as tf from "@tensorflow/tfjs";
 import { atomicWrite } from "../core/atomic_write.ts";
 import { progressBar } from "../core/progress.ts";
 import { provenance } from "../core/provenance.ts";
-import { iterateBatches, resolveCache } from "../data/batches.ts";
+import { type Batch, iterateBatches, resolveCache } from "../data/batches.ts";
+import { deriveSeed, Rng } from "../core/rng.ts";
+import { darmGaze } from "../darm/gaze.ts";
+import { gazeLevels, orderLevelsByArea } from "../gaze/levels.ts";
 import type { Dataset, Split } from "../data/types.ts";
 import type { TeacherConfig } from "../models/types.ts";
 import type { EvalContext, EvaluateFn } from "../train/loop.ts";
-import type { TrainConfig } from "../train/config.ts";
+import { resolveSwitches, type TrainConfig } from "../train/config.ts";
 import { buildTrainingProbe, probeOutputs, type TrainingProbe } from "./training_probe.ts";
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
@@ -118,6 +121,11 @@ export interface EvaluateNetworksOptions extends Omit<EvaluateMethodOptions, "ne
   mean?: boolean;
   /** Pool {@link OutputStats} of each listed network's raw logits (needs `method.outputs`). */
   outputStats?: { tauPos?: number; tauNeg?: number };
+  /**
+   * DIAGNOSTIC ONLY: feed the networks each image masked by DARM from ITS OWN gaze levels (as the
+   * student is trained; needs `supervision` with gaze maps for the split). See {@link darmTestImages}.
+   */
+  darmInput?: { config: TrainConfig };
 }
 
 /** Result of {@link evaluateNetworks}. */
@@ -166,14 +174,20 @@ export async function evaluateNetworks(
   const stats = new Map(networks.map((n) => [n, new OutputStats(options.outputStats ?? {})]));
   const label = names.length === 1 ? names[0] : names.join("+");
   const bar = progressBar(ids.length, { label: `evaluate ${label} (${split})`, quiet: options.quiet });
+  if (options.darmInput && !options.supervision) {
+    throw new Error("evaluate: DARM-masked test images need the gaze maps (options.supervision)");
+  }
+  const sup = options.supervision;
   for await (
     const batch of iterateBatches(dataset, ids, {
       size: options.imageSize,
       batchSize: options.batchSize ?? 8,
       cache: cache ?? "off",
+      maps: options.darmInput ? async (p) => ({ crf: await sup!.crf(p.id, p) }) : undefined,
     })
   ) {
     const [B, H, W] = batch.shape;
+    if (options.darmInput) batch.images = darmTestImages(batch, options.darmInput.config);
     let text: tf.Tensor3D | undefined;
     if (textNet) {
       const toks = await Promise.all(batch.ids.map((id) => options.supervision!.text(id)));
@@ -247,6 +261,43 @@ export async function evaluateNetworks(
   return { evaluations, outputs };
 }
 
+/**
+ * The batch's images, each masked by DARM (the `gaze` source, the config's DARM numbers and
+ * switches) from its own gaze levels (the batch's `crf` map cut at `config.gaze.levels`, M_hc /
+ * M_bc by area), one image at a time with the generator `deriveSeed(config.seed, "test-darm:<id>")`,
+ * so an image's blocks do not depend on the batch it is in.
+ */
+export function darmTestImages(batch: Batch, config: TrainConfig): Float32Array {
+  const crf = batch.maps.crf;
+  if (!crf || crf.shape[3] !== 1) throw new Error("DARM-masked evaluation: the batch has no 1-channel 'crf' map");
+  const [B, H, W, C] = batch.shape;
+  const px = H * W;
+  const sw = resolveSwitches(config);
+  const d = config.fgi.darm;
+  const out = new Float32Array(batch.images.length);
+  for (let b = 0; b < B; b++) {
+    const ordered = orderLevelsByArea(gazeLevels(crf.data.subarray(b * px, (b + 1) * px), config.gaze.levels));
+    const image = batch.images.subarray(b * px * C, (b + 1) * px * C);
+    const r = darmGaze({
+      image,
+      mhc: ordered[0].mask,
+      mbc: ordered[ordered.length - 1].mask,
+      shape: { batch: 1, height: H, width: W, channels: C },
+    }, {
+      rng: new Rng(deriveSeed(config.seed, `test-darm:${batch.ids[b]}`)),
+      ratio: d.ratio,
+      minBlock: d.minBlock,
+      maxBlock: d.maxBlock,
+      window: sw.darmWindow,
+      target: sw.darmTarget,
+      placement: sw.darmPlacement,
+      fill: sw.darmFill,
+    });
+    out.set(r.image, b * px * C);
+  }
+  return out;
+}
+
 function scoreRow(
   id: string,
   pred: Mask,
@@ -296,6 +347,8 @@ export interface EvaluatorOptions {
   config?: TrainConfig;
   /** Output statistics when `config` is given (default true). */
   dynamics?: boolean;
+  /** DIAGNOSTIC ONLY: also score the reported network on DARM-masked test images (`masked_dice`; needs `config`). */
+  maskedTest?: boolean;
   /** Surface metrics at intermediate evaluations (default false: Dice/IoU only); the final one always has them. */
   surfaceEveryEval?: boolean;
   /** Called with the evaluations of every call (e.g. to keep the final one). */
@@ -333,6 +386,7 @@ export function evaluatorFor(dataset: Dataset, options: EvaluatorOptions): Evalu
       quiet: options.quiet,
       scoreTeacher: options.scoreTeacher,
       dynamics: dynamics ? { thresholds: options.config!.fgi, probe: (await probe) ?? undefined } : undefined,
+      maskedTest: options.maskedTest ? options.config : undefined,
     });
     for (const net of options.alsoNetworks ?? []) {
       if (!method.networks.has(net) || `${net}_dice` in r.metrics) continue;
@@ -359,6 +413,11 @@ export interface TrainingEvaluationOptions extends Omit<EvaluateMethodOptions, "
   scoreTeacher?: boolean;
   /** Output statistics: CWC thresholds and the fixed training batch (omit = none). */
   dynamics?: { thresholds: { tauPos: number; tauNeg: number }; probe?: TrainingProbe };
+  /**
+   * DIAGNOSTIC ONLY: also score the reported network on the split's images masked by DARM from
+   * their own gaze levels (`masked_dice`, `masked_iou`; evaluation `masked`), with this config's DARM.
+   */
+  maskedTest?: TrainConfig;
 }
 
 /** Metric-key prefix of the output statistics: `dyn/<input>/<network>/<quantity>`. */
@@ -407,6 +466,18 @@ export async function trainingEvaluation(
     if (n === reported) continue;
     metrics[`${n}_dice`] = r.evaluations[n].summary.dice.mean ?? 0;
     metrics[`${n}_iou`] = r.evaluations[n].summary.iou.mean ?? 0;
+  }
+  if (options.maskedTest) {
+    const m = await evaluateNetworks(method, dataset, {
+      ...options,
+      networks: [reported],
+      surface: false,
+      darmInput: { config: options.maskedTest },
+    });
+    const ev = m.evaluations[reported];
+    r.evaluations.masked = { ...ev, network: `${reported} (DARM-masked input)` };
+    metrics.masked_dice = ev.summary.dice.mean ?? 0;
+    metrics.masked_iou = ev.summary.iou.mean ?? 0;
   }
   if (dynamics) {
     const put = (input: string, stats: Record<string, Record<string, number>>) => {

@@ -8,6 +8,7 @@ import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../asse
 import type { Dataset, Sample } from "../../lib/data/types.ts";
 import { resize } from "../../lib/data/resize.ts";
 import {
+  darmTestImages,
   evaluateMethod,
   evaluateNetworks,
   evaluationCsv,
@@ -16,6 +17,8 @@ import {
 } from "../../lib/metrics/evaluate.ts";
 import { buildTrainingProbe, probeOutputs, type TrainingProbe } from "../../lib/metrics/training_probe.ts";
 import { validateTrainConfig } from "../../lib/train/config.ts";
+import { deriveSeed, Rng } from "../../lib/core/rng.ts";
+import { darmGaze } from "../../lib/darm/gaze.ts";
 import type { TrainMethod } from "../../lib/train/methods/types.ts";
 import type { Supervision } from "../../lib/train/supervision.ts";
 
@@ -274,4 +277,72 @@ Deno.test("training probe: Dice against the training-size ground truth, clean an
   assertAlmostEquals(out.clean.teacher.dice, 8 / 20, 1e-6);
   assertEquals(out.masked.student.dice, 0);
   assertEquals(out.masked.teacher.fg_argmax, 0);
+});
+
+Deno.test("evaluate: DARM-masked test images from each image's own gaze levels (diagnostic), independent of batching", async () => {
+  // Image 0: gaze 0.6 on the left half, 0.4 elsewhere (levels 0.5 / 0.3: M_hc = left half, M_bc = all).
+  const S = 16, px = S * S;
+  const crf = new Float32Array(2 * px);
+  for (let b = 0; b < 2; b++) for (let q = 0; q < px; q++) crf[b * px + q] = q % S < S / 2 ? 0.6 : 0.4;
+  const images = Float32Array.from({ length: 2 * px * 3 }, (_, i) => 1 + (i % 5));
+  const config = validateTrainConfig({
+    dataset: "synthetic",
+    profile: "smoke",
+    imageSize: 16,
+    batchSize: 2,
+    iterations: 1,
+  });
+  const batch = {
+    ids: ["a", "b"],
+    shape: [2, S, S, 3] as [number, number, number, number],
+    images,
+    masks: null,
+    maps: { crf: { shape: [2, S, S, 1] as [number, number, number, number], data: crf } },
+    flips: [],
+    infos: [],
+  } as unknown as Parameters<typeof darmTestImages>[0];
+  const out = darmTestImages(batch, config);
+  // Each image equals DARM on that image alone with the generator derived from its id.
+  for (const [b, id] of ["a", "b"].entries()) {
+    const mhc = Float32Array.from({ length: px }, (_, q) => (q % S < S / 2 ? 1 : 0));
+    const r = darmGaze({
+      image: images.subarray(b * px * 3, (b + 1) * px * 3),
+      mhc,
+      mbc: new Float32Array(px).fill(1),
+      shape: { batch: 1, height: S, width: S, channels: 3 },
+    }, { rng: new Rng(deriveSeed(config.seed, `test-darm:${id}`)) });
+    assertEquals(Array.from(out.subarray(b * px * 3, (b + 1) * px * 3)), Array.from(r.image));
+    assert(r.maskedArea >= Math.floor(0.3 * 128) && r.maskedArea > 0);
+  }
+  // Masked-test scoring through the evaluator: a brightness "student" sees the zeroed blocks.
+  const sup: Supervision = {
+    crf: (id) => {
+      const s = samples.find((x) => x.id === id)!;
+      const data = Float32Array.from(s.mask!.data, (v) => (v ? 0.6 : 0.4));
+      return Promise.resolve({ width: s.mask!.width, height: s.mask!.height, channels: 1, data });
+    },
+    heatmap: () => Promise.reject(new Error("unused")),
+    text: () => Promise.reject(new Error("unused")),
+    source: {},
+    dispose: () => Promise.resolve(),
+  };
+  const before = tf.memory().numTensors;
+  const fn = evaluatorFor(dataset, {
+    imageSize: 16,
+    supervision: sup,
+    config,
+    maskedTest: true,
+    dynamics: false,
+    quiet: true,
+  });
+  const m = await fn(brightness(), { iteration: 1, final: false, limit: 0 });
+  assertEquals(tf.memory().numTensors, before);
+  assert("masked_dice" in m && m.masked_dice !== m.dice, `masked ${m.masked_dice} vs clean ${m.dice}`);
+  const again = await fn(brightness(), { iteration: 2, final: false, limit: 0 });
+  assertEquals(again.masked_dice, m.masked_dice, "the masks are fixed per image");
+  await assertRejects(
+    () => evaluateNetworks(brightness(), dataset, { imageSize: 16, networks: ["unet"], darmInput: { config } }),
+    Error,
+    "gaze maps",
+  );
 });
