@@ -44,7 +44,16 @@ import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_ch
 import { writeFigures, type WrittenFigure } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
 import { parsePerImageCsv } from "./per_image.ts";
-import { EXPERIMENT_GROUPS, type ExperimentGroup, experimentPlan, type RunSpec, withSensitivity } from "./plan.ts";
+import {
+  DEFAULT_GROUPS,
+  DIAGNOSIS_SEEDS,
+  EXPERIMENT_GROUPS,
+  type ExperimentGroup,
+  experimentPlan,
+  type RunSpec,
+  withSensitivity,
+} from "./plan.ts";
+import { diagnosisTable } from "./diagnosis_table.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
@@ -55,6 +64,9 @@ export type ReproducePart = ExperimentGroup | "figures";
 
 /** Every part, in order. */
 export const REPRODUCE_PARTS: readonly ReproducePart[] = [...EXPERIMENT_GROUPS, "figures"];
+
+/** The parts run without `--only` (the diagnosis of issue 11 runs only when asked for). */
+export const DEFAULT_PARTS: readonly ReproducePart[] = [...DEFAULT_GROUPS, "figures"];
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
@@ -256,19 +268,29 @@ export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<Run
   const best = parsePerImageCsv(await Deno.readTextFile(f.evalBest), f.evalBest);
   const last = parsePerImageCsv(await Deno.readTextFile(f.evalLast), f.evalLast);
   const unitMatch = /\n[^\n]*,(px|mm),/.exec(await Deno.readTextFile(f.evalBest));
-  const tb = join(runDir, "eval_best_teacher.csv"), tl = join(runDir, "eval_last_teacher.csv");
-  const teacher = (await exists(tb)) && (await exists(tl))
-    ? {
-      best: parsePerImageCsv(await Deno.readTextFile(tb), tb),
-      last: parsePerImageCsv(await Deno.readTextFile(tl), tl),
-    }
-    : undefined;
+  const pair = async (suffix: string) => {
+    const b = join(runDir, `eval_best_${suffix}.csv`), l = join(runDir, `eval_last_${suffix}.csv`);
+    if (!(await exists(b)) || !(await exists(l))) return undefined;
+    return {
+      best: parsePerImageCsv(await Deno.readTextFile(b), b),
+      last: parsePerImageCsv(await Deno.readTextFile(l), l),
+    };
+  };
+  const teacher = await pair("teacher"), masked = await pair("masked");
+  let lastMetrics: Record<string, number> | undefined;
+  try {
+    lastMetrics = JSON.parse(await Deno.readTextFile(join(runDir, "result.json")))?.last?.metrics ?? undefined;
+  } catch {
+    lastMetrics = undefined;
+  }
   return {
     spec,
     dir: runDir,
     best,
     last,
     ...(teacher ? { teacher } : {}),
+    ...(masked ? { masked } : {}),
+    ...(lastMetrics ? { lastMetrics } : {}),
     unit: (unitMatch?.[1] as "px" | "mm") ?? "px",
     seconds: typeof done.trainSeconds === "number" ? done.trainSeconds : null,
     bestIteration: typeof done.bestIteration === "number" ? done.bestIteration : null,
@@ -323,6 +345,7 @@ export async function executeRun(
     imageSize: config.imageSize,
     supervision: options.supervision,
     config,
+    maskedTest: spec.evaluation?.maskedTest ?? false,
     onEvaluation: (evs, ctx) => {
       if (ctx.final) finalEval = { iteration: ctx.iteration, evs };
     },
@@ -352,6 +375,7 @@ export async function executeRun(
         evs = (await trainingEvaluation(trained.method, options.dataset, {
           imageSize: config.imageSize,
           supervision: options.supervision,
+          maskedTest: spec.evaluation?.maskedTest ? config : undefined,
           quiet: true,
         })).evaluations;
       } finally {
@@ -419,14 +443,14 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   const configText = await Deno.readTextFile(configPath);
   const backend = await selectBackend(options.backend, { quiet: true });
   log(`backend: ${backend.name} — ${backend.reason}`);
-  const parts = options.only?.length ? [...options.only] : [...REPRODUCE_PARTS];
+  const parts = options.only?.length ? [...options.only] : [...DEFAULT_PARTS];
   for (const p of parts) {
     if (!REPRODUCE_PARTS.includes(p)) {
       throw new Error(`--only: unknown part '${p}' (expected ${REPRODUCE_PARTS.join(", ")})`);
     }
   }
   const groups = EXPERIMENT_GROUPS.filter((g) => parts.includes(g) || (g === "main" && parts.includes("figures")));
-  const seeds = [...(options.seeds ?? [0])];
+  const seeds = [...(options.seeds ?? (groups.includes("diagnosis") ? DIAGNOSIS_SEEDS : [0]))];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
   await Deno.mkdir(join(dir, "runs"), { recursive: true });
@@ -490,6 +514,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       ["main", () => mainTable(plan.tables.main!, outcomes, { ...common, trainImages })],
       ["ablation", () => ablationTable(plan.tables.ablation!, outcomes, common)],
       ["sensitivity", () => sensitivityTable(plan.tables.sensitivity!, outcomes, common)],
+      ["diagnosis", () => diagnosisTable(plan.tables.diagnosis!, outcomes, common)],
     ];
     for (const [g, make] of build) {
       const base = join(dir, `table_${g}`);
@@ -630,7 +655,7 @@ export async function trainSingleRun(options: SingleRunOptions): Promise<{ run: 
   const key = options.key ?? "fgi-code";
   const seed = options.seed ?? base.seed;
   const plan = experimentPlan(base, {
-    groups: EXPERIMENT_GROUPS,
+    groups: DEFAULT_GROUPS,
     seeds: [seed],
     paperSwitches: VARIANT_SWITCHES.paper,
   });

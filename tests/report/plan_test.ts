@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import {
   ablationRows,
+  DEFAULT_GROUPS,
+  DIAGNOSIS_ROWS,
   experimentPlan,
   MAIN_ROWS,
   PAPER_SWITCH_ROWS,
@@ -137,4 +139,22 @@ Deno.test("ensureWritableDerived redirects derived files away from a read-only d
     if (saved === undefined) Deno.env.delete("GAZE_DERIVED_DIR");
     else Deno.env.set("GAZE_DERIVED_DIR", saved);
   }
+});
+
+Deno.test("diagnosis plan: code variant, no DARM, ring+random DARM, GazeMedSeg; masked-test scoring on FGI runs", () => {
+  const plan = experimentPlan(BASE, { groups: ["diagnosis"], seeds: [0, 1, 2], paperSwitches });
+  assertEquals([...new Set(plan.runs.map((r) => r.key))], DIAGNOSIS_ROWS.map((r) => r.key));
+  assertEquals(plan.runs.length, 12);
+  for (const r of plan.runs) assertEquals(r.evaluation?.maskedTest ?? false, r.method === "fgi", r.id);
+  const ring = plan.runs.find((r) => r.id === "fgi-code-darmPlacement-ring+random_s1")!;
+  const cfg = runConfig(BASE, ring);
+  assertEquals(resolveSwitches(cfg).darmPlacement, "ring+random");
+  assertEquals(cfg.seed, 1);
+  assertEquals(runConfig(BASE, plan.runs.find((r) => r.id === "fgi-code-no-darm_s0")!).ablation.darm, false);
+  // Not part of the default plan; when requested with main, the shared fgi-code run gets the masked scoring.
+  assert(!DEFAULT_GROUPS.includes("diagnosis"));
+  assert(!experimentPlan(BASE, { seeds: [0], paperSwitches }).runs.some((r) => r.evaluation));
+  const both = experimentPlan(BASE, { groups: ["main", "diagnosis"], seeds: [0], paperSwitches });
+  const code = both.runs.find((r) => r.id === "fgi-code_s0")!;
+  assertEquals([code.groups, code.evaluation], [["main", "diagnosis"], { maskedTest: true }]);
 });
