@@ -117,18 +117,29 @@ Deno.test("tensor count is constant across iterations (fgi with DARM, CutMix, AF
   try {
     const counts: number[] = [];
     const before = tf.memory().numTensors;
+    const cfg = config({ iterations: 6, evalEvery: 2 });
+    const evals: Record<string, number>[] = [];
     await train({
-      config: config({ iterations: 6, evalEvery: 3 }),
+      config: cfg,
       method: "fgi",
       outDir: out,
       dataset,
       supervision,
-      evaluate: evaluatorFor(dataset, { imageSize: 32, supervision, quiet: true, alsoNetworks: ["teacher"] }),
+      // With the config: teacher, student and mean, the output statistics (test split and training
+      // probe) and the DARM-masked test scoring at every evaluation.
+      evaluate: evaluatorFor(dataset, { imageSize: 32, supervision, quiet: true, config: cfg, maskedTest: true }),
       quiet: true,
-      onLog: (r) => void (r.type === "step" && counts.push(tf.memory().numTensors)),
+      onLog: (r) => {
+        if (r.type === "step") counts.push(tf.memory().numTensors);
+        if (r.type === "eval") evals.push(r.metrics);
+      },
     });
-    // Step 1 creates the optimiser slots; from then on nothing accumulates.
+    // Step 1 creates the optimiser slots; from then on nothing accumulates, evaluations included.
     assertEquals(new Set(counts.slice(1)).size, 1, `numTensors per step: ${counts}`);
+    assertEquals(evals.length, 3);
+    for (const k of ["teacher_dice", "mean_dice", "masked_dice", "dyn/train_masked/teacher/cwc_pos"]) {
+      assert(evals.every((m) => typeof m[k] === "number"), k);
+    }
     assertEquals(tf.memory().numTensors, before, "train() frees everything it made");
   } finally {
     await Deno.remove(out, { recursive: true });
