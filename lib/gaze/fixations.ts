@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { parse } from "csv-parse/sync";
+import { parseCsv } from "../data/csv.ts";
 import { join } from "node:path";
 import { assertPlainId } from "../data/data_root.ts";
 
@@ -118,7 +118,12 @@ export function parseFixationCsv(text: string, options: ParseFixationOptions = {
   const file = options.file ?? "fixation CSV";
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, info: true });
+    records = parseCsv<{ record: string[]; info: { lines: number } }>(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      info: true,
+    });
   } catch (err) {
     throw new Error(`${file}: not a valid CSV: ${(err as Error).message}`);
   }

@@ -104,7 +104,11 @@ export function fitScanpathParams(stats: ScanpathStats, source: string): Scanpat
   };
 }
 
-/** Pixels grouped by integer distance bins, for drawing a random pixel at a given depth or distance. */
+/**
+ * Pixels grouped by integer distance bins, for drawing a random pixel at a given depth or distance.
+ *
+ * @internal Used only inside the simulator; {@link ScanpathCanvas} exposes it read-only.
+ */
 class BinnedPixels {
   readonly start: Int32Array;
   readonly pixels: Int32Array;

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** A CutMix draw: the box (half-open pixel ranges), lambda and the batch permutation. */
 export interface CutMixBox {
@@ -64,7 +65,7 @@ export function drawCutMixBox(
 }
 
 /** The box as a `[1, H, W, 1]` 0/1 float mask (1 inside). */
-export function cutMixMask(box: CutMixBox, size: { height: number; width: number }): tf.Tensor4D {
+export function cutMixMask(box: CutMixBox, size: { height: number; width: number }): Tensor4D {
   const { height: h, width: w } = size;
   const m = new Float32Array(h * w);
   for (let y = box.y0; y < box.y1; y++) m.fill(1, y * w + box.x0, y * w + box.x1);
@@ -75,7 +76,7 @@ export function cutMixMask(box: CutMixBox, size: { height: number; width: number
  * Paste `box` from `x[permutation[i]]` into `x[i]` for every i. `x` is `[B, H, W, C]`; returns a
  * new tensor of the same shape. Apply it with the same box to the image and to the target logits.
  */
-export function applyCutMix(x: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
+export function applyCutMix(x: Tensor4D, box: CutMixBox): Tensor4D {
   const [b, h, w] = x.shape;
   if (box.permutation.length !== b) {
     throw new Error(`applyCutMix: permutation has ${box.permutation.length} entries for a batch of ${b}`);
@@ -83,6 +84,6 @@ export function applyCutMix(x: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
   return tf.tidy(() => {
     const m = cutMixMask(box, { height: h, width: w });
     const other = tf.gather(x, tf.tensor1d(box.permutation, "int32"), 0);
-    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(other, m)) as tf.Tensor4D;
+    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(other, m)) as Tensor4D;
   });
 }

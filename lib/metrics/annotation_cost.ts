@@ -30,7 +30,7 @@ export const PAPER_ANNOTATION_HOURS: Readonly<Record<SupervisionKind, number>> =
 export const PAPER_ANNOTATED_IMAGES = 900;
 
 /** A one-line source note for tables and figures that show annotation hours (numbers derived, not typed). */
-export const ANNOTATION_COST_NOTE =
+export const ANNOTATION_COST_NOTE: string =
   `annotation hours: the FGI paper's ${PAPER_ANNOTATION_HOURS["full-mask"]} h (full masks) ` +
   `and ${PAPER_ANNOTATION_HOURS.gaze} h (gaze), read as totals for the ${PAPER_ANNOTATED_IMAGES} Kvasir-SEG training ` +
   `images; VLM text costs no annotator time`;

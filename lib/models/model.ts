@@ -30,6 +30,7 @@ import type {
   TeacherInputs,
   UNetConfig,
 } from "./types.ts";
+import type { Tensor4D, Variable } from "../backend/tensor_types.ts";
 
 /** Options for {@link initModel}. */
 export interface InitModelOptions {
@@ -167,7 +168,7 @@ export function disposeModel(model: Model): void {
 }
 
 /** The trainable variables of a model, in a stable (insertion) order, e.g. for an optimiser's var list. */
-export function trainableVariables(model: Model | ParamStore): tf.Variable[] {
+export function trainableVariables(model: Model | ParamStore): Variable[] {
   const store = "params" in model ? model.params : model;
   return [...store.trainable.values()];
 }
@@ -191,7 +192,7 @@ export function predictLogits(
   model: Model,
   inputs: TeacherInputs | ImageInputs,
   options: { training?: boolean } = {},
-): tf.Tensor4D {
+): Tensor4D {
   return tf.tidy(() => {
     switch (model.config.kind) {
       case "teacher": {

@@ -48,6 +48,7 @@ import type { Model, StudentConfig, TeacherConfig } from "../../models/types.ts"
 import { resolveSwitches } from "../config.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
 import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
+import type { Scalar, Tensor, Tensor3D, Tensor4D } from "../../backend/tensor_types.ts";
 
 /** Iterations of the teacher-only phase under `teacher-first`. */
 export function teacherPhaseLength(iterations: number, fraction: number): number {
@@ -70,12 +71,12 @@ export function createFgi(options: MethodOptions): TrainMethod {
   const useText = ab.text;
   const cwcOpts = { variant: sw.cwcConfidence, tauPos: f.tauPos, tauNeg: f.tauNeg };
 
-  const teacherLoss = (logits: tf.Tensor4D, batch: TrainBatch): tf.Scalar =>
+  const teacherLoss = (logits: Tensor4D, batch: TrainBatch): Scalar =>
     sw.teacherLoss === "bce"
       ? bceWithLogits(logits, batch.mhc!)
       : tf.tidy(() => partialCrossEntropy(logits, batch.mhc!, { ignore: tf.notEqual(batch.mhc!, batch.mbc!) }));
 
-  const teacherInputs = (image: tf.Tensor4D, batch: TrainBatch) => ({
+  const teacherInputs = (image: Tensor4D, batch: TrainBatch) => ({
     image,
     text: useText ? batch.text ?? undefined : undefined,
   });
@@ -94,8 +95,8 @@ export function createFgi(options: MethodOptions): TrainMethod {
     if (!batch.mhc || !batch.mbc) throw new Error("fgi: the batch has no gaze levels (M_hc, M_bc)");
     if (useText && !batch.text) throw new Error("fgi: the teacher needs text tokens but the batch has none");
     const phase = ctx.phase.name;
-    const owned: tf.Tensor[] = [];
-    const own = <T extends tf.Tensor>(t: T): T => {
+    const owned: Tensor[] = [];
+    const own = <T extends Tensor>(t: T): T => {
       owned.push(t);
       return t;
     };
@@ -115,7 +116,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     }
 
     // Frozen teacher (teacher-first, phase 2): its outputs are constants computed here.
-    let frozen: { logits: tf.Tensor4D; distill: tf.Tensor4D[] } | null = null;
+    let frozen: { logits: Tensor4D; distill: Tensor4D[] } | null = null;
     if (phase === "student") {
       const out = teacherForward(teacher, teacherInputs(batch.image, batch), { training: false });
       frozen = { logits: own(out.logits), distill: out.distill.map(own) };
@@ -150,7 +151,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     }
 
     // CWC inputs: one box per batch, fresh noise per direction.
-    let box = null, mixT: tf.Tensor4D | null = null, mixS: tf.Tensor4D | null = null;
+    let box = null, mixT: Tensor4D | null = null, mixS: Tensor4D | null = null;
     if (ab.cwc) {
       box = drawCutMixBox(B, { height: S, width: S }, { rng: ctx.rng.cwc, alpha: f.cutMixAlpha });
       if (phase === "joint") {
@@ -167,10 +168,10 @@ export function createFgi(options: MethodOptions): TrainMethod {
     return {
       compute(): LossTerms {
         const w = ctx.rampWeight;
-        const terms: Record<string, tf.Scalar> = {};
-        const parts: tf.Tensor[] = [];
+        const terms: Record<string, Scalar> = {};
+        const parts: Tensor[] = [];
         const sOut = studentForward(student, { image: imageS }, { training: true });
-        let tLogits: tf.Tensor4D, tDistill: tf.Tensor4D[];
+        let tLogits: Tensor4D, tDistill: Tensor4D[];
         if (frozen) {
           tLogits = frozen.logits;
           tDistill = frozen.distill;
@@ -197,7 +198,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
             parts.push(tf.mul(terms.CWC_T, w));
           }
         }
-        return { total: tf.addN(parts) as tf.Scalar, terms };
+        return { total: tf.addN(parts) as Scalar, terms };
       },
       stats,
       dispose: () => tf.dispose(owned),
@@ -237,17 +238,17 @@ export function createFgi(options: MethodOptions): TrainMethod {
  * from slices and a concat instead of `tf.gather`, whose gradient (UnsortedSegmentSum) the wasm
  * backend lacks. Same values as `applyCutMix(y, box)`.
  */
-export function cutMixTarget(y: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
+export function cutMixTarget(y: Tensor4D, box: CutMixBox): Tensor4D {
   const [b, h, w] = y.shape;
   return tf.tidy(() => {
     const m = cutMixMask(box, { height: h, width: w });
     const other = b === 1 ? y : tf.concat(box.permutation.map((i) => tf.slice(y, [i, 0, 0, 0], [1, -1, -1, -1])), 0);
-    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as tf.Tensor4D;
+    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as Tensor4D;
   });
 }
 
 /** Softmax foreground probability `[B, H, W]` of 2-channel logits. */
-function foregroundProb(logits: tf.Tensor4D): tf.Tensor3D {
+function foregroundProb(logits: Tensor4D): Tensor3D {
   const [b, h, w, k] = logits.shape;
   return tf.tidy(() => tf.reshape(tf.slice(tf.softmax(logits, -1), [0, 0, 0, k - 1], [b, h, w, 1]), [b, h, w]));
 }
