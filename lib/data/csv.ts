@@ -13,13 +13,6 @@ export type { CsvParseOptions };
 /**
  * Parse CSV text (csv-parse semantics). The caller states the record type it asked for with `options`: an object
  * per record with `columns: true`, `{ record: string[]; info: { lines: number } }` with `info: true`, else `string[]`.
- *
- * @example
- * ```ts
- * import { parseCsv } from "./csv.ts";
- * const rows = parseCsv<Record<string, string>>("a,b\n1,2\n", { columns: true });
- * if (rows[0].b !== "2") throw new Error("bad parse");
- * ```
  */
 export function parseCsv<T>(text: string, options: CsvParseOptions = {}): T[] {
   return parse(text, options) as T[];

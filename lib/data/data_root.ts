@@ -37,7 +37,7 @@ export function defaultDataRoot(): string {
  *
  * @example
  * ```ts
- * import { resolveDataRoot } from "./data_root.ts";
+ * import { resolveDataRoot } from "../../mod.ts";
  * const root = resolveDataRoot({ dataDir: "/tmp/gaze-data" });
  * if (root !== "/tmp/gaze-data") throw new Error(root);
  * ```

@@ -28,7 +28,7 @@ export function drawFlip(rng: { next(): number }): Flip {
  *
  * @example
  * ```ts
- * import { flipRaster } from "./flip.ts";
+ * import { flipRaster } from "../../mod.ts";
  * const r = { width: 2, height: 2, channels: 1, data: new Uint8Array([1, 2, 3, 4]) };
  * if (flipRaster(r, { horizontal: true, vertical: false }).data.join() !== "2,1,4,3") throw new Error("h");
  * if (flipRaster(r, { horizontal: false, vertical: true }).data.join() !== "3,4,1,2") throw new Error("v");

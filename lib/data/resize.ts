@@ -35,7 +35,7 @@ function cubicWeights(t: number, a: number, out: Float64Array): void {
  *
  * @example
  * ```ts
- * import { resize } from "./resize.ts";
+ * import { resize } from "../../mod.ts";
  * const src = { width: 2, height: 1, channels: 1, data: new Float32Array([0, 1]) };
  * const up = resize(src, { width: 4, height: 1, mode: "bilinear" });
  * // half-pixel centres: [0, 0.25, 0.75, 1]

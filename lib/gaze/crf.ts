@@ -137,7 +137,7 @@ export interface DenseCrfResult {
  *
  * @example
  * ```ts
- * import { denseCrf } from "./crf.ts";
+ * import { denseCrf } from "../../mod.ts";
  * const image = { width: 4, height: 1, channels: 3, data: new Uint8Array([0,0,0, 0,0,0, 255,255,255, 255,255,255]) };
  * const prob = { width: 4, height: 1, channels: 1, data: new Float32Array([0.2, 0.45, 0.55, 0.8]) };
  * const { q1 } = denseCrf(image, prob, { thetaXY: 10 });

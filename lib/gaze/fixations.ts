@@ -107,7 +107,7 @@ function num(value: string, col: string, line: number, file: string, allowEmpty:
  *
  * @example
  * ```ts
- * import { parseFixationCsv } from "./fixations.ts";
+ * import { parseFixationCsv } from "../../mod.ts";
  * const csv = "IMAGE,CURRENT_FIX_INDEX,CURRENT_FIX_X,CURRENT_FIX_Y,CURRENT_FIX_DURATION,CURRENT_FIX_PUPIL," +
  *   "CURRENT_FIX_START,IMAGE_HEIGHT,IMAGE_WIDTH\na.jpg,1,0.5,0.25,300,1000,7,10.0,20.0\n";
  * const t = parseFixationCsv(csv, { file: "demo.csv" });

@@ -58,7 +58,7 @@ function mapData(map: Raster | Float32Array): ArrayLike<number> {
  *
  * @example
  * ```ts
- * import { thresholdMap } from "./levels.ts";
+ * import { thresholdMap } from "../../mod.ts";
  * const m = thresholdMap(new Float32Array([0.29, 0.3, 0.7]), 0.3);
  * if (m.join() !== "0,1,1") throw new Error(m.join());
  * ```
@@ -105,7 +105,7 @@ export interface ConfidenceMasks {
  *
  * @example
  * ```ts
- * import { confidenceMasks } from "./levels.ts";
+ * import { confidenceMasks } from "../../mod.ts";
  * const { hc, bc } = confidenceMasks(new Float32Array([0.1, 0.35, 0.6, 0.9]), { thresholds: [0.5, 0.3] });
  * if (hc.area !== 2 || bc.area !== 3) throw new Error("bad order");
  * ```

@@ -44,7 +44,7 @@ export interface GazeMapSettings {
  *
  * @example
  * ```ts
- * import { gazeMapSettings } from "./pipeline.ts";
+ * import { gazeMapSettings } from "../../mod.ts";
  * const s = gazeMapSettings("nci-isbi");
  * if (s.sigma !== 50 || s.crf.thetaXY !== 80) throw new Error("bad settings");
  * ```

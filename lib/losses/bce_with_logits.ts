@@ -40,8 +40,9 @@ export function bceWithLogitsMap(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { bceWithLogits } from "./bce_with_logits.ts";
- * const loss = bceWithLogits(tf.zeros([1, 2, 2, 2]) as Tensor4D, tf.ones([1, 2, 2]));
+ * import { bceWithLogits, selectBackend } from "../../mod.ts";
+ * await selectBackend("cpu");
+ * const loss = bceWithLogits(tf.zeros([1, 2, 2, 2]) as tf.Tensor4D, tf.ones([1, 2, 2]));
  * console.log(loss.dataSync()[0]); // log 2 = 0.693...
  * ```
  */

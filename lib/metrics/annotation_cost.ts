@@ -47,7 +47,7 @@ export interface AnnotationCostOptions {
  *
  * @example
  * ```ts
- * import { annotationHoursPerImage } from "./annotation_cost.ts";
+ * import { annotationHoursPerImage } from "../../mod.ts";
  * const h = annotationHoursPerImage("gaze"); // 2.2 / 900 h = 8.8 s
  * ```
  */

@@ -15,7 +15,7 @@ import { overlapCounts } from "./overlap.ts";
  *
  * @example
  * ```ts
- * import { dice } from "./dice.ts";
+ * import { dice } from "../../mod.ts";
  * const d = dice(new Uint8Array([1, 1, 0, 0]), new Uint8Array([0, 1, 1, 0]));
  * // 2*1 / (2 + 2 + 1e-7) ≈ 0.5
  * ```

@@ -13,7 +13,7 @@ import { overlapCounts } from "./overlap.ts";
  *
  * @example
  * ```ts
- * import { iou } from "./iou.ts";
+ * import { iou } from "../../mod.ts";
  * const j = iou(new Uint8Array([1, 1, 0, 0]), new Uint8Array([0, 1, 1, 0]));
  * // 1 / (3 + 1e-7) ≈ 0.3333
  * ```

@@ -45,7 +45,7 @@ export type ScoreOptions = SurfaceDistanceOptions;
  *
  * @example
  * ```ts
- * import { scoreMask } from "./per_image.ts";
+ * import { scoreMask } from "../../mod.ts";
  * const gt = { width: 4, height: 4, data: new Uint8Array(16).fill(1) };
  * const s = scoreMask(gt, gt); // dice ≈ 1, hd95 = 0
  * ```
@@ -111,7 +111,7 @@ export function logitsToMask(
  *
  * @example
  * ```ts
- * import { scoreLogits } from "./per_image.ts";
+ * import { scoreLogits } from "../../mod.ts";
  * const logits = { width: 2, height: 2, channels: 1, data: new Float32Array([5, -5, 5, -5]) };
  * const gt = { width: 4, height: 4, data: new Uint8Array([1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]) };
  * const s = scoreLogits(logits, gt); // dice ≈ 1

@@ -50,7 +50,8 @@ export interface InitModelOptions {
  *
  * @example
  * ```ts
- * import { initModel, disposeModel, modelConfigFor } from "./mod.ts";
+ * import { disposeModel, initModel, modelConfigFor, selectBackend } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const model = initModel(modelConfigFor("student", "smoke"), { seed: 0 });
  * disposeModel(model);
  * ```

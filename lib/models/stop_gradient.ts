@@ -27,8 +27,9 @@ const identityNoGrad = tf.customGrad(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { stopGradient } from "./stop_gradient.ts";
- * const g = tf.grad((x: Tensor) => tf.mul(stopGradient(x), x).sum())(tf.scalar(3));
+ * import { selectBackend, stopGradient } from "../../mod.ts";
+ * await selectBackend("cpu");
+ * const g = tf.grad((x: tf.Tensor) => tf.mul(stopGradient(x), x).sum())(tf.scalar(3));
  * g.print(); // 3 (only the second factor is differentiated)
  * ```
  */

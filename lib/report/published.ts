@@ -98,7 +98,7 @@ export const PUBLISHED_ANNOTATION_SOURCE = FGI_PAPER;
  *
  * @example
  * ```ts
- * import { publishedDice } from "./published.ts";
+ * import { publishedDice } from "../../mod.ts";
  * const p = publishedDice("fgi", "kvasir"); // { dice: 80.78, ... }
  * const none = publishedDice("fgi", "synthetic"); // undefined
  * ```

@@ -57,7 +57,7 @@ export function meanPool(e: TextEmbedding): Float32Array {
  *
  * @example
  * ```ts
- * import { cosineSimilarity } from "./embedding.ts";
+ * import { cosineSimilarity } from "../../mod.ts";
  * const c = cosineSimilarity(Float32Array.of(1, 0), Float32Array.of(1, 1)); // ~0.7071
  * ```
  */

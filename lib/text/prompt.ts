@@ -79,7 +79,7 @@ const MEANING: Record<string, string> = {
  *
  * @example
  * ```ts
- * import { buildPrompt } from "./prompt.ts";
+ * import { buildPrompt } from "../../mod.ts";
  * const p = buildPrompt("polyp");
  * if (!p.user.includes('"Area Percentage"')) throw new Error("field missing");
  * ```

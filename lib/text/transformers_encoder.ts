@@ -60,7 +60,7 @@ type HfModel = ((inputs: Record<string, HfTensor>) => Promise<Record<string, HfT
  *
  * @example
  * ```ts ignore
- * import { loadTransformersEncoder } from "./transformers_encoder.ts";
+ * import { loadTransformersEncoder } from "../../mod.ts";
  * const enc = await loadTransformersEncoder({ modelDir: "models/roberta-base" });
  * const e = await enc.encode(description); // e.shape = [6, 768]
  * await enc.dispose();

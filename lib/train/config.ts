@@ -349,7 +349,7 @@ const TOP_KEYS = [
  *
  * @example
  * ```ts
- * import { validateTrainConfig } from "./config.ts";
+ * import { validateTrainConfig } from "../../mod.ts";
  * const c = validateTrainConfig({ dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 });
  * console.log(c.fgi.afcWeight); // 0.1
  * ```

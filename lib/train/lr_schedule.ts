@@ -21,7 +21,7 @@ export function epochsFor(iterations: number, batchesPerEpoch: number): number {
  *
  * @example
  * ```ts
- * import { halfCosineLr } from "./lr_schedule.ts";
+ * import { halfCosineLr } from "../../mod.ts";
  * halfCosineLr(0, { epochs: 10, lrMax: 1e-2, lrMin: 1e-4 }); // 1e-2
  * ```
  */

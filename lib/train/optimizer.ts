@@ -54,7 +54,7 @@ export interface Optimizer {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { createOptimizer } from "./optimizer.ts";
+ * import { createOptimizer } from "../../mod.ts";
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.scalar(1));
  * const opt = createOptimizer(new Map([["w", w]]), { type: "sgd", momentum: 0.9, nesterov: true, weightDecay: 0 });
