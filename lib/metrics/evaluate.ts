@@ -24,7 +24,7 @@ import type { EvaluateFn } from "../train/loop.ts";
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
 import type { Mask } from "./mask.ts";
-import { overlapCounts } from "./overlap.ts";
+import { diceFromCounts, iouFromCounts, overlapCounts } from "./overlap.ts";
 import { logitsToMask, scoreMask } from "./per_image.ts";
 import { summarize, type Summary } from "./summary.ts";
 
@@ -167,8 +167,8 @@ export async function evaluateMethod(
         const c = overlapCounts(pred, gt.mask);
         row = {
           id,
-          dice: (2 * c.intersection) / (c.pred + c.gt + 1e-7),
-          iou: c.intersection / (c.pred + c.gt - c.intersection + 1e-7),
+          dice: diceFromCounts(c),
+          iou: iouFromCounts(c),
           hd95: null,
           asd: null,
           assd: null,

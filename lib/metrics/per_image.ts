@@ -9,16 +9,16 @@
 import type { Raster } from "../data/raster.ts";
 import { resize } from "../data/resize.ts";
 import { checkMask, checkSameSize, type Mask } from "./mask.ts";
-import { overlapCounts } from "./overlap.ts";
+import { diceFromCounts, iouFromCounts, overlapCounts } from "./overlap.ts";
 import { emptyCaseValue, type SurfaceDistanceOptions, surfaceDistances } from "./surface_distance.ts";
 import { hd95FromDistances } from "./hd95.ts";
 import { asdFromDistances, assdFromDistances } from "./asd.ts";
 
 /** Scores of one prediction against its ground truth. */
 export interface ImageScores {
-  /** 2|P∩G| / (|P| + |G| + 1e-7); 0 when both are empty. */
+  /** 2|P∩G| / (|P| + |G| + 1e-7); 1 when both are empty (medpy `dc`, MONAI `ignore_empty=False`). */
   dice: number;
-  /** |P∩G| / (|P∪G| + 1e-7); 0 when both are empty. */
+  /** |P∩G| / (|P∪G| + 1e-7); 1 when both are empty (medpy `jc`). */
   iou: number;
   /** 95th percentile of both directed surface-distance sets; null (policy "null") when a mask is empty. */
   hd95: number | null;
@@ -56,8 +56,8 @@ export function scoreMask(pred: Mask, gt: Mask, options: ScoreOptions = {}): Ima
   const d = surfaceDistances(pred, gt, options);
   const empty = d ? null : emptyCaseValue(pred, gt, options);
   return {
-    dice: (2 * c.intersection) / (c.pred + c.gt + 1e-7),
-    iou: c.intersection / (c.pred + c.gt - c.intersection + 1e-7),
+    dice: diceFromCounts(c),
+    iou: iouFromCounts(c),
     hd95: d ? hd95FromDistances(d) : empty,
     asd: d ? asdFromDistances(d) : empty,
     assd: d ? assdFromDistances(d) : empty,
