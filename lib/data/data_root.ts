@@ -1,5 +1,5 @@
 /**
- * Where datasets live. Resolution order (DESIGN.md): the `--data-dir` flag,
+ * Where datasets live. Resolution order (docs/METHOD.md section 2): the `--data-dir` flag,
  * then `$GAZE_DATA_DIR`, then `./data/cache` under the toolkit checkout.
  * Tests and tasks never hard-code a path to a mirror.
  *

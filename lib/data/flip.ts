@@ -1,5 +1,5 @@
 /**
- * Spatial flips, the only training augmentation of METHOD.md: each axis is
+ * Spatial flips, the only training augmentation of docs/METHOD.md: each axis is
  * flipped with p = 0.5, jointly for the image, its ground truth and every map
  * that travels with it (gaze heatmap, CRF map).
  *

@@ -1,5 +1,5 @@
 /**
- * Per-dataset intensity normalisation (METHOD.md section 2):
+ * Per-dataset intensity normalisation (docs/METHOD.md section 2):
  * - `imagenet` (Kvasir-SEG, ISIC, synthetic): (x / 255 - mean_c) / std_c with
  *   ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225);
  * - `zscore` (NCI-ISBI): (x - mean) / std of the slice's own raw pixel array,

@@ -3,7 +3,7 @@
  * (`cv2.resize`) and PyTorch (`interpolate(..., align_corners=False)`):
  * source coordinate = (dst + 0.5) * (src / dst) - 0.5, clamped at the borders.
  *
- * - `bilinear`: images and CRF maps at load time (METHOD.md section 3.3).
+ * - `bilinear`: images and CRF maps at load time (docs/METHOD.md section 3.3).
  * - `nearest`: ground-truth masks (source index = floor(dst * src / dst), as cv2 INTER_NEAREST).
  * - `bicubic`: the gaze heatmap (Keys kernel, a = -0.75, as cv2 INTER_CUBIC).
  *

@@ -1,5 +1,5 @@
 /**
- * The synthetic dataset (DESIGN.md): procedural polyp-like lesions on textured,
+ * The synthetic dataset (docs/METHOD.md section 2.4): procedural polyp-like lesions on textured,
  * endoscopy-like backgrounds, RGB uint8, with exact 0/1 masks. Every sample is a
  * pure function of (seed, split, index), so runs, tests and notebooks can use it
  * without any real data, and it is labelled `synthetic` in every output.

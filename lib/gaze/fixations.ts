@@ -2,7 +2,7 @@
  * The GazeMedSeg fixation CSV (Zhong et al., MICCAI 2024): one row per fixation,
  * columns IMAGE, CURRENT_FIX_INDEX, CURRENT_FIX_X, CURRENT_FIX_Y (normalised
  * 0..1, origin top-left), CURRENT_FIX_DURATION (ms), CURRENT_FIX_PUPIL,
- * CURRENT_FIX_START (ms), IMAGE_HEIGHT, IMAGE_WIDTH (METHOD.md section 3).
+ * CURRENT_FIX_START (ms), IMAGE_HEIGHT, IMAGE_WIDTH (docs/METHOD.md section 3).
  *
  * Parsing uses npm:csv-parse. Structural problems (a missing column, a field
  * that is not a number, an IMAGE that is not `<id>.jpg`, an id with a path in

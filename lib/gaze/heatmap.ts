@@ -1,5 +1,5 @@
 /**
- * Fixations to a gaze heatmap, as GazeMedSeg builds it (METHOD.md section 3.1):
+ * Fixations to a gaze heatmap, as GazeMedSeg builds it (docs/METHOD.md section 3.1):
  *
  * 1. a 768 x 768 float32 canvas of zeros, whatever the image size;
  * 2. each fixation adds its duration (ms) at row round(y * 768) - 1,
@@ -32,7 +32,7 @@ import { blurPoints, type CanvasPoint } from "./gaussian_filter.ts";
 /** Side of the square canvas fixations are drawn on (GazeMedSeg: 768). */
 export const HEATMAP_CANVAS = 768;
 
-/** Gaussian sigma in canvas pixels per dataset (METHOD.md 3.1; synthetic follows Kvasir). */
+/** Gaussian sigma in canvas pixels per dataset (docs/METHOD.md 3.1; synthetic follows Kvasir). */
 export const HEATMAP_SIGMA: Readonly<Record<DatasetName, number>> = {
   kvasir: 70,
   isic: 70,

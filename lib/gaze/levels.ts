@@ -1,5 +1,5 @@
 /**
- * Multi-level gaze pseudo-masks (METHOD.md section 3.3). At load time the CRF
+ * Multi-level gaze pseudo-masks (docs/METHOD.md section 3.3). At load time the CRF
  * map is resized BILINEARLY to the training size together with the image and
  * flipped with it (the data batcher does both), and only then thresholded here
  * with `>=`. Two levels per dataset: Kvasir / ISIC / synthetic 0.5 and 0.3,

@@ -39,7 +39,7 @@ export interface GazeMapSettings {
 }
 
 /**
- * The settings of METHOD.md section 3 for a dataset; `faithful` switches to the
+ * The settings of docs/METHOD.md section 3 for a dataset; `faithful` switches to the
  * original's quantisation and JPEG storage.
  *
  * @example

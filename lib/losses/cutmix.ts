@@ -1,5 +1,5 @@
 /**
- * CutMix for CWC (METHOD section 6): lambda ~ Beta(4, 4) once per batch, box side
+ * CutMix for CWC (docs/METHOD.md section 6.4): lambda ~ Beta(4, 4) once per batch, box side
  * floor(side * sqrt(1 - lambda)) per axis, box centre an integer uniform in [floor(side/8), side)
  * per axis, box = [centre - floor(cut/2), centre + floor(cut/2)) clipped to the image; the same box,
  * taken from a random batch permutation, is pasted into the image and into the target logits.

@@ -3,7 +3,7 @@
  * the human time each kind of label costs.
  *
  * Source: the FGI paper reports "18.7 h for full masks vs 2.2 h with gaze"
- * (METHOD.md section 9). The paper does not say over how many images; the toolkit
+ * (docs/METHOD.md section 9). The paper does not say over how many images; the toolkit
  * reads them as TOTALS for the Kvasir-SEG training split, 900 images (the images a
  * training run is supervised with), giving 18.7 h / 900 = 74.8 s per image for a full
  * mask and 2.2 h / 900 = 8.8 s per image for a gaze recording. If they were meant for

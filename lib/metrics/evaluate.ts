@@ -1,5 +1,5 @@
 /**
- * Evaluation of a trained method on a split (METHOD.md section 8): per image, resize the image to
+ * Evaluation of a trained method on a split (docs/METHOD.md section 8): per image, resize the image to
  * the training size (bilinear, as in training, through lib/data's cache), normalise, predict the
  * foreground logits with the chosen network (eval mode; the FGI teacher also gets the image's text
  * tokens), upsample them BILINEARLY to the ground truth's original size, foreground = logit > 0
@@ -196,7 +196,7 @@ export interface EvaluatorOptions {
   imageSize: number;
   /** Text source (FGI teacher). */
   supervision?: Supervision;
-  /** Split (default `test`, as the published protocol; METHOD.md 7 notes this is optimistic). */
+  /** Split (default `test`, as the published protocol; docs/METHOD.md 7 notes this is optimistic). */
   split?: Split;
   /** Also evaluate these networks and report `<network>_dice` (e.g. `["teacher"]`). */
   alsoNetworks?: string[];

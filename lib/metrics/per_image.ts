@@ -1,5 +1,5 @@
 /**
- * Per-image scoring as METHOD.md section 8 prescribes: upsample the foreground logits
+ * Per-image scoring as docs/METHOD.md section 8 prescribes: upsample the foreground logits
  * BILINEARLY (half-pixel centres, as PyTorch `interpolate(align_corners=False)` and
  * cv2) to the ground truth's original size, threshold sigmoid(logit) > 0.5 (i.e.
  * logit > 0), then Dice, IoU, HD95, ASD and ASSD against the ground truth.
@@ -105,7 +105,7 @@ export function logitsToMask(
 
 /**
  * Score foreground LOGITS at the training resolution against the ground truth at its
- * original resolution (METHOD.md section 8): {@link logitsToMask} to the GT's size, then
+ * original resolution (docs/METHOD.md section 8): {@link logitsToMask} to the GT's size, then
  * {@link scoreMask}. `options.channel` selects the foreground channel of a
  * multi-channel raster.
  *

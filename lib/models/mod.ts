@@ -1,5 +1,5 @@
 /**
- * Models (METHOD section 5) as pure functions over named parameters: the MONAI BasicUNet, the FGI
+ * Models (docs/METHOD.md section 5) as pure functions over named parameters: the MONAI BasicUNet, the FGI
  * teacher (text fusion, DistillProj) and student (DistillProj + adapter), the GazeMedSeg
  * multi-level model and the full-supervision UNet; their building blocks; profiles; checkpoints
  * (safetensors + JSON sidecar); stop-gradient.

@@ -66,7 +66,7 @@ export interface BaseModelConfig {
 /** Text-fusion weighting at each scale: `none` = X + Z (code), `learnable` = X + lambda_s * Z (paper). */
 export type FusionWeight = "none" | "learnable";
 
-/** The FGI teacher (METHOD section 5). */
+/** The FGI teacher (docs/METHOD.md section 5). */
 export interface TeacherConfig extends BaseModelConfig {
   /** Discriminator. */
   kind: "teacher";
@@ -88,7 +88,7 @@ export interface TeacherConfig extends BaseModelConfig {
   numClasses?: number;
 }
 
-/** The FGI student (METHOD section 5). */
+/** The FGI student (docs/METHOD.md section 5). */
 export interface StudentConfig extends BaseModelConfig {
   /** Discriminator. */
   kind: "student";

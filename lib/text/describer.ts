@@ -32,9 +32,9 @@ export const DESCRIBER_VERSION = "offline-describer-v1";
 
 /** The gaze maps of one image: 1-channel rasters in [0, 1] (uint8 rasters are read as value/255). */
 export interface GazeRasters {
-  /** Fixation heatmap (METHOD.md 3.1). */
+  /** Fixation heatmap (docs/METHOD.md 3.1). */
   heatmap: Raster;
-  /** Dense-CRF foreground marginal (METHOD.md 3.2). */
+  /** Dense-CRF foreground marginal (docs/METHOD.md 3.2). */
   crf: Raster;
 }
 

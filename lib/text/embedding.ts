@@ -1,7 +1,7 @@
 /**
  * The text-embedding contract shared by every encoder: one description in,
  * one float32 matrix [L, D] out (row-major), the token sequence the teacher's
- * text-fusion attends to (METHOD.md section 5: T = Linear(D -> C_s)(F_t)).
+ * text-fusion attends to (docs/METHOD.md section 5: T = Linear(D -> C_s)(F_t)).
  *
  * @module
  */

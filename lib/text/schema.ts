@@ -1,5 +1,5 @@
 /**
- * The six-field structured description of METHOD.md section 4 and its
+ * The six-field structured description of docs/METHOD.md section 4 and its
  * controlled vocabularies. Every description in the toolkit, whether a VLM
  * wrote it or the offline describer, is an object with exactly these keys:
  *

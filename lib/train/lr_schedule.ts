@@ -1,5 +1,5 @@
 /**
- * The learning-rate schedule and epoch count of METHOD.md section 7:
+ * The learning-rate schedule and epoch count of docs/METHOD.md section 7:
  * lr goes from `lrMax` (1e-2) to `lrMin` (1e-4) along a half cosine, stepped
  * once per EPOCH (not per iteration), over
  * `epochs = floor(iterations / batchesPerEpoch) + 1`.

@@ -23,7 +23,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Tensor, Variable } from "../backend/tensor_types.ts";
 
-/** Optimiser settings (METHOD.md section 7: SGD, momentum 0.9, Nesterov, wd 4e-4). */
+/** Optimiser settings (docs/METHOD.md section 7: SGD, momentum 0.9, Nesterov, wd 4e-4). */
 export type OptimizerConfig =
   | { type: "sgd"; momentum: number; nesterov: boolean; weightDecay: number }
   | { type: "adam"; beta1: number; beta2: number; eps: number; weightDecay: number };

@@ -26,7 +26,7 @@ Deno.test("addUniformNoise: U(-0.2, 0.2), seeded, fresh per call", async () => {
   });
 });
 
-Deno.test("drawCutMixBox follows the box rules of METHOD section 6", () => {
+Deno.test("drawCutMixBox follows the box rules of docs/METHOD.md section 6", () => {
   const rng = new Rng(3);
   const W = 96, H = 64;
   let lambdaSum = 0;

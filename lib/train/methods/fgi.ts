@@ -1,5 +1,5 @@
 /**
- * `fgi`: From Gaze to Insight (METHOD.md sections 5-7). A text-fused teacher and a smaller student,
+ * `fgi`: From Gaze to Insight (docs/METHOD.md sections 5-7). A text-fused teacher and a smaller student,
  * trained from scratch.
  *
  * Joint schedule (the released code), per micro-batch:
