@@ -65,3 +65,26 @@ Deno.test("docs: every example of docs/API.md and README.md type-checks and runs
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("docs: `deno doc --lint mod.ts` is clean and JSDoc examples import from mod.ts and type-check", async () => {
+  const lint = await deno(["doc", "--lint", "mod.ts"]);
+  assertEquals(lint.code, 0, lint.out);
+  assert(!/Failed resolving types|warning/i.test(lint.out), lint.out);
+  const relative: string[] = [];
+  async function walk(dir: string) {
+    for await (const e of Deno.readDir(dir)) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) await walk(p);
+      else if (e.name.endsWith(".ts")) {
+        const text = await Deno.readTextFile(p);
+        for (const m of text.matchAll(/^ \* import .* from "(\.[^"]*)";/gm)) {
+          if (!m[1].endsWith("/mod.ts")) relative.push(`${p.slice(ROOT.length)}: ${m[0].trim()}`);
+        }
+      }
+    }
+  }
+  await walk(join(ROOT, "lib"));
+  assertEquals(relative, [], `JSDoc examples should import from mod.ts:\n${relative.join("\n")}`);
+  const check = await deno(["check", "--doc", "lib/", "mod.ts"]);
+  assertEquals(check.code, 0, check.out);
+});
