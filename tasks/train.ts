@@ -39,7 +39,7 @@ const USAGE = `usage: deno task train --config configs/<dataset>.<profile>.json 
 
 methods: ${METHOD_NAMES.join(", ")}
 options:
-  --variant code|paper     FGI switch preset (METHOD.md section 10; default: the config's, "code")
+  --variant code|paper     FGI switch preset (docs/METHOD.md section 10; default: the config's, "code")
   --switches k=v,...       single FGI switches: fusion=none|learnable, teacherLoss=bce|partial-ce,
                            darmSource=gaze|prediction, cwcConfidence=source|both,
                            schedule=joint|teacher-first, optimizer=sgd|adam

@@ -24,8 +24,8 @@ export interface DarmGazeInputs {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/mod.ts";
- * import { darmGaze } from "./gaze.ts";
+ * import { Rng } from "../../mod.ts";
+ * import { darmGaze } from "../../mod.ts";
  * const shape = { batch: 1, height: 16, width: 16, channels: 3 };
  * const mbc = new Float32Array(256).fill(1), mhc = new Float32Array(256);
  * const r = darmGaze({ image: new Float32Array(768).fill(1), mhc, mbc, shape }, { rng: new Rng(0) });

@@ -1,5 +1,5 @@
 /**
- * CutMix for CWC (METHOD section 6), as the released code's `rand_bbox` / `cut_mix` draw it: per
+ * CutMix for CWC (docs/METHOD.md section 6.4), as the released code's `rand_bbox` / `cut_mix` draw it: per
  * call, lambda ~ Beta(4, 4) and a random batch permutation; box side cut = floor(side * sqrt(1 -
  * lambda)) per axis; and PER SAMPLE a box centre, an integer uniform in [floor(side/8), side) per
  * axis; box = [centre - floor(cut/2), centre + floor(cut/2)) clipped to the image. Sample i receives
@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** A box of half-open pixel ranges. */
 export interface PixelBox {
@@ -93,7 +94,7 @@ export function cutMixBoxAt(
 }
 
 /** The boxes as a `[B, H, W, 1]` 0/1 float mask (1 inside sample i's box). */
-export function cutMixMask(box: CutMixBox, size: { height: number; width: number }): tf.Tensor4D {
+export function cutMixMask(box: CutMixBox, size: { height: number; width: number }): Tensor4D {
   const { height: h, width: w } = size;
   const b = box.boxes.length;
   const m = new Float32Array(b * h * w);
@@ -108,7 +109,7 @@ export function cutMixMask(box: CutMixBox, size: { height: number; width: number
  * returns a new tensor of the same shape. Apply it with the same draw to the image and to the
  * target logits.
  */
-export function applyCutMix(x: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
+export function applyCutMix(x: Tensor4D, box: CutMixBox): Tensor4D {
   const [b, h, w] = x.shape;
   if (box.permutation.length !== b || box.boxes.length !== b) {
     throw new Error(
@@ -119,6 +120,6 @@ export function applyCutMix(x: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
   return tf.tidy(() => {
     const m = cutMixMask(box, { height: h, width: w });
     const other = tf.gather(x, tf.tensor1d(box.permutation, "int32"), 0);
-    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(other, m)) as tf.Tensor4D;
+    return tf.add(tf.mul(x, tf.sub(1, m)), tf.mul(other, m)) as Tensor4D;
   });
 }

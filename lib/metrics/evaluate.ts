@@ -1,5 +1,5 @@
 /**
- * Evaluation of a trained method on a split (METHOD.md section 8): per image, resize the image to
+ * Evaluation of a trained method on a split (docs/METHOD.md section 8): per image, resize the image to
  * the training size (bilinear, as in training, through lib/data's cache), normalise, predict the
  * foreground logits with the chosen network (eval mode; the FGI teacher also gets the image's text
  * tokens), upsample them BILINEARLY to the ground truth's original size, foreground = logit > 0
@@ -29,7 +29,7 @@ import { buildTrainingProbe, probeOutputs, type TrainingProbe } from "./training
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
 import type { Mask } from "./mask.ts";
-import { overlapCounts } from "./overlap.ts";
+import { diceFromCounts, iouFromCounts, overlapCounts } from "./overlap.ts";
 import { logitsToMask, scoreMask } from "./per_image.ts";
 import { summarize, type Summary } from "./summary.ts";
 import { type OutputQuantity, OutputStats } from "./output_stats.ts";
@@ -311,8 +311,8 @@ function scoreRow(
   const c = overlapCounts(pred, gt.mask);
   return {
     id,
-    dice: (2 * c.intersection) / (c.pred + c.gt + 1e-7),
-    iou: c.intersection / (c.pred + c.gt - c.intersection + 1e-7),
+    dice: diceFromCounts(c),
+    iou: iouFromCounts(c),
     hd95: null,
     asd: null,
     assd: null,
@@ -330,7 +330,7 @@ export interface EvaluatorOptions {
   imageSize: number;
   /** Text source (FGI teacher) and gaze maps (training probe). */
   supervision?: Supervision;
-  /** Split (default `test`, as the published protocol; METHOD.md 7 notes this is optimistic). */
+  /** Split (default `test`, as the published protocol; docs/METHOD.md 7 notes this is optimistic). */
   split?: Split;
   /** Also evaluate these networks and report `<network>_dice` (e.g. `["teacher"]`). */
   alsoNetworks?: string[];

@@ -9,6 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** The pooled quantities (plus `dice`, which the caller supplies from its own scoring). */
 export const OUTPUT_QUANTITIES = ["logit0", "logit1", "fg_sigmoid", "fg_argmax", "cwc_pos", "cwc_neg", "dice"] as const;
@@ -24,7 +25,7 @@ export class OutputStats {
   constructor(readonly thresholds: { tauPos?: number; tauNeg?: number } = {}) {}
 
   /** Add a batch of logits (not disposed). A single channel z is read as the pair [0, z]. */
-  async add(logits: tf.Tensor4D): Promise<void> {
+  async add(logits: Tensor4D): Promise<void> {
     const [b, h, w, k] = logits.shape;
     if (k !== 1 && k !== 2) throw new Error(`OutputStats: expected 1 or 2 logit channels, got ${k}`);
     const tauPos = this.thresholds.tauPos ?? 0.8, tauNeg = this.thresholds.tauNeg ?? 0.2;
@@ -71,7 +72,7 @@ export class OutputStats {
 }
 
 /** Mean per-image Dice of foreground logits `[B, H, W, 1 | 2]` (last channel > 0) against 0/1 masks `B*H*W`. */
-export async function batchDice(logits: tf.Tensor4D, masks: Float32Array): Promise<number> {
+export async function batchDice(logits: Tensor4D, masks: Float32Array): Promise<number> {
   const [b, h, w, k] = logits.shape;
   const fg = tf.tidy(() => tf.greater(tf.slice(logits, [0, 0, 0, k - 1], [b, h, w, 1]), 0));
   const pred = (await fg.data()) as Uint8Array;

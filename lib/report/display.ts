@@ -35,7 +35,7 @@ export function inJupyter(): boolean {
  *
  * @example
  * ```ts
- * import { displayFigure } from "./display.ts";
+ * import { displayFigure } from "../../mod.ts";
  * await displayFigure({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });
  * ```
  */

@@ -7,7 +7,7 @@
  * Tables and their runs (per seed):
  * - main: `fullsup`, `gaze1`, `gazemedseg`, `fgi-code`, `fgi-paper`.
  * - ablation: `fgi-code` (reference), minus text fusion / AFC / CWC / DARM, and each
- *   paper switch of METHOD.md section 10 alone on top of the code variant, plus
+ *   paper switch of docs/METHOD.md section 10 alone on top of the code variant, plus
  *   `fgi-paper` (all switches).
  * - sensitivity: `fgi-code` with tau_pos, the DARM ratio and lambda_AFC changed one at a
  *   time over {@link SENSITIVITY_GRIDS} (the config's own value is the reference point).
@@ -45,7 +45,7 @@ export const SENSITIVITY_LABELS: Readonly<Record<SensitivityParam, string>> = {
 
 /**
  * The sensitivity grids. Each grid is run with the other parameters at the config's
- * values; the config's own value (METHOD.md: tau_pos 0.8, DARM ratio 0.3, lambda_AFC
+ * values; the config's own value (docs/METHOD.md: tau_pos 0.8, DARM ratio 0.3, lambda_AFC
  * 0.1) is the reference run and is added when missing.
  */
 export const SENSITIVITY_GRIDS: Readonly<Record<SensitivityParam, readonly number[]>> = {
@@ -113,7 +113,7 @@ export const MAIN_ROWS: readonly RowDef[] = [
   { key: "fgi-paper", label: "FGI (paper variant)", method: "fgi", variant: "paper" },
 ];
 
-/** The paper switches (METHOD.md section 10) tried one at a time by the ablation table. */
+/** The paper switches (docs/METHOD.md section 10) tried one at a time by the ablation table. */
 export const PAPER_SWITCH_ROWS: readonly { switch: keyof FgiSwitches; label: string }[] = [
   { switch: "fusion", label: "learnable fusion weight lambda_s" },
   { switch: "teacherLoss", label: "teacher partial CE" },

@@ -250,8 +250,22 @@ export function supervisionFor(dataset: Dataset, config: TrainConfig, root: stri
   return createSupervision(dataset, config, { root });
 }
 
+/** The files of a finished run folder (see {@link runFiles}). */
+export interface RunFiles {
+  /** `config.json`: the resolved config. */
+  config: string;
+  /** `done.json`: written last, when the run finished. */
+  done: string;
+  /** `log.jsonl`: one JSON line per logged iteration and evaluation. */
+  log: string;
+  /** `eval_best.csv`: per-image metrics of the best checkpoint. */
+  evalBest: string;
+  /** `eval_last.csv`: per-image metrics of the last checkpoint. */
+  evalLast: string;
+}
+
 /** Files of a finished run. */
-export function runFiles(runDir: string) {
+export function runFiles(runDir: string): RunFiles {
   return {
     config: join(runDir, "config.json"),
     done: join(runDir, "done.json"),

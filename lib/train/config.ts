@@ -1,10 +1,10 @@
 /**
  * The training configuration: one JSON file per dataset x profile (`configs/<dataset>.<profile>.json`),
- * validated field by field, plus the paper-vs-code switches of METHOD.md section 10 and the FGI
+ * validated field by field, plus the paper-vs-code switches of docs/METHOD.md section 10 and the FGI
  * ablations. A config holds DATA only (sizes, numbers, switches); the method (`fullsup`, `gaze1`,
  * `gazemedseg`, `fgi`) is chosen on the command line.
  *
- * Numbers that METHOD.md fixes and that every profile keeps: lr 1e-2 -> 1e-4 half-cosine stepped per
+ * Numbers that docs/METHOD.md fixes and that every profile keeps: lr 1e-2 -> 1e-4 half-cosine stepped per
  * epoch with epochs = floor(iterations / batches per epoch) + 1; SGD momentum 0.9, Nesterov, weight
  * decay 4e-4 (GazeMedSeg momentum 0.99); AFC weight 0.1; CWC tau_pos 0.8 / tau_neg 0.2, noise
  * U(-0.2, 0.2), CutMix Beta(4, 4); DARM ratio 0.3, block sides 3..10; GazeMedSeg consistency weight 3.
@@ -58,7 +58,7 @@ export const TRAIN_PROFILES: readonly TrainProfile[] = ["paper", "cpu", "smoke"]
 /** `code` = the released scripts (default for reproduction), `paper` = the article's description. */
 export type Variant = "code" | "paper";
 
-/** The paper-vs-code switches of METHOD.md section 10 (they act on the FGI method). */
+/** The paper-vs-code switches of docs/METHOD.md section 10 (they act on the FGI method). */
 export interface FgiSwitches {
   /** Text-fusion weighting: `none` = X + Z (code), `learnable` = X + lambda_s Z (paper). */
   fusion: "none" | "learnable";
@@ -155,7 +155,7 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
   },
 };
 
-/** FGI ablations: each component can be switched off (METHOD.md: the "minus X" rows). */
+/** FGI ablations: each component can be switched off (docs/METHOD.md: the "minus X" rows). */
 export interface Ablation {
   /** Text fusion in the teacher (off = the teacher is a plain BasicUNet + DistillProj). */
   text: boolean;
@@ -196,7 +196,7 @@ export interface TrainConfig {
   evalLimit: number;
   /** Base seed: data order, flips, DARM, CutMix/noise and initial weights derive from it. */
   seed: number;
-  /** Gaze pseudo-mask thresholds (METHOD.md 3.3): `levels` for 2-level methods; `single` for gaze1. */
+  /** Gaze pseudo-mask thresholds (docs/METHOD.md 3.3): `levels` for 2-level methods; `single` for gaze1. */
   gaze: { levels: number[]; single: number };
   /** Model widths per network `[f0..f4, f5]`. `unet` serves fullsup, gaze1 and GazeMedSeg. */
   models: { teacher: Features; student: Features; unet: Features };
@@ -238,7 +238,7 @@ export interface TrainConfig {
   ablation: Ablation;
 }
 
-/** Fields a config may omit, with their paper-protocol defaults (METHOD.md sections 6-7). */
+/** Fields a config may omit, with their paper-protocol defaults (docs/METHOD.md sections 6-7). */
 export const CONFIG_DEFAULTS: Omit<TrainConfig, "dataset" | "profile" | "imageSize" | "batchSize" | "iterations"> = {
   name: "",
   notes: "",
@@ -420,7 +420,7 @@ const TOP_KEYS = [
  *
  * @example
  * ```ts
- * import { validateTrainConfig } from "./config.ts";
+ * import { validateTrainConfig } from "../../mod.ts";
  * const c = validateTrainConfig({ dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 });
  * console.log(c.fgi.afcWeight); // 0.1
  * ```

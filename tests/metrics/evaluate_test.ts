@@ -1,5 +1,5 @@
 /**
- * The evaluation glue (METHOD.md section 8): predictions at the training size are upsampled
+ * The evaluation glue (docs/METHOD.md section 8): predictions at the training size are upsampled
  * bilinearly to each ground truth's ORIGINAL size before thresholding; the scores match a direct
  * computation; text is handed to networks that need it; CSV / JSON outputs.
  */

@@ -15,7 +15,7 @@ import { networkConfig } from "../../lib/train/methods/networks.ts";
 const MIN = { dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 };
 const CONFIGS = new URL("../../configs/", import.meta.url).pathname;
 
-Deno.test("config: omitted fields take METHOD.md's numbers", () => {
+Deno.test("config: omitted fields take docs/METHOD.md's numbers", () => {
   const c = validateTrainConfig(MIN);
   assertEquals(c.optimizer.lrMax, 1e-2);
   assertEquals(c.optimizer.lrMin, 1e-4);
@@ -121,7 +121,7 @@ Deno.test("config: changing iterations rescales the ramp (4000 of 15000)", () =>
   assertEquals([c.iterations, c.rampUp.length], [300, 80]);
 });
 
-Deno.test("config: every configs/*.json validates; paper = METHOD.md section 7", async () => {
+Deno.test("config: every configs/*.json validates; paper = docs/METHOD.md section 7", async () => {
   const names: string[] = [];
   for await (const e of Deno.readDir(CONFIGS)) if (e.name.endsWith(".json")) names.push(e.name);
   for (const ds of ["kvasir", "nci-isbi", "isic", "synthetic"]) {

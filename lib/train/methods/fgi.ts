@@ -1,5 +1,5 @@
 /**
- * `fgi`: From Gaze to Insight (METHOD.md sections 5-7). A text-fused teacher and a smaller student,
+ * `fgi`: From Gaze to Insight (docs/METHOD.md sections 5-7). A text-fused teacher and a smaller student,
  * trained from scratch.
  *
  * Joint schedule (the released code), per micro-batch:
@@ -54,6 +54,7 @@ import { type FgiSwitches, resolveSwitches } from "../config.ts";
 import type { Rng } from "../../core/rng.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
 import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
+import type { Scalar, Tensor, Tensor3D, Tensor4D } from "../../backend/tensor_types.ts";
 
 /** Iterations of the teacher-only phase under `teacher-first`. */
 export function teacherPhaseLength(iterations: number, fraction: number): number {
@@ -76,12 +77,12 @@ export function createFgi(options: MethodOptions): TrainMethod {
   const useText = ab.text;
   const cwcOpts = { variant: sw.cwcConfidence, tauPos: f.tauPos, tauNeg: f.tauNeg };
 
-  const teacherLoss = (logits: tf.Tensor4D, batch: TrainBatch): tf.Scalar =>
+  const teacherLoss = (logits: Tensor4D, batch: TrainBatch): Scalar =>
     sw.teacherLoss === "bce"
       ? bceWithLogits(logits, batch.mhc!)
       : tf.tidy(() => partialCrossEntropy(logits, batch.mhc!, { ignore: tf.notEqual(batch.mhc!, batch.mbc!) }));
 
-  const teacherInputs = (image: tf.Tensor4D, batch: TrainBatch) => ({
+  const teacherInputs = (image: Tensor4D, batch: TrainBatch) => ({
     image,
     text: useText ? batch.text ?? undefined : undefined,
   });
@@ -100,8 +101,8 @@ export function createFgi(options: MethodOptions): TrainMethod {
     if (!batch.mhc || !batch.mbc) throw new Error("fgi: the batch has no gaze levels (M_hc, M_bc)");
     if (useText && !batch.text) throw new Error("fgi: the teacher needs text tokens but the batch has none");
     const phase = ctx.phase.name;
-    const owned: tf.Tensor[] = [];
-    const own = <T extends tf.Tensor>(t: T): T => {
+    const owned: Tensor[] = [];
+    const own = <T extends Tensor>(t: T): T => {
       owned.push(t);
       return t;
     };
@@ -121,7 +122,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     }
 
     // Frozen teacher (teacher-first, phase 2): its outputs are constants computed here.
-    let frozen: { logits: tf.Tensor4D; distill: tf.Tensor4D[] } | null = null;
+    let frozen: { logits: Tensor4D; distill: Tensor4D[] } | null = null;
     if (phase === "student") {
       const out = teacherForward(teacher, teacherInputs(batch.image, batch), { training: false });
       frozen = { logits: own(out.logits), distill: out.distill.map(own) };
@@ -166,7 +167,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
 
     // CWC inputs (see module doc for the order of the draws).
     let boxT: CutMixBox | null = null, boxS: CutMixBox | null = null;
-    let mixT: tf.Tensor4D | null = null, mixS: tf.Tensor4D | null = null;
+    let mixT: Tensor4D | null = null, mixS: Tensor4D | null = null;
     if (ab.cwc) {
       const c = cwcInputs({ clean: batch.image, masked: imageS }, {
         rng: ctx.rng.cwc,
@@ -184,10 +185,10 @@ export function createFgi(options: MethodOptions): TrainMethod {
     return {
       compute(): LossTerms {
         const w = ctx.rampWeight;
-        const terms: Record<string, tf.Scalar> = {};
-        const parts: tf.Tensor[] = [];
+        const terms: Record<string, Scalar> = {};
+        const parts: Tensor[] = [];
         const sOut = studentForward(student, { image: imageS }, { training: true });
-        let tLogits: tf.Tensor4D, tDistill: tf.Tensor4D[];
+        let tLogits: Tensor4D, tDistill: Tensor4D[];
         if (frozen) {
           tLogits = frozen.logits;
           tDistill = frozen.distill;
@@ -214,14 +215,14 @@ export function createFgi(options: MethodOptions): TrainMethod {
           terms.CWC_S = cwcLoss(zS, cutMixTarget(stopGradient(tLogits), boxS), cwcOpts);
           parts.push(tf.mul(terms.CWC_S, w));
         }
-        return { total: tf.addN(parts) as tf.Scalar, terms };
+        return { total: tf.addN(parts) as Scalar, terms };
       },
       stats,
       dispose: () => tf.dispose(owned),
     };
   }
 
-  function outputs(image: tf.Tensor4D, opts: { network?: string; text?: tf.Tensor3D } = {}): tf.Tensor4D {
+  function outputs(image: Tensor4D, opts: { network?: string; text?: Tensor3D } = {}): Tensor4D {
     const network = opts.network ?? "student";
     return tf.tidy(() => {
       if (network === "student") return studentForward(student, { image }).logits;
@@ -278,9 +279,9 @@ export interface CwcInputsOptions {
  * `_update`), or one CutMix first, then noise_T, noise_S (`shared`). The caller owns the tensors.
  */
 export function cwcInputs(
-  images: { clean: tf.Tensor4D; masked: tf.Tensor4D },
+  images: { clean: Tensor4D; masked: Tensor4D },
   options: CwcInputsOptions,
-): { teacher: { input: tf.Tensor4D; box: CutMixBox } | null; student: { input: tf.Tensor4D; box: CutMixBox } } {
+): { teacher: { input: Tensor4D; box: CutMixBox } | null; student: { input: Tensor4D; box: CutMixBox } } {
   const { rng } = options;
   const [B, H, W] = images.clean.shape;
   const draw = () =>
@@ -308,17 +309,17 @@ export function cwcInputs(
  * from slices and a concat instead of `tf.gather`, whose gradient (UnsortedSegmentSum) the wasm
  * backend lacks. Same values as `applyCutMix(y, box)`.
  */
-export function cutMixTarget(y: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
+export function cutMixTarget(y: Tensor4D, box: CutMixBox): Tensor4D {
   const [b, h, w] = y.shape;
   return tf.tidy(() => {
     const m = cutMixMask(box, { height: h, width: w });
     const other = b === 1 ? y : tf.concat(box.permutation.map((i) => tf.slice(y, [i, 0, 0, 0], [1, -1, -1, -1])), 0);
-    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as tf.Tensor4D;
+    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as Tensor4D;
   });
 }
 
 /** Softmax foreground probability `[B, H, W]` of 2-channel logits. */
-function foregroundProb(logits: tf.Tensor4D): tf.Tensor3D {
+function foregroundProb(logits: Tensor4D): Tensor3D {
   const [b, h, w, k] = logits.shape;
   return tf.tidy(() => tf.reshape(tf.slice(tf.softmax(logits, -1), [0, 0, 0, k - 1], [b, h, w, 1]), [b, h, w]));
 }
