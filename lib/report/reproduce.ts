@@ -36,7 +36,7 @@ import {
   VARIANT_SWITCHES,
 } from "../train/config.ts";
 import { type EvaluateFn, train } from "../train/loop.ts";
-import { checkpointPath, readRunState } from "../train/run_checkpoint.ts";
+import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
 import { ablationTable } from "./ablation_table.ts";
@@ -44,7 +44,14 @@ import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_ch
 import { writeFigures, type WrittenFigure } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
 import { parsePerImageCsv } from "./per_image.ts";
-import { EXPERIMENT_GROUPS, type ExperimentGroup, experimentPlan, type RunSpec, withSensitivity } from "./plan.ts";
+import {
+  EXPERIMENT_GROUPS,
+  type ExperimentGroup,
+  type ExperimentPlan,
+  experimentPlan,
+  type RunSpec,
+  withSensitivity,
+} from "./plan.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
@@ -86,6 +93,12 @@ export interface ReproduceOptions {
   quiet?: boolean;
   /** Where progress lines go (default stderr). */
   log?: (line: string) => void;
+  /**
+   * Collect only: build tables and figures from the finished run folders and train
+   * nothing; unfinished runs are listed in {@link ReproduceReport.missing} and the tables
+   * and figures that need them are skipped (`deno task reproduce --collect`).
+   */
+  collect?: boolean;
 }
 
 /** One run's status after {@link reproduce}. */
@@ -118,6 +131,8 @@ export interface ReproduceReport {
   readme: string;
   /** Wall seconds. */
   seconds: number;
+  /** Runs of the plan that were not finished (only `collect` leaves any; each with its status). */
+  missing: string[];
 }
 
 /** The toolkit checkout. */
@@ -249,6 +264,36 @@ export function runFiles(runDir: string) {
   };
 }
 
+/** Where a planned run stands on disk (see {@link runStatus}). */
+export interface RunStatus {
+  /**
+   * `done` (done.json written), `partial` (a checkpoint to resume from), `pending` (nothing
+   * to resume), `conflict` (the folder holds a run with another config).
+   */
+  status: "done" | "partial" | "pending" | "conflict";
+  /** Completed iterations of the resumable checkpoint (partial), or of the run (done). */
+  iteration: number | null;
+  /** A short human description. */
+  detail: string;
+}
+
+/**
+ * The status of the run folder `runDir` for a run whose config is `config` (the text
+ * {@link executeRun} writes to config.json is compared byte for byte).
+ */
+export async function runStatus(config: TrainConfig, runDir: string): Promise<RunStatus> {
+  const f = runFiles(runDir);
+  if (!(await exists(f.config))) return { status: "pending", iteration: null, detail: "not started" };
+  if ((await Deno.readTextFile(f.config)) !== JSON.stringify(config, null, 2) + "\n") {
+    return { status: "conflict", iteration: null, detail: `${f.config} holds another config` };
+  }
+  if (await exists(f.done)) return { status: "done", iteration: config.iterations, detail: "done" };
+  const ck = await checkpointDir(runDir, "last");
+  if (!ck) return { status: "pending", iteration: null, detail: "started, no checkpoint yet" };
+  const it = (await readRunState(ck)).iteration;
+  return { status: "partial", iteration: it, detail: `checkpoint at iteration ${it}/${config.iterations}` };
+}
+
 /** Read a finished run's outcome (per-image CSVs and done.json). */
 export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<RunOutcome> {
   const f = runFiles(runDir);
@@ -279,6 +324,8 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Progress lines. */
   log: (s: string) => void;
+  /** Stop cleanly on SIGINT/SIGTERM, saving `last` (the run then throws "stopped early"; rerun to resume). */
+  handleSignals?: boolean;
 }
 
 /**
@@ -333,6 +380,8 @@ export async function executeRun(
     evaluate,
     backend: options.backend,
     quiet: options.quiet,
+    handleSigint: options.handleSignals,
+    handleSigterm: options.handleSignals,
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
   for (const ck of ["last", "best"] as const) {
@@ -375,15 +424,43 @@ export async function executeRun(
   return { id: spec.id, status: resumed ? "resumed" : "trained", seconds: (performance.now() - t0) / 1000 };
 }
 
+/** The plan of one invocation, as {@link resolvePlan} resolves it from the options. */
+export interface ResolvedPlan {
+  /** Data root. */
+  root: string;
+  /** Dataset chosen, and why. */
+  choice: { dataset: DatasetName; reason: string };
+  /** Profile. */
+  profile: TrainProfile;
+  /** Why this profile. */
+  profileReason: string;
+  /** Absolute path of the base config. */
+  configPath: string;
+  /** The base config. */
+  base: TrainConfig;
+  /** Its text (hashed into the README). */
+  configText: string;
+  /** Parts requested. */
+  parts: ReproducePart[];
+  /** Tables whose runs are planned. */
+  groups: ExperimentGroup[];
+  /** Seeds. */
+  seeds: number[];
+  /** The runs. */
+  plan: ExperimentPlan;
+  /** Results folder `<root>/<dataset>/<profile>`. */
+  dir: string;
+}
+
 /**
- * Run the reproduction (see module doc). Returns what was done; throws on the first
- * failing run (finished runs stay, so a rerun continues from there).
+ * Resolve dataset, profile, base config, parts and seeds of `options` into the experiment
+ * plan and its results folder, exactly as {@link reproduce} does (shared by `--plan`,
+ * `--slurm`, `--collect` and `deno task train --run-id`). Writes nothing.
  */
-export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
-  const t0 = performance.now();
-  const log = options.log ?? ((s: string) => console.error(s));
-  const wall: Record<string, number> = {};
-  const notes: string[] = [];
+export async function resolvePlan(
+  options: ReproduceOptions,
+  log: (line: string) => void = () => {},
+): Promise<ResolvedPlan> {
   const root = resolveDataRoot({ dataDir: options.dataDir });
   const choice = await chooseDataset(options.dataset ?? "auto", { root, fetch: options.fetch, quiet: options.quiet });
   log(`dataset: ${choice.dataset} — ${choice.reason}`);
@@ -408,8 +485,6 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     throw new Error(`${configPath}: config is for dataset '${base.dataset}', not '${choice.dataset}'`);
   }
   const configText = await Deno.readTextFile(configPath);
-  const backend = await selectBackend(options.backend, { quiet: true });
-  log(`backend: ${backend.name} — ${backend.reason}`);
   const parts = options.only?.length ? [...options.only] : [...REPRODUCE_PARTS];
   for (const p of parts) {
     if (!REPRODUCE_PARTS.includes(p)) {
@@ -420,6 +495,22 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   const seeds = [...(options.seeds ?? [0])];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
+  return { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir };
+}
+
+/**
+ * Run the reproduction (see module doc). Returns what was done; throws on the first
+ * failing run (finished runs stay, so a rerun continues from there).
+ */
+export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
+  const t0 = performance.now();
+  const log = options.log ?? ((s: string) => console.error(s));
+  const wall: Record<string, number> = {};
+  const notes: string[] = [];
+  const { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir } =
+    await resolvePlan(options, log);
+  const backend = await selectBackend(options.backend, { quiet: true });
+  log(`backend: ${backend.name} — ${backend.reason}`);
   await Deno.mkdir(join(dir, "runs"), { recursive: true });
   log(`results: ${dir} (${plan.runs.length} runs: ${plan.runs.map((r) => r.id).join(", ")})`);
 
@@ -431,7 +522,8 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     notes.push(derivedNote);
   }
   const dataset = await openDataset(choice.dataset, { root, synthetic: base.synthetic, quiet: true });
-  const prepSteps = await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
+  // --collect trains nothing and prepares nothing: it reads what the run folders hold.
+  const prepSteps = options.collect ? [] : await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
   if (prepSteps.length) notes.push(`prepared before training: ${prepSteps.join(", ")}`);
   const supervision = await (options.supervision ?? supervisionFor)(dataset, base, root);
   wall["preparation"] = (performance.now() - tPrep) / 1000;
@@ -441,9 +533,20 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     const tRuns = performance.now();
     const runs: RunReport[] = [];
     const outcomes: RunOutcome[] = [];
+    const missing: string[] = [];
     for (const [k, spec] of plan.runs.entries()) {
-      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       const runDir = join(dir, "runs", spec.id);
+      if (options.collect) {
+        const st = await runStatus(runConfig(base, spec), runDir);
+        if (st.status !== "done") {
+          missing.push(`${spec.id} (${st.detail})`);
+          continue;
+        }
+        runs.push({ id: spec.id, status: "reused", seconds: 0 });
+        outcomes.push(await readRunOutcome(spec, runDir));
+        continue;
+      }
+      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       runs.push(
         await executeRun(spec, runConfig(base, spec), runDir, {
           dataset,
@@ -455,7 +558,17 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       );
       outcomes.push(await readRunOutcome(spec, runDir));
     }
-    wall["training and evaluation"] = (performance.now() - tRuns) / 1000;
+    wall[options.collect ? "collection" : "training and evaluation"] = (performance.now() - tRuns) / 1000;
+    if (missing.length) {
+      const note = `${missing.length} of ${plan.runs.length} runs not finished, not trained by --collect: ${
+        missing.join(", ")
+      }; tables and figures that need them are not written (re-submit the grid, then collect again)`;
+      log(note);
+      notes.push(note);
+    }
+    const have = new Set(outcomes.map((o) => o.spec.id));
+    const complete = (g: ExperimentGroup) =>
+      (plan.tables[g] ?? []).every((row) => seeds.every((s) => have.has(`${row.key}_s${s}`)));
 
     // Tables.
     const prov = provenance({
@@ -492,6 +605,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
         }
         continue;
       }
+      if (!complete(g)) continue;
       const table = make();
       const files = await writeTable(table, base, { provenance: prov });
       tables[g] = files;
@@ -501,7 +615,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
 
     // Figures.
     let figures: WrittenFigure[] = [];
-    if (parts.includes("figures")) {
+    if (parts.includes("figures") && complete("main")) {
       const tFig = performance.now();
       figures = await writeFigures(
         { dataset, supervision, outcomes, seeds, imageSize: base.imageSize, trainImages },
@@ -560,6 +674,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       figures,
       readme,
       seconds: (performance.now() - t0) / 1000,
+      missing,
     };
     await atomicWrite(
       join(dir, "reproduce.json"),
