@@ -11,6 +11,7 @@
 import { intFlag, parseTaskArgs, runTask } from "../lib/core/cli.ts";
 import {
   formatPlan,
+  missingPreparation,
   planEntries,
   slurmScripts,
   submitSlurm,
@@ -18,7 +19,13 @@ import {
   writeSlurmScripts,
 } from "../lib/report/grid.ts";
 import { DATASET_REQUESTS, type DatasetRequest } from "../lib/report/dataset_choice.ts";
-import { reproduce, REPRODUCE_PARTS, type ReproducePart, resolvePlan } from "../lib/report/reproduce.ts";
+import {
+  ensureWritableDerived,
+  reproduce,
+  REPRODUCE_PARTS,
+  type ReproducePart,
+  resolvePlan,
+} from "../lib/report/reproduce.ts";
 import { TRAIN_PROFILES, type TrainProfile } from "../lib/train/config.ts";
 
 const USAGE = `usage: deno task reproduce [options]
@@ -122,6 +129,11 @@ await runTask(async () => {
     for (const line of formatPlan(entries)) console.log(line);
     console.log(`plan: ${await writePlanJson(resolved, entries)}`);
     if (!values.slurm) return;
+    // The jobs write gaze maps and embeddings where this process would (exported into the scripts).
+    const derivedNote = resolved.choice.dataset === "synthetic"
+      ? undefined
+      : await ensureWritableDerived(resolved.root);
+    if (derivedNote) console.error(derivedNote);
     const scripts = slurmScripts(resolved, entries, {
       partition: values.partition,
       gres: values.gres,
@@ -133,11 +145,14 @@ await runTask(async () => {
       arrayLimit: values["array-limit"] !== undefined ? intFlag(values["array-limit"], "array-limit", 8) : undefined,
       backend: values.backend,
       noStatic: !!values["no-static"],
+      prepare: (await missingPreparation(resolved)).length > 0,
     });
     const files = await writeSlurmScripts(resolved, scripts);
     console.log(
       files.array
-        ? `slurm: ${files.array} (${scripts.runs.length} array tasks), ${files.collect}, ${files.submit}`
+        ? `slurm: ${
+          files.prepare ? `${files.prepare} (gaze/text preparation first), ` : ""
+        }${files.array} (${scripts.runs.length} array tasks), ${files.collect}, ${files.submit}`
         : `slurm: every run is finished; ${files.collect}, ${files.submit}`,
     );
     if (!values.submit) {
@@ -147,7 +162,9 @@ await runTask(async () => {
     const jobs = await submitSlurm(files);
     console.log(
       jobs.array
-        ? `submitted job array ${jobs.array} and collect job ${jobs.collect} (--dependency=afterany:${jobs.array})`
+        ? `${
+          jobs.prepare ? `submitted prepare job ${jobs.prepare}; ` : ""
+        }submitted job array ${jobs.array} and collect job ${jobs.collect} (--dependency=afterany:${jobs.array})`
         : `submitted collect job ${jobs.collect}`,
     );
     return;

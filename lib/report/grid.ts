@@ -12,9 +12,10 @@
  * ```
  * <results>/<dataset>/<profile>/
  *   plan.json                    the plan with each run's config hash, cost estimate and status
+ *   slurm/prepare.sbatch         only when gaze maps / text embeddings are missing: prepared once, first
  *   slurm/grid.sbatch            job array: task i runs RUNS[i] (pending runs only), %N at a time
  *   slurm/collect.sbatch         tables and figures from the run folders (trains nothing)
- *   slurm/submit.sh              sbatch the array, then the collect job with --dependency=afterany
+ *   slurm/submit.sh              sbatch [prepare,] the array (afterok:prepare), then collect (afterany:array)
  *   slurm/logs/                  one log per array task and per collect job
  * ```
  *
@@ -24,6 +25,8 @@ import { join, resolve } from "node:path";
 import { atomicWrite } from "../core/atomic_write.ts";
 import { provenance } from "../core/provenance.ts";
 import { type MethodName, type TrainConfig, VARIANT_SWITCHES } from "../train/config.ts";
+import { openDataset } from "../data/open_dataset.ts";
+import { checkSupervision } from "../train/supervision.ts";
 import { EXPERIMENT_GROUPS, experimentPlan, type RunSpec } from "./plan.ts";
 import { type ResolvedPlan, runConfig, type RunStatus, runStatus } from "./reproduce.ts";
 
@@ -206,6 +209,21 @@ export function findRun(base: TrainConfig, id: string): RunSpec {
   return spec;
 }
 
+/**
+ * What preparation the plan's dataset still lacks (gaze maps, text embeddings of both splits),
+ * as messages; empty for synthetic data (simulated on the fly) and when everything exists.
+ */
+export async function missingPreparation(p: ResolvedPlan): Promise<string[]> {
+  if (p.choice.dataset === "synthetic") return [];
+  const dataset = await openDataset(p.choice.dataset, { root: p.root, synthetic: p.base.synthetic, quiet: true });
+  const m = await checkSupervision(dataset, p.base, {
+    root: p.root,
+    needs: { gaze: true, text: true },
+    splits: ["train", "test"],
+  });
+  return m.messages;
+}
+
 /** Options of {@link slurmScripts}. */
 export interface SlurmOptions {
   /** `--partition`. */
@@ -228,6 +246,12 @@ export interface SlurmOptions {
   deno?: string;
   /** Toolkit checkout the jobs `cd` into (default this one). */
   toolkit?: string;
+  /**
+   * Gaze maps / text embeddings are missing (see {@link missingPreparation}): add a prepare job
+   * (`prepare`, `describe`, `encode`) that the array waits for (`--dependency=afterok`), so that
+   * the array tasks never prepare the same files at once.
+   */
+  prepare?: boolean;
 }
 
 /** The generated files (text) of {@link slurmScripts}. */
@@ -236,6 +260,8 @@ export interface SlurmScripts {
   runs: string[];
   /** The job array (absent when nothing is pending). */
   array?: string;
+  /** The prepare job (only with {@link SlurmOptions.prepare}). */
+  prepare?: string;
   /** The collect job. */
   collect: string;
   /** The submission script. */
@@ -246,6 +272,8 @@ export interface SlurmScripts {
 export interface SlurmFiles {
   /** `slurm/grid.sbatch` (absent when nothing is pending). */
   array?: string;
+  /** `slurm/prepare.sbatch` (only when preparation is missing). */
+  prepare?: string;
   /** `slurm/collect.sbatch`. */
   collect: string;
   /** `slurm/submit.sh`. */
@@ -370,13 +398,34 @@ export function slurmScripts(p: ResolvedPlan, entries: readonly PlanEntry[], opt
     `exec ${wrap}"$DENO" task reproduce ${collectArgs.map(shellQuote).join(" ")}`,
     "",
   ].join("\n");
+  const prepareFlags = ["--data-dir", p.root, "--quiet"].map(shellQuote).join(" ");
+  const ds = p.choice.dataset;
+  const prepare = options.prepare && runs.length
+    ? [
+      ...header(
+        `Prepare: gaze maps, descriptions and text embeddings of ${ds} (what is missing), once, before the array.`,
+      ),
+      `#SBATCH --job-name=${name}-prepare`,
+      `#SBATCH --output=${logs}/%x_%j.out`,
+      ...resources,
+      "set -euo pipefail",
+      ...env,
+      `${wrap}"$DENO" task prepare ${ds} ${prepareFlags}`,
+      `${wrap}"$DENO" task describe ${ds} ${prepareFlags}`,
+      `${wrap}"$DENO" task encode ${ds} --encoder ${shellQuote(p.base.text.encoder)} ${prepareFlags}`,
+      "",
+    ].join("\n")
+    : undefined;
+  const afterPrepare = prepare ? " --dependency=afterok:${prep%%;*}" : "";
   const submit = [
     "#!/bin/bash",
-    `# Submit the grid of ${p.dir}: the job array, then the collect job once every array task has ended.`,
+    `# Submit the grid of ${p.dir}: ${prepare ? "the prepare job, then " : ""}the job array, then the collect job ` +
+    "once every array task has ended.",
     "set -euo pipefail",
+    ...(prepare ? [`prep=$(sbatch --parsable ${shellQuote(join(slurmDir, "prepare.sbatch"))})`] : []),
     ...(runs.length
       ? [
-        `array=$(sbatch --parsable ${shellQuote(join(slurmDir, "grid.sbatch"))})`,
+        `array=$(sbatch --parsable${afterPrepare} ${shellQuote(join(slurmDir, "grid.sbatch"))})`,
         "array=${array%%;*}",
         `collect=$(sbatch --parsable --dependency=afterany:$array ${shellQuote(join(slurmDir, "collect.sbatch"))})`,
         'echo "submitted job array $array and collect job ${collect%%;*}"',
@@ -387,7 +436,7 @@ export function slurmScripts(p: ResolvedPlan, entries: readonly PlanEntry[], opt
       ]),
     "",
   ].join("\n");
-  return { runs, array, collect, submit };
+  return { runs, array, prepare, collect, submit };
 }
 
 /** Write the scripts of {@link slurmScripts} under `<results>/<dataset>/<profile>/slurm/` (atomically). */
@@ -405,12 +454,17 @@ export async function writeSlurmScripts(p: ResolvedPlan, scripts: SlurmScripts):
     files.array = join(dir, "grid.sbatch");
     await atomicWrite(files.array, scripts.array);
   } else await Deno.remove(join(dir, "grid.sbatch")).catch(() => {});
+  if (scripts.prepare) {
+    files.prepare = join(dir, "prepare.sbatch");
+    await atomicWrite(files.prepare, scripts.prepare);
+  } else await Deno.remove(join(dir, "prepare.sbatch")).catch(() => {});
   await atomicWrite(files.collect, scripts.collect);
   await atomicWrite(files.submit, scripts.submit);
   await Deno.chmod(files.submit, 0o755);
   files.commands = files.array
     ? [
-      `jid=$(sbatch --parsable ${shellQuote(files.array)})`,
+      ...(files.prepare ? [`prep=$(sbatch --parsable ${shellQuote(files.prepare)})`] : []),
+      `jid=$(sbatch --parsable${files.prepare ? " --dependency=afterok:${prep%%;*}" : ""} ${shellQuote(files.array)})`,
       `sbatch --dependency=afterany:\${jid%%;*} ${shellQuote(files.collect)}`,
     ]
     : [`sbatch ${shellQuote(files.collect)}`];
@@ -421,6 +475,8 @@ export async function writeSlurmScripts(p: ResolvedPlan, scripts: SlurmScripts):
 export interface SubmittedJobs {
   /** The job array's id (absent when nothing was pending). */
   array?: string;
+  /** The prepare job's id, when there is one. */
+  prepare?: string;
   /** The collect job's id. */
   collect: string;
 }
@@ -444,9 +500,10 @@ async function sbatch(args: string[]): Promise<string> {
 /** Submit the written scripts: the array, then the collect job depending on it (afterany). */
 export async function submitSlurm(files: SlurmFiles): Promise<SubmittedJobs> {
   if (!files.array) return { collect: await sbatch([files.collect]) };
-  const array = await sbatch([files.array]);
+  const prepare = files.prepare ? await sbatch([files.prepare]) : undefined;
+  const array = await sbatch([...(prepare ? [`--dependency=afterok:${prepare}`] : []), files.array]);
   const collect = await sbatch([`--dependency=afterany:${array}`, files.collect]);
-  return { array, collect };
+  return { prepare, array, collect };
 }
 
 /** Who holds a run lock (run.lock in the run folder). */

@@ -163,6 +163,11 @@ Deno.test("slurm scripts: one array task per unfinished run, %N, resources, cont
     const f2 = await writeSlurmScripts(p, none);
     assertEquals(f2.array, undefined);
     assert(!(await Deno.stat(join(p.dir, "slurm", "grid.sbatch")).then(() => true, () => false)));
+    // Missing gaze/text: prepared once, first; the array waits for it (afterok).
+    const prep = slurmScripts(p, entries, { prepare: true });
+    assert(prep.prepare!.includes('"$DENO" task prepare synthetic --data-dir'));
+    assert(prep.prepare!.includes('"$DENO" task encode synthetic --encoder use-lite'));
+    assert(/array=\$\(sbatch --parsable --dependency=afterok:\$\{prep%%;\*\} .*grid\.sbatch\)/.test(prep.submit));
     assertThrows(() => slurmScripts(p, entries, { time: "90" }), Error, "--time");
     assertThrows(() => slurmScripts(p, entries, { arrayLimit: 0 }), Error, "--array-limit");
     assertEquals(shellQuote("a b'c"), `'a b'\\''c'`);
