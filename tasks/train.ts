@@ -20,7 +20,7 @@
 import { join } from "node:path";
 import { intFlag, parseTaskArgs, provenance, runTask } from "../lib/core/mod.ts";
 import { atomicWrite } from "../lib/core/atomic_write.ts";
-import { acquireRunLock, findRun } from "../lib/report/grid.ts";
+import { findRun } from "../lib/report/grid.ts";
 import { executeRun, resultsDir, runConfig, runStatus } from "../lib/report/reproduce.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { openDataset, resolveDataRoot } from "../lib/data/mod.ts";
@@ -117,7 +117,6 @@ async function trainPlannedRun(
     console.error(`train: ${id} is finished (${join(runDir, "done.json")}); nothing to do`);
     return;
   }
-  const release = await acquireRunLock(runDir);
   const choice = await selectBackend(flags.backend, { quiet: flags.quiet });
   const supervision = createSupervision(dataset, base, { root });
   try {
@@ -136,7 +135,6 @@ async function trainPlannedRun(
     );
   } finally {
     await supervision.dispose();
-    await release();
   }
 }
 

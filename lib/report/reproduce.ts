@@ -54,6 +54,7 @@ import {
 } from "./plan.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
+import { acquireRunLock } from "./run_lock.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
 import { type Table, toMarkdown, writeTable, type WrittenTable } from "./table.ts";
 
@@ -353,6 +354,26 @@ export async function executeRun(
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
   }
+  const release = await acquireRunLock(runDir);
+  try {
+    // Another process may have finished it while this one waited for the lock.
+    if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
+    return await trainLocked(spec, config, runDir, options, text, t0);
+  } finally {
+    await release();
+  }
+}
+
+/** {@link executeRun} once the run lock is held. */
+async function trainLocked(
+  spec: RunSpec,
+  config: TrainConfig,
+  runDir: string,
+  options: ExecuteRunOptions,
+  text: string,
+  t0: number,
+): Promise<RunReport> {
+  const f = runFiles(runDir);
   await Deno.mkdir(runDir, { recursive: true });
   await atomicWrite(f.config, text);
   const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));

@@ -6,7 +6,6 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import {
-  acquireRunLock,
   CPU_REFERENCE,
   estimateSeconds,
   findRun,
@@ -19,6 +18,7 @@ import {
   writeSlurmScripts,
 } from "../../lib/report/grid.ts";
 import { resolvePlan, runConfig, runStatus } from "../../lib/report/reproduce.ts";
+import { acquireRunLock } from "../../lib/report/run_lock.ts";
 import { loadTrainConfig } from "../../lib/train/config.ts";
 
 const TOOLKIT = new URL("../../", import.meta.url).pathname;
