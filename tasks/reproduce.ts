@@ -53,7 +53,9 @@ the grid outside this process (see "Running the grid on a cluster" in the README
                    cost, status) and write it to <out>/<dataset>/<profile>/plan.json; trains nothing
   --slurm          write slurm/grid.sbatch (a job array: one task per unfinished run, each
                    \`deno task train --run-id ID\`), slurm/collect.sbatch (--collect, run after the
-                   array with --dependency=afterany) and slurm/submit.sh; prints the sbatch commands
+                   array with --dependency=afterany), slurm/prepare.sbatch (only when gaze maps or
+                   text embeddings are missing; the array waits for it) and slurm/submit.sh; prints
+                   the sbatch commands
     --partition P      --gres G (e.g. gpu:1)      --time HH:MM:SS      --cpus-per-task N
     --array-limit N    at most N array tasks at once (%N; default 8)
     --container FILE   run each command as \`apptainer exec --nv FILE.sif ...\`

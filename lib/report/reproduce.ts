@@ -16,6 +16,10 @@
  * `describe` and `encode` tasks, run as subprocesses); the synthetic dataset simulates
  * them on the fly.
  *
+ * The same plan also runs as independent processes (lib/report/grid.ts: `--plan`, `--slurm`,
+ * `deno task train --run-id`); `collect` then builds the tables and figures from the run
+ * folders without training anything.
+ *
  * @module
  */
 import { join, relative, resolve } from "node:path";
