@@ -125,9 +125,13 @@ export async function startSlurm(options: { log?: (s: string) => void; idleTimeo
   let stopped = false;
 
   const client = (cmd: string, args: string[]) => run(cmd, args, env);
+  // Ctrl-C or a CI timeout's SIGTERM while the cluster is up: stop it before exiting.
+  const onSignal = () => stop().finally(() => Deno.exit(143));
+  const signals = ["SIGINT", "SIGTERM"] as const;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    for (const sig of signals) Deno.removeSignalListener(sig, onSignal);
     if (pids.slurmctld && alive(pids.slurmctld)) {
       // Jobs first, so that no slurmstepd outlives its slurmd.
       await client("scancel", ["--user", "root"]);
@@ -144,6 +148,7 @@ export async function startSlurm(options: { log?: (s: string) => void; idleTimeo
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
 
+  for (const sig of signals) Deno.addSignalListener(sig, onSignal);
   try {
     // munge: key, socket and pid under the temp folder, owned by the munge user.
     const munge = join(dir, "munge");
