@@ -31,5 +31,7 @@ export * from "./figures.ts";
 export * from "./dataset_choice.ts";
 export * from "./results_readme.ts";
 export * from "./reproduce.ts";
+export * from "./grid.ts";
+export * from "./run_lock.ts";
 export * from "./notebooks.ts";
 export * from "./notebook_support.ts";

@@ -16,6 +16,10 @@
  * `describe` and `encode` tasks, run as subprocesses); the synthetic dataset simulates
  * them on the fly.
  *
+ * The same plan also runs as independent processes (lib/report/grid.ts: `--plan`, `--slurm`,
+ * `deno task train --run-id`); `collect` then builds the tables and figures from the run
+ * folders without training anything.
+ *
  * @module
  */
 import { join, relative, resolve } from "node:path";
@@ -35,8 +39,8 @@ import {
   type TrainProfile,
   VARIANT_SWITCHES,
 } from "../train/config.ts";
-import { train } from "../train/loop.ts";
-import { checkpointPath, readRunState } from "../train/run_checkpoint.ts";
+import { type EvaluateFn, train } from "../train/loop.ts";
+import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
 import { ablationTable } from "./ablation_table.ts";
@@ -49,6 +53,7 @@ import {
   DIAGNOSIS_SEEDS,
   EXPERIMENT_GROUPS,
   type ExperimentGroup,
+  type ExperimentPlan,
   experimentPlan,
   type RunSpec,
   withSensitivity,
@@ -56,6 +61,7 @@ import {
 import { diagnosisTable } from "./diagnosis_table.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
+import { acquireRunLock } from "./run_lock.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
 import { type Table, toMarkdown, writeTable, type WrittenTable } from "./table.ts";
 
@@ -98,6 +104,12 @@ export interface ReproduceOptions {
   quiet?: boolean;
   /** Where progress lines go (default stderr). */
   log?: (line: string) => void;
+  /**
+   * Collect only: build tables and figures from the finished run folders and train
+   * nothing; unfinished runs are listed in {@link ReproduceReport.missing} and the tables
+   * and figures that need them are skipped (`deno task reproduce --collect`).
+   */
+  collect?: boolean;
 }
 
 /** One run's status after {@link reproduce}. */
@@ -130,6 +142,8 @@ export interface ReproduceReport {
   readme: string;
   /** Wall seconds. */
   seconds: number;
+  /** Runs of the plan that were not finished (only `collect` leaves any; each with its status). */
+  missing: string[];
 }
 
 /** The toolkit checkout. */
@@ -275,6 +289,36 @@ export function runFiles(runDir: string): RunFiles {
   };
 }
 
+/** Where a planned run stands on disk (see {@link runStatus}). */
+export interface RunStatus {
+  /**
+   * `done` (done.json written), `partial` (a checkpoint to resume from), `pending` (nothing
+   * to resume), `conflict` (the folder holds a run with another config).
+   */
+  status: "done" | "partial" | "pending" | "conflict";
+  /** Completed iterations of the resumable checkpoint (partial), or of the run (done). */
+  iteration: number | null;
+  /** A short human description. */
+  detail: string;
+}
+
+/**
+ * The status of the run folder `runDir` for a run whose config is `config` (the text
+ * {@link executeRun} writes to config.json is compared byte for byte).
+ */
+export async function runStatus(config: TrainConfig, runDir: string): Promise<RunStatus> {
+  const f = runFiles(runDir);
+  if (!(await exists(f.config))) return { status: "pending", iteration: null, detail: "not started" };
+  if ((await Deno.readTextFile(f.config)) !== JSON.stringify(config, null, 2) + "\n") {
+    return { status: "conflict", iteration: null, detail: `${f.config} holds another config` };
+  }
+  if (await exists(f.done)) return { status: "done", iteration: config.iterations, detail: "done" };
+  const ck = await checkpointDir(runDir, "last");
+  if (!ck) return { status: "pending", iteration: null, detail: "started, no checkpoint yet" };
+  const it = (await readRunState(ck)).iteration;
+  return { status: "partial", iteration: it, detail: `checkpoint at iteration ${it}/${config.iterations}` };
+}
+
 /** Read a finished run's outcome (per-image CSVs and done.json). */
 export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<RunOutcome> {
   const f = runFiles(runDir);
@@ -323,6 +367,8 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Progress lines. */
   log: (s: string) => void;
+  /** Stop cleanly on SIGINT/SIGTERM, saving `last` (the run then throws "stopped early"; rerun to resume). */
+  handleSignals?: boolean;
 }
 
 /**
@@ -350,6 +396,26 @@ export async function executeRun(
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
   }
+  const release = await acquireRunLock(runDir);
+  try {
+    // Another process may have finished it while this one waited for the lock.
+    if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
+    return await trainLocked(spec, config, runDir, options, text, t0);
+  } finally {
+    await release();
+  }
+}
+
+/** {@link executeRun} once the run lock is held. */
+async function trainLocked(
+  spec: RunSpec,
+  config: TrainConfig,
+  runDir: string,
+  options: ExecuteRunOptions,
+  text: string,
+  t0: number,
+): Promise<RunReport> {
+  const f = runFiles(runDir);
   await Deno.mkdir(runDir, { recursive: true });
   await atomicWrite(f.config, text);
   const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));
@@ -374,6 +440,8 @@ export async function executeRun(
     evaluate,
     backend: options.backend,
     quiet: options.quiet,
+    handleSigint: options.handleSignals,
+    handleSigterm: options.handleSignals,
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
   // Per-image scores of the reported network at `last` and `best`; for FGI also of the teacher
@@ -422,15 +490,43 @@ export async function executeRun(
   return { id: spec.id, status: resumed ? "resumed" : "trained", seconds: (performance.now() - t0) / 1000 };
 }
 
+/** The plan of one invocation, as {@link resolvePlan} resolves it from the options. */
+export interface ResolvedPlan {
+  /** Data root. */
+  root: string;
+  /** Dataset chosen, and why. */
+  choice: { dataset: DatasetName; reason: string };
+  /** Profile. */
+  profile: TrainProfile;
+  /** Why this profile. */
+  profileReason: string;
+  /** Absolute path of the base config. */
+  configPath: string;
+  /** The base config. */
+  base: TrainConfig;
+  /** Its text (hashed into the README). */
+  configText: string;
+  /** Parts requested. */
+  parts: ReproducePart[];
+  /** Tables whose runs are planned. */
+  groups: ExperimentGroup[];
+  /** Seeds. */
+  seeds: number[];
+  /** The runs. */
+  plan: ExperimentPlan;
+  /** Results folder `<root>/<dataset>/<profile>`. */
+  dir: string;
+}
+
 /**
- * Run the reproduction (see module doc). Returns what was done; throws on the first
- * failing run (finished runs stay, so a rerun continues from there).
+ * Resolve dataset, profile, base config, parts and seeds of `options` into the experiment
+ * plan and its results folder, exactly as {@link reproduce} does (shared by `--plan`,
+ * `--slurm`, `--collect` and `deno task train --run-id`). Writes nothing.
  */
-export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
-  const t0 = performance.now();
-  const log = options.log ?? ((s: string) => console.error(s));
-  const wall: Record<string, number> = {};
-  const notes: string[] = [];
+export async function resolvePlan(
+  options: ReproduceOptions,
+  log: (line: string) => void = () => {},
+): Promise<ResolvedPlan> {
   const root = resolveDataRoot({ dataDir: options.dataDir });
   const choice = await chooseDataset(options.dataset ?? "auto", { root, fetch: options.fetch, quiet: options.quiet });
   log(`dataset: ${choice.dataset} — ${choice.reason}`);
@@ -455,8 +551,6 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     throw new Error(`${configPath}: config is for dataset '${base.dataset}', not '${choice.dataset}'`);
   }
   const configText = await Deno.readTextFile(configPath);
-  const backend = await selectBackend(options.backend, { quiet: true });
-  log(`backend: ${backend.name} — ${backend.reason}`);
   const parts = options.only?.length ? [...options.only] : [...DEFAULT_PARTS];
   for (const p of parts) {
     if (!REPRODUCE_PARTS.includes(p)) {
@@ -467,6 +561,22 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   const seeds = [...(options.seeds ?? (groups.includes("diagnosis") ? DIAGNOSIS_SEEDS : [0]))];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
+  return { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir };
+}
+
+/**
+ * Run the reproduction (see module doc). Returns what was done; throws on the first
+ * failing run (finished runs stay, so a rerun continues from there).
+ */
+export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
+  const t0 = performance.now();
+  const log = options.log ?? ((s: string) => console.error(s));
+  const wall: Record<string, number> = {};
+  const notes: string[] = [];
+  const { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir } =
+    await resolvePlan(options, log);
+  const backend = await selectBackend(options.backend, { quiet: true });
+  log(`backend: ${backend.name} — ${backend.reason}`);
   await Deno.mkdir(join(dir, "runs"), { recursive: true });
   log(`results: ${dir} (${plan.runs.length} runs: ${plan.runs.map((r) => r.id).join(", ")})`);
 
@@ -478,7 +588,8 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     notes.push(derivedNote);
   }
   const dataset = await openDataset(choice.dataset, { root, synthetic: base.synthetic, quiet: true });
-  const prepSteps = await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
+  // --collect trains nothing and prepares nothing: it reads what the run folders hold.
+  const prepSteps = options.collect ? [] : await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
   if (prepSteps.length) notes.push(`prepared before training: ${prepSteps.join(", ")}`);
   const supervision = await (options.supervision ?? supervisionFor)(dataset, base, root);
   wall["preparation"] = (performance.now() - tPrep) / 1000;
@@ -488,9 +599,20 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     const tRuns = performance.now();
     const runs: RunReport[] = [];
     const outcomes: RunOutcome[] = [];
+    const missing: string[] = [];
     for (const [k, spec] of plan.runs.entries()) {
-      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       const runDir = join(dir, "runs", spec.id);
+      if (options.collect) {
+        const st = await runStatus(runConfig(base, spec), runDir);
+        if (st.status !== "done") {
+          missing.push(`${spec.id} (${st.detail})`);
+          continue;
+        }
+        runs.push({ id: spec.id, status: "reused", seconds: 0 });
+        outcomes.push(await readRunOutcome(spec, runDir));
+        continue;
+      }
+      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       runs.push(
         await executeRun(spec, runConfig(base, spec), runDir, {
           dataset,
@@ -502,7 +624,17 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       );
       outcomes.push(await readRunOutcome(spec, runDir));
     }
-    wall["training and evaluation"] = (performance.now() - tRuns) / 1000;
+    wall[options.collect ? "collection" : "training and evaluation"] = (performance.now() - tRuns) / 1000;
+    if (missing.length) {
+      const note = `${missing.length} of ${plan.runs.length} runs not finished, not trained by --collect: ${
+        missing.join(", ")
+      }; tables and figures that need them are not written (re-submit the grid, then collect again)`;
+      log(note);
+      notes.push(note);
+    }
+    const have = new Set(outcomes.map((o) => o.spec.id));
+    const complete = (g: ExperimentGroup) =>
+      (plan.tables[g] ?? []).every((row) => seeds.every((s) => have.has(`${row.key}_s${s}`)));
 
     // Tables.
     const prov = provenance({
@@ -540,6 +672,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
         }
         continue;
       }
+      if (!complete(g)) continue;
       const table = make();
       const files = await writeTable(table, base, { provenance: prov });
       tables[g] = files;
@@ -549,7 +682,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
 
     // Figures.
     let figures: WrittenFigure[] = [];
-    if (parts.includes("figures")) {
+    if (parts.includes("figures") && complete("main")) {
       const tFig = performance.now();
       figures = await writeFigures(
         { dataset, supervision, outcomes, seeds, imageSize: base.imageSize, trainImages },
@@ -608,6 +741,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       figures,
       readme,
       seconds: (performance.now() - t0) / 1000,
+      missing,
     };
     await atomicWrite(
       join(dir, "reproduce.json"),

@@ -105,6 +105,12 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Install a SIGINT (Ctrl-C) handler that stops after the current step, saving `last` (default false). */
   handleSigint?: boolean;
+  /**
+   * Install a SIGTERM handler that stops after the current step, saving `last` (default false):
+   * what a batch scheduler sends on `scancel`, preemption or the time limit (SLURM then waits
+   * KillWait seconds before SIGKILL), so a requeued run loses no finished step.
+   */
+  handleSigterm?: boolean;
   /** Backend name, recorded in logs. */
   backend?: string;
   /** No progress bar. */
@@ -449,6 +455,11 @@ async function runLoop(
     console.error("\ntrain: Ctrl-C: stopping after this step and saving 'last' (press again to quit now)");
   };
   if (options.handleSigint) Deno.addSignalListener("SIGINT", onSigint);
+  const onSigterm = () => {
+    stopRequested = true;
+    console.error("train: SIGTERM: stopping after this step and saving 'last'");
+  };
+  if (options.handleSigterm) Deno.addSignalListener("SIGTERM", onSigterm);
 
   const saveLast = async () => {
     await saveRunCheckpoint(outDir, "last", { networks: method.networks, optimizers, state });
@@ -552,6 +563,7 @@ async function runLoop(
   } finally {
     bar.stop();
     if (options.handleSigint) Deno.removeSignalListener("SIGINT", onSigint);
+    if (options.handleSigterm) Deno.removeSignalListener("SIGTERM", onSigterm);
   }
   await log({
     type: "session",

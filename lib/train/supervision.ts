@@ -296,7 +296,9 @@ export function syntheticSupervision(
             );
           }
           if (root) {
-            await atomicWrite(textFile(id), new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+            await cacheWrite(() =>
+              atomicWrite(textFile(id), new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength))
+            );
           }
           return e.data;
         })();
