@@ -49,7 +49,11 @@ options:
   --variant code|paper     FGI switch preset (docs/METHOD.md section 10; default: the config's, "code")
   --switches k=v,...       single FGI switches: fusion=none|learnable, teacherLoss=bce|partial-ce,
                            darmSource=gaze|prediction, cwcConfidence=source|both,
-                           schedule=joint|teacher-first, optimizer=sgd|adam
+                           schedule=joint|teacher-first, optimizer=sgd|adam,
+                           cwcStudentInput=clean|masked, cutMix=per-direction|shared,
+                           darmWindow=odd|side-k, darmTarget=floor|exact, rampStart=one|zero;
+                           this toolkit's DARM variants darmPlacement=ring|ring+random,
+                           darmFill=zero|mean|noise (docs/METHOD.md sections 6.4-6.6)
   --ablation LIST          FGI ablations: no-text,no-afc,no-cwc,no-darm
   --seed N                 base seed (default: the config's)
   --iterations N           override the iteration count (the ramp-up is rescaled)

@@ -33,11 +33,13 @@ import type { Dataset, DatasetName } from "../data/types.ts";
 import { type Evaluation, evaluatorFor, trainingEvaluation, writeEvaluation } from "../metrics/evaluate.ts";
 import {
   applyOverrides,
+  configDifferences,
   loadTrainConfig,
   TRAIN_PROFILES,
   type TrainConfig,
   type TrainProfile,
   VARIANT_SWITCHES,
+  withResolvedSwitches,
 } from "../train/config.ts";
 import { type EvaluateFn, train } from "../train/loop.ts";
 import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
@@ -176,7 +178,8 @@ export function runConfig(base: TrainConfig, spec: RunSpec): TrainConfig {
     ablation: spec.ablation,
     seed: spec.seed,
   });
-  return { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
+  const named = { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
+  return spec.method === "fgi" ? withResolvedSwitches(named) : named; // config.json records every FGI switch
 }
 
 /** sha256 hex of a string. */
@@ -389,9 +392,10 @@ export async function executeRun(
   if (await exists(f.config)) {
     const old = await Deno.readTextFile(f.config);
     if (old !== text) {
+      const diff = configDifferences(JSON.parse(old), config);
       throw new Error(
-        `${f.config}: the run exists with a different config (the base config or the plan changed); ` +
-          `delete ${runDir} to retrain it`,
+        `${f.config}: the run exists with a different config (${diff.join("; ") || "formatting"}; the base config, ` +
+          `the plan or a switch preset changed); delete ${runDir} to retrain it`,
       );
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };

@@ -23,13 +23,13 @@
  * | cwcConfidence   | `source`                  | `both` |
  * | schedule        | `joint`                   | `teacher-first` |
  * | optimizer       | `sgd`                     | `adam` (the authors' README; lr from `optimizer.adam`) |
-| cwcStudentInput | `clean`                   | `clean` (`masked`: this toolkit's earlier reading) |
-| cutMix          | `per-direction`           | `per-direction` (`shared`: earlier reading) |
-| darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
-| darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
-| rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
-| darmPlacement   | `ring`                    | `ring` (`ring+random`: this toolkit's non-leaking variant) |
-| darmFill        | `zero`                    | `zero` (`mean`, `noise`: this toolkit's variants) |
+ * | cwcStudentInput | `clean`                   | `clean` (`masked`: this toolkit's earlier reading) |
+ * | cutMix          | `per-direction`           | `per-direction` (`shared`: earlier reading) |
+ * | darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
+ * | darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
+ * | rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
+ * | darmPlacement   | `ring`                    | `ring` (`ring+random`: this toolkit's non-leaking variant) |
+ * | darmFill        | `zero`                    | `zero` (`mean`, `noise`: this toolkit's variants) |
  *
  * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
  * cwcStudentInput, cutMix, darmWindow and darmTarget follow the released training step in both
@@ -288,6 +288,35 @@ export function scaledRampLength(iterations: number): number {
 /** The switches in force: the variant's preset with the config's `switches` on top. */
 export function resolveSwitches(config: Pick<TrainConfig, "variant" | "switches">): FgiSwitches {
   return { ...VARIANT_SWITCHES[config.variant], ...config.switches };
+}
+
+/**
+ * The config as a run records it (`config.json`, `run.json`, checkpoints' `state.json`): `switches`
+ * holds EVERY switch in force ({@link resolveSwitches}), not only the entries that replace the preset.
+ * A run's record then shows the behaviour it was trained with, and a later change of a preset (a
+ * switch added, a default changed) makes the record differ, so a finished or half-finished run is not
+ * silently reused or resumed under the new behaviour. Idempotent; validates like
+ * {@link validateTrainConfig}.
+ */
+export function withResolvedSwitches(config: TrainConfig): TrainConfig {
+  return { ...config, switches: resolveSwitches(config) };
+}
+
+/**
+ * The differences between a recorded config and the one now asked for, one line per leaf field:
+ * `switches.cutMix: shared -> per-direction`, `iterations: 20 -> 21`; a field the record lacks reads
+ * `not recorded`. Objects are compared field by field, anything else by its JSON text. Empty when
+ * both are equal.
+ */
+export function configDifferences(recorded: unknown, current: unknown, path = ""): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObj(recorded) && isObj(current)) {
+    const keys = [...new Set([...Object.keys(recorded), ...Object.keys(current)])];
+    return keys.flatMap((k) => configDifferences(recorded[k], current[k], path ? `${path}.${k}` : k));
+  }
+  const show = (v: unknown) => v === undefined ? "not recorded" : typeof v === "string" ? v : JSON.stringify(v);
+  if (JSON.stringify(recorded) === JSON.stringify(current)) return [];
+  return [`${path || "(root)"}: ${show(recorded)} -> ${current === undefined ? "absent" : show(current)}`];
 }
 
 /**

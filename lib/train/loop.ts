@@ -29,7 +29,13 @@ import { deriveSeed, Rng } from "../core/rng.ts";
 import { batchCount, iterateBatches, resolveCache } from "../data/batches.ts";
 import type { Dataset } from "../data/types.ts";
 import { disposeTrainBatch, sliceTrainBatch, toTrainBatch } from "./batch.ts";
-import { type MethodName, rampUpWeightFor, type TrainConfig } from "./config.ts";
+import {
+  configDifferences,
+  type MethodName,
+  rampUpWeightFor,
+  type TrainConfig,
+  withResolvedSwitches,
+} from "./config.ts";
 import { epochsFor, halfCosineLr } from "./lr_schedule.ts";
 import { createMethod } from "./methods/mod.ts";
 import type { Phase, StepContext, TrainBatch, TrainMethod } from "./methods/types.ts";
@@ -163,8 +169,12 @@ export function learningRate(
 
 /** The config fields that must match to resume a run (everything but name/notes and the eval schedule). */
 function resumeKey(config: TrainConfig): string {
+  return JSON.stringify(resumeFields(config));
+}
+
+function resumeFields(config: TrainConfig): Partial<TrainConfig> {
   const { name: _n, notes: _o, evalEvery: _e, evalLimit: _l, ...rest } = config;
-  return JSON.stringify(rest);
+  return rest;
 }
 
 function phaseAt(phases: Phase[], it: number): Phase {
@@ -283,6 +293,8 @@ export async function trainStep(
  * optimiser slots) `tf.memory().numTensors` is the same after every iteration.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  // FGI records every switch in force (run.json, state.json), so resuming under changed presets is refused.
+  if (options.method === "fgi") options = { ...options, config: withResolvedSwitches(options.config) };
   const { config, dataset } = options;
   const method = createMethod(options.method, { config, channels: dataset.channels });
   const optimizers = new Map<string, Optimizer>();
@@ -336,8 +348,10 @@ async function runLoop(
       throw new Error(`${lastDir}: the run folder holds a '${saved.method}' run, not '${method.name}'`);
     }
     if (resumeKey(saved.config) !== resumeKey(config)) {
+      const diff = configDifferences(resumeFields(saved.config), resumeFields(config));
       throw new Error(
-        `${lastDir}/state.json: the run in ${outDir} was made with a different config; use another --out or delete it`,
+        `${lastDir}/state.json: the run in ${outDir} was made with a different config (${diff.join("; ")}); ` +
+          `use another --out or delete it`,
       );
     }
     const { format: _f, provenance: _p, ...rest } = saved;

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts"
 import {
   ablationLabel,
   applyOverrides,
+  configDifferences,
   loadTrainConfig,
   parseAblation,
   parseSwitches,
@@ -9,6 +10,8 @@ import {
   runLabel,
   scaledRampLength,
   validateTrainConfig,
+  VARIANT_SWITCHES,
+  withResolvedSwitches,
 } from "../../lib/train/config.ts";
 import { networkConfig } from "../../lib/train/methods/networks.ts";
 
@@ -144,4 +147,26 @@ Deno.test("config: every configs/*.json validates; paper = docs/METHOD.md sectio
     }
   }
   await assertRejects(() => loadTrainConfig(CONFIGS + "nope.json"), Error, "nope.json: cannot read the config");
+});
+
+Deno.test("config: a run records every switch in force; recorded and current configs differ field by field", () => {
+  const paper = applyOverrides(validateTrainConfig(MIN), { variant: "paper", switches: { cutMix: "shared" } });
+  const rec = withResolvedSwitches(paper);
+  assertEquals(rec.switches, { ...VARIANT_SWITCHES.paper, cutMix: "shared" });
+  assertEquals(Object.keys(rec.switches).length, Object.keys(VARIANT_SWITCHES.code).length);
+  assertEquals(withResolvedSwitches(rec), rec, "idempotent");
+  assertEquals(resolveSwitches(rec), resolveSwitches(paper), "same behaviour");
+  assertEquals(validateTrainConfig(rec), rec, "the record validates as a config");
+  assertEquals(runLabel("fgi", rec), runLabel("fgi", paper), "same label");
+  // A run recorded before a preset changed: its switches are compared as written, not re-resolved.
+  const code = withResolvedSwitches(validateTrainConfig(MIN));
+  const older = { ...code, switches: { ...code.switches, cutMix: "shared" }, iterations: 21 };
+  assertEquals(configDifferences(older, code), ["switches.cutMix: shared -> per-direction", "iterations: 21 -> 20"]);
+  const { rampStart: _r, ...fewer } = code.switches;
+  assertEquals(configDifferences({ ...code, switches: fewer }, code), ["switches.rampStart: not recorded -> one"]);
+  assertEquals(configDifferences({ ...code, switches: {} }, code).length, Object.keys(code.switches).length);
+  assertEquals(configDifferences(code, structuredClone(code)), []);
+  assertEquals(configDifferences({ gaze: { levels: [0.5, 0.3] } }, { gaze: { levels: [0.4, 0.2] } }), [
+    "gaze.levels: [0.5,0.3] -> [0.4,0.2]",
+  ]);
 });

@@ -12,7 +12,7 @@ import { openSynthetic } from "../../lib/data/synthetic.ts";
 import { evaluatorFor } from "../../lib/metrics/evaluate.ts";
 import type { DescriptionEncoder } from "../../lib/text/embedding.ts";
 import { fieldSentences } from "../../lib/text/schema.ts";
-import { type MethodName, validateTrainConfig } from "../../lib/train/config.ts";
+import { type MethodName, validateTrainConfig, VARIANT_SWITCHES } from "../../lib/train/config.ts";
 import { type LogRecord, train } from "../../lib/train/loop.ts";
 import { loadTrainedMethod } from "../../lib/train/trained.ts";
 import { syntheticSupervision } from "../../lib/train/supervision.ts";
@@ -141,6 +141,16 @@ Deno.test("tensor count is constant across iterations (fgi with DARM, CutMix, AF
       assert(evals.every((m) => typeof m[k] === "number"), k);
     }
     assertEquals(tf.memory().numTensors, before, "train() frees everything it made");
+    // The run records every FGI switch in force, so a changed preset cannot resume it silently.
+    const recorded = JSON.parse(await Deno.readTextFile(`${out}/run.json`)).config.switches;
+    assertEquals(recorded, VARIANT_SWITCHES.code);
+    const shared = { ...cfg, switches: { cutMix: "shared" as const } };
+    const err = await assertRejects(
+      () => train({ config: shared, method: "fgi", outDir: out, dataset, supervision, quiet: true }),
+      Error,
+      "different config",
+    );
+    assert(err.message.includes("switches.cutMix: per-direction -> shared"), err.message);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
