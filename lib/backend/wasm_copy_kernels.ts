@@ -90,8 +90,44 @@ const slice: OverrideFunc = (args, fallback) => {
   return out;
 };
 
+/** Smallest run (elements copied per index) for which {@link gatherV2} copies runs itself. */
+const GATHER_MIN_RUN = 16;
+
 /**
- * Replace `Identity`, `Cast`, `Concat`, `SplitV` and `Slice` (rank <= 4) of a wasm backend
+ * `GatherV2` without batch dimensions as runs of memory copies: out[o, j, :] = x[o, idx[j], :]
+ * (the stock kernel computes every element's source index). Runs shorter than 16 elements, batch
+ * dimensions, other dtypes and out-of-range indices (the stock kernel reports them) fall back.
+ */
+const gatherV2: OverrideFunc = (args, fallback) => {
+  const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const a = args.attrs as unknown as { axis: number; batchDims?: number };
+  if (!FOUR_BYTE.includes(x.dtype) || indices.dtype !== "int32" || (a.batchDims ?? 0) !== 0) return fallback(args);
+  const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+  const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const nIdx = tf.util.sizeFromShape(indices.shape), dim = x.shape[axis];
+  if (inner < GATHER_MIN_RUN || nIdx === 0 || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+  const b = args.backend as unknown as WasmBackendLike;
+  const idx = new Int32Array(b.wasm.asm.memory.buffer, ptr(b, indices), nIdx).slice();
+  if (idx.some((i) => i < 0 || i >= dim)) return fallback(args);
+  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const out = b.makeOutput(shape, x.dtype);
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  // views after the allocation (it may grow the heap)
+  const heap = b.wasm.asm.memory.buffer;
+  const src = new Int32Array(heap, ptr(b, x), outer * dim * inner); // bit copies, float32 or int32
+  const dst = new Int32Array(heap, ptr(b, out), outer * nIdx * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nIdx; j++) {
+      const from = (o * dim + idx[j]) * inner;
+      dst.set(src.subarray(from, from + inner), (o * nIdx + j) * inner);
+    }
+  }
+  countKernelPath("GatherV2/gaze");
+  return out;
+};
+
+/**
+ * Replace `Identity`, `Cast`, `Concat`, `SplitV`, `Slice` (rank <= 4) and `GatherV2` of a wasm backend
  * (default "wasm"); other cases (strings, bool, one input) fall back to the stock kernels.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
@@ -104,5 +140,6 @@ export function registerWasmCopyKernels(backendName = "wasm"): string[] {
   reg("Concat", concat);
   reg("SplitV", splitV);
   reg("Slice", slice);
+  reg("GatherV2", gatherV2);
   return done;
 }
