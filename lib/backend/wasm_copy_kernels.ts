@@ -90,6 +90,48 @@ const slice: OverrideFunc = (args, fallback) => {
   return out;
 };
 
+/** `Pack` (tf.stack) as {@link concat}'s runs: out[o, k, :] = inputs[k][o, :]. */
+const pack: OverrideFunc = (args, fallback) => {
+  const ins = Object.values(args.inputs) as tf.TensorInfo[];
+  const shape0 = ins[0]?.shape ?? [];
+  if (
+    ins.length < 2 || !FOUR_BYTE.includes(ins[0].dtype) || tf.util.sizeFromShape(shape0) === 0 ||
+    !ins.every((t) => t.dtype === ins[0].dtype && tf.util.arraysEqual(t.shape, shape0))
+  ) return fallback(args);
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, [...shape0, 1])[0];
+  const shape = [...shape0.slice(0, axis), ins.length, ...shape0.slice(axis)];
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const out = b.makeOutput(shape, ins[0].dtype);
+  const outer = tf.util.sizeFromShape(shape0.slice(0, axis));
+  const run = 4 * tf.util.sizeFromShape(shape0.slice(axis));
+  const desc = scratch(b, st, 8 * ins.length);
+  writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), run]));
+  st.k.concat_runs(desc, ins.length, outer, ptr(b, out));
+  countKernelPath("Pack/gaze");
+  return out;
+};
+
+/** `Unpack` (tf.unstack) as {@link splitV}'s runs. */
+const unpack: OverrideFunc = (args, fallback) => {
+  const { value: x } = args.inputs as { value: tf.TensorInfo };
+  if (!x || !FOUR_BYTE.includes(x.dtype) || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, x.shape)[0];
+  const num = x.shape[axis];
+  if (num < 2) return fallback(args);
+  const outShape = x.shape.filter((_, i) => i !== axis);
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const outs = Array.from({ length: num }, () => b.makeOutput(outShape, x.dtype));
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  const run = 4 * tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const desc = scratch(b, st, 8 * num);
+  writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), run]));
+  st.k.split_runs(ptr(b, x), desc, num, outer);
+  countKernelPath("Unpack/gaze");
+  return outs;
+};
+
 /** Smallest run (elements copied per index) for which {@link gatherV2} copies runs itself. */
 const GATHER_MIN_RUN = 16;
 
@@ -127,7 +169,8 @@ const gatherV2: OverrideFunc = (args, fallback) => {
 };
 
 /**
- * Replace `Identity`, `Cast`, `Concat`, `SplitV`, `Slice` (rank <= 4) and `GatherV2` of a wasm backend
+ * Replace `Identity`, `Cast`, `Concat`, `SplitV`, `Slice` (rank <= 4), `GatherV2`, `Pack` and `Unpack`
+ * of a wasm backend
  * (default "wasm"); other cases (strings, bool, one input) fall back to the stock kernels.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
@@ -141,5 +184,7 @@ export function registerWasmCopyKernels(backendName = "wasm"): string[] {
   reg("SplitV", splitV);
   reg("Slice", slice);
   reg("GatherV2", gatherV2);
+  reg("Pack", pack);
+  reg("Unpack", unpack);
   return done;
 }

@@ -1,4 +1,4 @@
-// The wasm GatherV2 override (runs of memory copies, lib/backend/wasm_copy_kernels.ts) against
+// The wasm GatherV2, Pack and Unpack overrides (runs of memory copies, lib/backend/wasm_copy_kernels.ts) against
 // the cpu backend: every axis, repeated and permuted indices, 2-D indices, int32 data, and the
 // fallback cases (short runs, out-of-range indices).
 import * as tf from "@tensorflow/tfjs";
@@ -43,4 +43,29 @@ Deno.test("wasm GatherV2 falls back for a batch permutation of tiny rows and for
     }
   });
   assert((kernelPathStats()["GatherV2/fallback"] ?? 0) - before >= 1, "out-of-range indices use the stock kernel");
+});
+
+Deno.test("wasm Pack and Unpack (and their gradients) match the cpu backend on every axis", async () => {
+  const shape: [number, number, number] = [2, 3, 4];
+  const before = kernelPathStats();
+  for (const axis of [0, 1, 2, 3, -1]) {
+    const f = () => {
+      const xs = [0, 1, 2].map((k) => tf.tensor3d(randomValues(24, 30 + k), shape));
+      const y = tf.stack(xs, axis);
+      const r = tf.tensor(randomValues(y.size, 40), y.shape);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(tf.stack([a, b, c], axis), r)))(
+        xs,
+      );
+      const parts = tf.unstack(y, axis < 0 ? 4 + axis : axis);
+      const ints = tf.cast(tf.stack([tf.tensor1d([1, 2], "int32"), tf.tensor1d([3, 4], "int32")], 1), "float32");
+      return [y, ...g, ...parts, ints];
+    };
+    const ref = await runOn("cpu", f);
+    const got = await runOn("wasm", f);
+    assertEquals(got.length, ref.length);
+    for (let i = 0; i < ref.length; i++) assertClose(got[i], ref[i], 0, `axis ${axis} output ${i}`);
+  }
+  const after = kernelPathStats();
+  assert((after["Pack/gaze"] ?? 0) - (before["Pack/gaze"] ?? 0) >= 10, JSON.stringify(after));
+  assert((after["Unpack/gaze"] ?? 0) - (before["Unpack/gaze"] ?? 0) >= 10, JSON.stringify(after));
 });
