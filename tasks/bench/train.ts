@@ -81,6 +81,8 @@ export interface MeasureTrainStepOptions {
   warmup?: number;
   /** Profiled steps after the timed ones (default 0: no profile); their mean per-kernel shares are returned. */
   profileSteps?: number;
+  /** Kernels listed by name in the profile (default 15; the rest are merged). */
+  profileTop?: number;
 }
 
 /** What {@link measureTrainStep} returns. */
@@ -152,7 +154,10 @@ export async function measureTrainStep(
     };
     if ((options.profileSteps ?? 0) > 0) {
       let i = warmup + steps;
-      out.profile = await profileKernels(tf.getBackend(), () => step(i++), { reps: options.profileSteps });
+      out.profile = await profileKernels(tf.getBackend(), () => step(i++), {
+        reps: options.profileSteps,
+        top: options.profileTop,
+      });
     }
     return out;
   } finally {
