@@ -1,5 +1,6 @@
 /**
- * `deno task bench [--case NAME[,NAME]] [--backend B] [--json] [--quick] [--data-dir DIR]`
+ * `deno task bench [--case NAME[,NAME]] [--backend B] [--json] [--quick] [--data-dir DIR] [--peer torch]
+ *  [--threads N] [--method M] [--config FILE] [--warmup N] [--steps N]`
  *
  * Runs the benchmark cases (speed and memory targets live here, not in tests)
  * and prints one JSON object: `{ provenance, cases: { name: result } }` with
@@ -7,17 +8,30 @@
  *
  * @module
  */
-import { parseTaskArgs, provenance, runTask } from "../lib/core/mod.ts";
-import { selectBackend } from "../lib/backend/mod.ts";
+import { intFlag, parseTaskArgs, provenance, runTask } from "../lib/core/mod.ts";
+import { selectBackend, setWasmThreads } from "../lib/backend/mod.ts";
 import { resolveDataRoot } from "../lib/data/data_root.ts";
 import type { BenchCase } from "./bench/types.ts";
 import { BENCH_CASES } from "./bench/cases.ts";
 
 const USAGE = `deno task bench [--case NAME[,NAME...]] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json] [--quick]
                  [--peer torch]   (cases that support it also run in PyTorch and report the ratio)
+                 [--threads N]    (wasm thread pool size, as GAZE_WASM_THREADS; 0 = one per core; the
+                                   PyTorch peer gets torch.set_num_threads(N))
+                 [--method M]     (train-step: fullsup | gaze1 | gazemedseg | fgi; default all four)
+                 [--config FILE]  (train-step: training config, default configs/kvasir.cpu.json)
+                 [--warmup N] [--steps N]  (train-step: untimed / timed iterations, default 3 / 20)
 
 Cases:
 ${BENCH_CASES.map((c: BenchCase) => `  ${c.name.padEnd(22)} ${c.description}`).join("\n")}`;
+
+function loadAverage(): number[] | undefined {
+  try {
+    return Deno.loadavg().map((v) => +v.toFixed(2));
+  } catch {
+    return undefined; // not available on this platform / without --allow-sys
+  }
+}
 
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
@@ -27,16 +41,43 @@ await runTask(async () => {
       json: { type: "boolean" },
       quick: { type: "boolean" },
       peer: { type: "string" },
+      threads: { type: "string" },
+      method: { type: "string" },
+      config: { type: "string" },
+      warmup: { type: "string" },
+      steps: { type: "string" },
     },
   });
   const wanted = values.case?.split(",").map((s) => s.trim()).filter(Boolean);
   for (const w of wanted ?? []) {
     if (!BENCH_CASES.some((c) => c.name === w)) throw new Error(`unknown bench case '${w}'\n\n${USAGE}`);
   }
+  const threads = values.threads === undefined ? undefined : intFlag(values.threads, "threads", 1);
+  if (threads !== undefined) {
+    if (threads < 0) throw new Error(`--threads: expected a whole number >= 0, got ${threads}`);
+    setWasmThreads(threads);
+  }
   const choice = await selectBackend(values.backend, { quiet: values.json });
   const dataRoot = resolveDataRoot({ dataDir: values["data-dir"] });
-  const ctx = { backend: choice.name, dataRoot, quick: values.quick ?? false, peer: values.peer };
+  const count = (v: string | undefined, name: string) => {
+    const n = v === undefined ? undefined : intFlag(v, name, 0);
+    if (n !== undefined && n < 0) throw new Error(`--${name}: expected a whole number >= 0, got ${n}`);
+    return n;
+  };
+  const ctx = {
+    backend: choice.name,
+    dataRoot,
+    quick: values.quick ?? false,
+    peer: values.peer,
+    // 0 = one per core: report the resolved count
+    threads: threads === 0 ? navigator.hardwareConcurrency : threads,
+    method: values.method,
+    config: values.config,
+    warmup: count(values.warmup, "warmup"),
+    steps: count(values.steps, "steps"),
+  };
   const cases: Record<string, unknown> = {};
+  const loadBefore = loadAverage();
   for (const c of BENCH_CASES) {
     if (wanted && !wanted.includes(c.name)) continue;
     if (!values.json) console.error(`bench: ${c.name} ...`);
@@ -47,6 +88,11 @@ await runTask(async () => {
     }
     if (!values.json) console.log(`${c.name}: ${JSON.stringify(cases[c.name])}`);
   }
-  const out = { provenance: provenance({ backend: choice.name, backendReason: choice.reason, dataRoot }), cases };
+  // how busy the machine was (1, 5, 15 min load averages): timings are only comparable at similar load
+  const load = { before: loadBefore, after: loadAverage(), cores: navigator.hardwareConcurrency };
+  const out = {
+    provenance: provenance({ backend: choice.name, backendReason: choice.reason, dataRoot, load_average: load }),
+    cases,
+  };
   if (values.json) console.log(JSON.stringify(out, null, 2));
 });

@@ -16,3 +16,4 @@ export * from "./wasm_threads.ts";
 export * from "./tensor_types.ts";
 export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";
+export * from "./sgd_kernel.ts";

@@ -90,8 +90,87 @@ const slice: OverrideFunc = (args, fallback) => {
   return out;
 };
 
+/** `Pack` (tf.stack) as {@link concat}'s runs: out[o, k, :] = inputs[k][o, :]. */
+const pack: OverrideFunc = (args, fallback) => {
+  const ins = Object.values(args.inputs) as tf.TensorInfo[];
+  const shape0 = ins[0]?.shape ?? [];
+  if (
+    ins.length < 2 || !FOUR_BYTE.includes(ins[0].dtype) || tf.util.sizeFromShape(shape0) === 0 ||
+    !ins.every((t) => t.dtype === ins[0].dtype && tf.util.arraysEqual(t.shape, shape0))
+  ) return fallback(args);
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, [...shape0, 1])[0];
+  const shape = [...shape0.slice(0, axis), ins.length, ...shape0.slice(axis)];
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const out = b.makeOutput(shape, ins[0].dtype);
+  const outer = tf.util.sizeFromShape(shape0.slice(0, axis));
+  const run = 4 * tf.util.sizeFromShape(shape0.slice(axis));
+  const desc = scratch(b, st, 8 * ins.length);
+  writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), run]));
+  st.k.concat_runs(desc, ins.length, outer, ptr(b, out));
+  countKernelPath("Pack/gaze");
+  return out;
+};
+
+/** `Unpack` (tf.unstack) as {@link splitV}'s runs. */
+const unpack: OverrideFunc = (args, fallback) => {
+  const { value: x } = args.inputs as { value: tf.TensorInfo };
+  if (!x || !FOUR_BYTE.includes(x.dtype) || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+  const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, x.shape)[0];
+  const num = x.shape[axis];
+  if (num < 2) return fallback(args);
+  const outShape = x.shape.filter((_, i) => i !== axis);
+  const b = args.backend as unknown as WasmBackendLike;
+  const st = heapState(b);
+  const outs = Array.from({ length: num }, () => b.makeOutput(outShape, x.dtype));
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  const run = 4 * tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const desc = scratch(b, st, 8 * num);
+  writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), run]));
+  st.k.split_runs(ptr(b, x), desc, num, outer);
+  countKernelPath("Unpack/gaze");
+  return outs;
+};
+
+/** Smallest run (elements copied per index) for which {@link gatherV2} copies runs itself. */
+const GATHER_MIN_RUN = 16;
+
 /**
- * Replace `Identity`, `Cast`, `Concat`, `SplitV` and `Slice` (rank <= 4) of a wasm backend
+ * `GatherV2` without batch dimensions as runs of memory copies: out[o, j, :] = x[o, idx[j], :]
+ * (the stock kernel computes every element's source index). Runs shorter than 16 elements, batch
+ * dimensions, other dtypes and out-of-range indices (the stock kernel reports them) fall back.
+ */
+const gatherV2: OverrideFunc = (args, fallback) => {
+  const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+  const a = args.attrs as unknown as { axis: number; batchDims?: number };
+  if (!FOUR_BYTE.includes(x.dtype) || indices.dtype !== "int32" || (a.batchDims ?? 0) !== 0) return fallback(args);
+  const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+  const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+  const nIdx = tf.util.sizeFromShape(indices.shape), dim = x.shape[axis];
+  if (inner < GATHER_MIN_RUN || nIdx === 0 || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
+  const b = args.backend as unknown as WasmBackendLike;
+  const idx = new Int32Array(b.wasm.asm.memory.buffer, ptr(b, indices), nIdx).slice();
+  if (idx.some((i) => i < 0 || i >= dim)) return fallback(args);
+  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const out = b.makeOutput(shape, x.dtype);
+  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
+  // views after the allocation (it may grow the heap)
+  const heap = b.wasm.asm.memory.buffer;
+  const src = new Int32Array(heap, ptr(b, x), outer * dim * inner); // bit copies, float32 or int32
+  const dst = new Int32Array(heap, ptr(b, out), outer * nIdx * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < nIdx; j++) {
+      const from = (o * dim + idx[j]) * inner;
+      dst.set(src.subarray(from, from + inner), (o * nIdx + j) * inner);
+    }
+  }
+  countKernelPath("GatherV2/gaze");
+  return out;
+};
+
+/**
+ * Replace `Identity`, `Cast`, `Concat`, `SplitV`, `Slice` (rank <= 4), `GatherV2`, `Pack` and `Unpack`
+ * of a wasm backend
  * (default "wasm"); other cases (strings, bool, one input) fall back to the stock kernels.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
@@ -104,5 +183,8 @@ export function registerWasmCopyKernels(backendName = "wasm"): string[] {
   reg("Concat", concat);
   reg("SplitV", splitV);
   reg("Slice", slice);
+  reg("GatherV2", gatherV2);
+  reg("Pack", pack);
+  reg("Unpack", unpack);
   return done;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient } from "../models/mod.ts";
+import { detached, zeroGradientLink } from "../models/mod.ts";
 import type { Scalar, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link afcLoss}. */
@@ -39,13 +39,15 @@ export function afcLoss(student: Tensor4D[], teacher: Tensor4D[], options: AfcLo
   });
   return tf.tidy(() => {
     const terms = student.map((s, i) => {
-      const t = stopGradient(teacher[i]);
+      // the teacher's side (its norms) off the gradient tape; zeroGradientLink below keeps the
+      // stop-gradient semantics (a zero gradient reaches the teacher)
+      const t = detached(() => teacher[i].clone());
       const dot = tf.sum(tf.mul(s, t), 3);
       // max(|a|, eps) as sqrt(max(|a|^2, eps^2)): same value, but a finite gradient at a = 0.
       const ns = tf.sqrt(tf.maximum(tf.sum(tf.square(s), 3), eps * eps));
       const nt = tf.sqrt(tf.maximum(tf.sum(tf.square(t), 3), eps * eps));
       return tf.mean(tf.sub(1, tf.div(dot, tf.mul(ns, nt))));
     });
-    return tf.mul(scale, tf.div(tf.addN(terms), terms.length)) as Scalar;
+    return tf.add(tf.mul(scale, tf.div(tf.addN(terms), terms.length)), zeroGradientLink(teacher)) as Scalar;
   });
 }

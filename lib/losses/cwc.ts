@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { stopGradient } from "../models/mod.ts";
+import { detached, zeroGradientLink } from "../models/mod.ts";
 import { confidenceSets } from "./confidence.ts";
 import { twoClassLogits } from "./foreground.ts";
 import type { Scalar, Tensor, Tensor4D } from "../backend/tensor_types.ts";
@@ -54,24 +54,32 @@ export function cwcLoss(inputLogits: Tensor4D, targetLogits: Tensor4D, options: 
     throw new Error(`cwcLoss: input logits [${inputLogits.shape}] and target logits [${t}] differ in B, H, W`);
   }
   return tf.tidy(() => {
-    const target = stopGradient(targetLogits);
-    const sets = confidenceSets(target, options);
-    let positive = sets.positive, negative = sets.negative;
-    if (variant === "both") {
-      const own = confidenceSets(stopGradient(inputLogits), options);
-      positive = tf.mul(positive, own.positive);
-      negative = tf.mul(negative, own.negative);
-    }
+    // Everything that depends on the target (and, for `both`, the input's own confidence) only is
+    // computed off the gradient tape in one node: [1 - yhat, yhat, c, min p, positive, negative].
+    const consts = detached(() => {
+      const sets = confidenceSets(targetLogits, options);
+      let positive = sets.positive, negative = sets.negative;
+      if (variant === "both") {
+        const own = confidenceSets(inputLogits, options);
+        positive = tf.mul(positive, own.positive);
+        negative = tf.mul(negative, own.negative);
+      }
+      const y = sets.label;
+      const maps = [tf.sub(1, y), y, sets.maxProb, sets.minProb, positive, negative];
+      return tf.concat(maps.map((m) => tf.reshape(m, [b, h, w, 1])), 3) as tf.Tensor4D;
+    });
+    const channel = (i: number, n = 1) => tf.slice(consts, [0, 0, 0, i], [b, h, w, n]);
+    const map = (i: number) => tf.reshape(channel(i), [b, h, w]);
+    const onehot = channel(0, 2);
     const logq = tf.logSoftmax(twoClassLogits(inputLogits, "cwcLoss input"), -1);
-    const y = sets.label;
-    const onehot = tf.stack([tf.sub(1, y), y], 3);
     const ce = tf.neg(tf.sum(tf.mul(logq, onehot), 3)); // -log q[yhat]
     const q = tf.exp(logq);
     const qOther = tf.sum(tf.mul(q, tf.sub(1, onehot)), 3); // q[1 - yhat]
     const negTerm = tf.neg(tf.log(tf.clipByValue(tf.sub(1, qOther), 1e-6, 1)));
     const meanOver = (terms: Tensor, set: Tensor) => tf.div(tf.sum(tf.mul(terms, set)), tf.maximum(tf.sum(set), 1));
-    const pos = meanOver(tf.mul(sets.maxProb, ce), positive);
-    const neg = meanOver(tf.mul(sets.minProb, negTerm), negative);
-    return tf.add(pos, neg) as Scalar;
+    const pos = meanOver(tf.mul(map(2), ce), map(4));
+    const neg = meanOver(tf.mul(map(3), negTerm), map(5));
+    // a zero gradient still reaches the target logits (stop-gradient semantics)
+    return tf.add(tf.add(pos, neg), zeroGradientLink([targetLogits])) as Scalar;
   });
 }

@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Tensor } from "../backend/tensor_types.ts";
+import type { Scalar, Tensor } from "../backend/tensor_types.ts";
 
 // tfjs types the callback's arguments as a union of inputs and the save function, hence the cast.
 const identityNoGrad = tf.customGrad(
@@ -35,4 +35,35 @@ const identityNoGrad = tf.customGrad(
  */
 export function stopGradient<T extends Tensor>(x: T): T {
   return identityNoGrad(x) as T;
+}
+
+/**
+ * `fn()` computed with the gradient tape off: one tape node without inputs, so the result is a
+ * constant for any enclosing `tf.grad` / `tf.variableGrads` and none of `fn`'s ops is
+ * differentiated (with {@link stopGradient} the ops downstream of it are still differentiated, to
+ * produce a zero). For values derived from detached targets (CWC's confidence sets, AFC's teacher
+ * maps). If the tensors `fn` reads must still get a (zero) gradient, add
+ * {@link zeroGradientLink} of them to the result. Returns a new tensor the caller disposes.
+ */
+export function detached<T extends Tensor>(fn: () => T): T {
+  const f = tf.customGrad(
+    (() => ({ value: fn(), gradFunc: () => [] })) as unknown as Parameters<typeof tf.customGrad>[0],
+  );
+  return (f as unknown as () => T)();
+}
+
+/**
+ * A scalar 0 whose gradient with respect to each of `xs` is zero. Adding it to a loss that uses
+ * `xs` only through {@link detached} keeps them connected, so differentiating with respect to them
+ * gives zeros (as with {@link stopGradient}) instead of an error. Costs one zero fill per input in
+ * the backward pass.
+ */
+export function zeroGradientLink(xs: Tensor[]): Scalar {
+  const f = tf.customGrad(
+    ((...args: tf.Tensor[]) => {
+      const inputs = args.slice(0, xs.length);
+      return { value: tf.scalar(0), gradFunc: () => inputs.map((x) => tf.zerosLike(x)) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0],
+  );
+  return (f as unknown as (...t: tf.Tensor[]) => tf.Scalar)(...xs);
 }

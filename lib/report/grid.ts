@@ -58,7 +58,8 @@ export const STEP_FLOOR: Readonly<Record<MethodName, number>> = {
 };
 
 /** What the cost estimate means (written next to it in plan.json and the printed plan). */
-export const COST_BASIS = "estimated training seconds on 2 CPU cores (wasm): per iteration the larger of the smoke " +
+export const COST_BASIS: string =
+  "estimated training seconds on 2 CPU cores (wasm): per iteration the larger of the smoke " +
   "profile's measured step time and the cpu profile's, scaled by pixels x batch x (widest channels)^2; evaluation " +
   "and start-up not included; a GPU backend is far faster";
 

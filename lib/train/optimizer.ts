@@ -18,10 +18,14 @@
  * PyTorch Adam: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  * p = p - lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps).
  *
+ * On the wasm and cpu backends the SGD update of each parameter is one fused kernel
+ * (lib/backend/sgd_kernel.ts, bit-identical to the op chain); elsewhere it is written with tf ops.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Tensor, Variable } from "../backend/tensor_types.ts";
+import { sgdStep, sgdStepKernelAvailable } from "../backend/sgd_kernel.ts";
 
 /** Optimiser settings (docs/METHOD.md section 7: SGD, momentum 0.9, Nesterov, wd 4e-4). */
 export type OptimizerConfig =
@@ -81,13 +85,22 @@ export function createOptimizer(params: Map<string, Variable>, config: Optimizer
     },
     apply(grads, lr) {
       steps += 1;
+      const fused = config.type === "sgd" && sgdStepKernelAvailable();
       for (const [name, p] of params) {
         const g0 = grads.get(name);
         if (!g0) continue;
         if (g0.dtype !== "float32" || !tf.util.arraysEqual(g0.shape, p.shape)) {
           throw new Error(`optimizer: gradient for ${name} has shape ${g0.shape}, parameter has ${p.shape}`);
         }
-        if (config.type === "sgd") {
+        if (config.type === "sgd" && fused) {
+          tf.tidy(() => {
+            const buf = config.momentum ? slot(`${name}/momentum`, p) : null;
+            const attrs = { lr, momentum: config.momentum, nesterov: config.nesterov, weightDecay: config.weightDecay };
+            const r = sgdStep(p, g0, buf, { ...attrs, first: steps === 1 });
+            if (buf && r.buf) buf.assign(r.buf);
+            p.assign(r.p);
+          });
+        } else if (config.type === "sgd") {
           tf.tidy(() => {
             let g = config.weightDecay ? g0.add(p.mul(config.weightDecay)) : g0;
             if (config.momentum) {

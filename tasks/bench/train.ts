@@ -5,18 +5,32 @@
  * For FGI (code variant) a step is: teacher on the clean image + text, student on the DARM-masked
  * image, the two CWC passes on CutMix'd noisy inputs, AFC, and both optimisers.
  * Inputs are generated (random normal images, nested disc pseudo-masks, random text), so no data
- * is needed. Reported: median ms of `steps` steps after `warmup`; `--quick`: FGI only, 1 + 1 steps.
+ * is needed.
+ *
+ * `deno task bench --case train-step [--method M] [--config FILE] [--threads N] [--peer torch]
+ * [--warmup 3] [--steps 20]` reports per method: median / min / max ms per iteration (wall) and the
+ * median process CPU ms over `steps` iterations after `warmup` untimed ones, the wasm threads used,
+ * the trainable parameters per network, and per-kernel time shares from a SEPARATE profiling pass
+ * (one more iteration with every kernel wrapped, see kernel_profile.ts; it is not part of the
+ * median). `--peer torch` runs the same iteration in PyTorch (tasks/bench/peer_train_torch.py) at
+ * the same config, on `--threads N` threads (default: the toolkit's count), checks that its
+ * parameter counts equal the toolkit's, and reports `ratio_to_peer` = toolkit / PyTorch median.
+ * `--quick`: FGI only (unless `--method`), 1 + 1 iterations.
  *
  * {@link measureTrainStep} is also how the cpu profile's scale was chosen (see the config's notes).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
+import { wasmThreadPool } from "../../lib/backend/mod.ts";
+import { countParams } from "../../lib/models/mod.ts";
 import {
   createMethod,
   createOptimizer,
   loadTrainConfig,
+  METHOD_NAMES,
   type MethodName,
   type Optimizer,
   rampUpWeightFor,
@@ -25,6 +39,8 @@ import {
   trainStep,
 } from "../../lib/train/mod.ts";
 import { type BenchCase, type BenchContext, median } from "./types.ts";
+import { type KernelProfile, profileKernels } from "./kernel_profile.ts";
+import { runPythonPeer } from "./peer.ts";
 
 /** A generated batch at the config's size: images N(0, 1), M_hc = disc radius S/5, M_bc = radius S/3.5. */
 export function syntheticTrainBatch(
@@ -63,6 +79,30 @@ export interface MeasureTrainStepOptions {
   steps?: number;
   /** Untimed warm-up steps (default 1). */
   warmup?: number;
+  /** Profiled steps after the timed ones (default 0: no profile); their mean per-kernel shares are returned. */
+  profileSteps?: number;
+  /** Kernels listed by name in the profile (default 15; the rest are merged). */
+  profileTop?: number;
+}
+
+/** What {@link measureTrainStep} returns. */
+export interface TrainStepTiming {
+  /** Median wall ms per step. */
+  median_ms: number;
+  /** Fastest step, ms. */
+  min_ms: number;
+  /** Slowest step, ms. */
+  max_ms: number;
+  /** Median process CPU ms (user + system, all threads) per step. */
+  median_cpu_ms: number;
+  /** Timed steps. */
+  steps: number;
+  /** Warm-up steps. */
+  warmup: number;
+  /** Trainable parameters per network. */
+  params: Record<string, number>;
+  /** Per-kernel shares of the profiled steps (when `profileSteps` > 0). */
+  profile?: KernelProfile;
 }
 
 /** Time `trainStep` of `method` under `config` on generated data: median, min and max ms per step. */
@@ -70,18 +110,18 @@ export async function measureTrainStep(
   config: TrainConfig,
   methodName: MethodName,
   options: MeasureTrainStepOptions = {},
-): Promise<{ median_ms: number; min_ms: number; max_ms: number; steps: number }> {
+): Promise<TrainStepTiming> {
   const method = createMethod(methodName, { config, channels: 3 });
   const optimizers = new Map<string, Optimizer>();
   const batch = syntheticTrainBatch(config);
   try {
+    const params: Record<string, number> = {};
     for (const [name, model] of method.networks) {
       optimizers.set(name, createOptimizer(model.params.trainable, method.optimizerFor(name).config));
+      params[name] = countParams(model).trainable;
     }
     const phase = method.phases().at(-1)!;
-    const times: number[] = [];
-    const warmup = options.warmup ?? 1, steps = options.steps ?? 3;
-    for (let i = 0; i < warmup + steps; i++) {
+    const step = async (i: number) => {
       const it = phase.start + i;
       const ctx = {
         iteration: it,
@@ -90,16 +130,36 @@ export async function measureTrainStep(
         rng: { darm: new Rng(i), cwc: new Rng(1000 + i) },
       };
       const lr = Object.fromEntries(phase.networks.map((n) => [n, 1e-3]));
-      const t0 = performance.now();
       await trainStep(method, batch, { ctx, optimizers, lr, accumulate: config.accumulate });
-      if (i >= warmup) times.push(performance.now() - t0);
+    };
+    const times: number[] = [], cpu: number[] = [];
+    const warmup = options.warmup ?? 1, steps = options.steps ?? 3;
+    for (let i = 0; i < warmup + steps; i++) {
+      const t0 = performance.now(), c0 = process.cpuUsage();
+      await step(i);
+      const c1 = process.cpuUsage(c0);
+      if (i >= warmup) {
+        times.push(performance.now() - t0);
+        cpu.push((c1.user + c1.system) / 1000);
+      }
     }
-    return {
+    const out: TrainStepTiming = {
       median_ms: +median(times).toFixed(1),
       min_ms: +Math.min(...times).toFixed(1),
       max_ms: +Math.max(...times).toFixed(1),
+      median_cpu_ms: +median(cpu).toFixed(1),
       steps,
+      warmup,
+      params,
     };
+    if ((options.profileSteps ?? 0) > 0) {
+      let i = warmup + steps;
+      out.profile = await profileKernels(tf.getBackend(), () => step(i++), {
+        reps: options.profileSteps,
+        top: options.profileTop,
+      });
+    }
+    return out;
   } finally {
     tf.dispose([batch.image, batch.mask!, ...batch.levels, batch.mhc!, batch.mbc!, batch.single!, batch.text!]);
     for (const o of optimizers.values()) o.dispose();
@@ -107,23 +167,72 @@ export async function measureTrainStep(
   }
 }
 
+/**
+ * Run the same iteration in PyTorch (tasks/bench/peer_train_torch.py) on the resolved `config`
+ * (written to a temporary file) with `threads` threads; the peer fails when its parameter counts
+ * differ from `params` (the toolkit's). Returns its JSON, `{ skipped }` or `{ error }`.
+ */
+export async function runTrainStepPeer(
+  config: TrainConfig,
+  methodName: MethodName,
+  options: { threads: number; warmup: number; steps: number; params?: Record<string, number>; python?: string },
+): Promise<Record<string, unknown>> {
+  const file = await Deno.makeTempFile({ prefix: "gaze-train-step-", suffix: ".json" });
+  try {
+    await Deno.writeTextFile(file, JSON.stringify(config));
+    const args = ["--config", file, "--method", methodName, "--threads", String(options.threads)];
+    args.push("--warmup", String(options.warmup), "--steps", String(options.steps));
+    if (options.params) args.push("--expect-params", JSON.stringify(options.params));
+    return await runPythonPeer("peer_train_torch.py", args, { python: options.python });
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
 async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
-  const path = new URL("../../configs/kvasir.cpu.json", import.meta.url).pathname;
+  const rel = ctx.config ?? "configs/kvasir.cpu.json";
+  const path = ctx.config ?? new URL("../../configs/kvasir.cpu.json", import.meta.url).pathname;
   const config = await loadTrainConfig(path);
+  if (ctx.method !== undefined && !(METHOD_NAMES as readonly string[]).includes(ctx.method)) {
+    throw new Error(`--method: unknown method '${ctx.method}' (expected ${METHOD_NAMES.join(", ")})`);
+  }
+  if (ctx.peer !== undefined && ctx.peer !== "torch") {
+    throw new Error(`--peer: unknown peer '${ctx.peer}' (supported: torch)`);
+  }
+  const threads = tf.getBackend() === "wasm" ? (wasmThreadPool()?.nthreads ?? 1) : undefined;
   const out: Record<string, unknown> = {
-    config: "configs/kvasir.cpu.json",
+    config: rel,
     backend: ctx.backend,
     image: config.imageSize,
     batch: config.batchSize,
     widths: config.models,
+    threads,
   };
-  const methods: MethodName[] = ctx.quick ? ["fgi"] : ["fgi", "fullsup", "gazemedseg", "gaze1"];
+  const methods: MethodName[] = ctx.method
+    ? [ctx.method as MethodName]
+    : ctx.quick
+    ? ["fgi"]
+    : ["fgi", "fullsup", "gazemedseg", "gaze1"];
+  const warmup = ctx.warmup ?? (ctx.quick ? 1 : 3), steps = Math.max(1, ctx.steps ?? (ctx.quick ? 1 : 20));
+  const results: Record<string, unknown> = {};
   for (const m of methods) {
-    const r = await measureTrainStep(config, m, ctx.quick ? { warmup: 1, steps: 1 } : {});
-    out[`${m}_ms_per_step`] = r.median_ms;
-    out[`${m}_min_ms`] = r.min_ms;
+    const r = await measureTrainStep(config, m, { warmup, steps, profileSteps: 1 });
+    const res: Record<string, unknown> = { ...r };
+    if (ctx.peer === "torch") {
+      const peerThreads = ctx.threads ?? threads ?? 1;
+      const peer = await runTrainStepPeer(config, m, { threads: peerThreads, warmup, steps, params: r.params });
+      res.peer = peer;
+      if (typeof peer.median_ms === "number") {
+        res.ratio_to_peer = +(r.median_ms / peer.median_ms).toFixed(2);
+        res.cpu_ratio_to_peer = +(r.median_cpu_ms / (peer.median_cpu_ms as number)).toFixed(2);
+      }
+    }
+    results[m] = res;
   }
-  out.note = "fgi = teacher (clean + text) + student (DARM) + CWC teacher and student passes + AFC + both optimisers";
+  out.methods = results;
+  out.note =
+    "fgi = teacher (clean + text) + student (DARM) + CWC teacher and student passes + AFC + both optimisers; " +
+    "profile = one extra untimed iteration with every kernel timed (top-level calls; '(outside kernels)' = JS, tape, host work)";
   return out;
 }
 

@@ -14,6 +14,16 @@ export interface BenchContext {
   quick: boolean;
   /** `--peer NAME`: also run the case in another framework where the case supports it (e.g. "torch"). */
   peer?: string;
+  /** `--threads N`: the wasm thread pool size already set (and the peer's thread count); unset: defaults. */
+  threads?: number;
+  /** `--method M`: the method of cases that run one (train-step); unset: the case's default set. */
+  method?: string;
+  /** `--config FILE`: training config of cases that use one (train-step). */
+  config?: string;
+  /** `--warmup N`: untimed iterations before the timed ones, for cases that take it. */
+  warmup?: number;
+  /** `--steps N`: timed iterations, for cases that take it. */
+  steps?: number;
 }
 
 /** One benchmark case. `run` returns a flat JSON object of measurements. */

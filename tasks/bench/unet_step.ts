@@ -2,7 +2,8 @@
  * Bench case `unet-step`: one SGD training step of a BasicUNet, fixed so it can
  * be compared with other frameworks (tasks/bench/peer_torch.py runs the same
  * step in PyTorch; `deno task bench --case unet-step --peer torch` runs both and
- * reports `ratio_to_peer` (wall) and `cpu_ratio_to_peer` (process CPU time)).
+ * reports `ratio_to_peer` (wall) and `cpu_ratio_to_peer` (process CPU time)); `--threads N` sets
+ * the toolkit's wasm thread pool and the peer's torch.set_num_threads alike.
  *
  * Model: BasicUNet features (16,32,64,128,256,16) (docs/METHOD.md section 5: blocks of
  * 3x3 conv with bias, GroupNorm 4 groups, LeakyReLU 0.1; 2x2 max-pool down;
@@ -33,6 +34,7 @@ import {
   trainableVariables,
 } from "../../lib/models/mod.ts";
 import { median } from "./types.ts";
+import { runPythonPeer } from "./peer.ts";
 import type { BenchCase, BenchContext } from "./types.ts";
 
 /** The fixed configuration of the case (also used by the PyTorch peer). */
@@ -216,41 +218,16 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
 }
 
 /**
- * Run the same step in PyTorch (tasks/bench/peer_torch.py, one thread) with `python` (default
- * `$GAZE_PYTHON`, else the first of `python3` and `/usr/bin/python3` (Debian's, where
- * python3-torch installs) that imports torch). Returns its JSON, or `{ skipped }` when none can.
+ * Run the same step in PyTorch (tasks/bench/peer_torch.py) on `threads` threads (default 1), with
+ * the interpreter chosen by {@link runPythonPeer}. Returns its JSON, or `{ skipped }` when no
+ * interpreter has torch.
  */
-export async function runTorchPeer(options: RunUNetStepOptions & { python?: string } = {}): Promise<
-  Record<string, unknown>
-> {
-  const env = Deno.env.get("GAZE_PYTHON");
-  const candidates = options.python ? [options.python] : env ? [env] : ["python3", "/usr/bin/python3"];
-  let last: Record<string, unknown> = { skipped: "no python" };
-  for (const python of candidates) {
-    last = await runTorchPeerWith(python, options);
-    if (!("skipped" in last)) return last;
-  }
-  return last;
-}
-
-async function runTorchPeerWith(python: string, options: RunUNetStepOptions): Promise<Record<string, unknown>> {
-  const script = new URL("./peer_torch.py", import.meta.url).pathname;
-  const args = [script, "--warmup", String(options.warmup ?? UNET_STEP_CONFIG.warmup)];
-  args.push("--steps", String(options.steps ?? UNET_STEP_CONFIG.steps));
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command(python, { args, stdout: "piped", stderr: "piped" }).output();
-  } catch (err) {
-    return { skipped: `cannot run ${python}: ${(err as Error).message}` };
-  }
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (!out.success) {
-    const why = /No module named 'torch'/.test(stderr)
-      ? `${python} has no torch (Debian: apt-get install python3-torch)`
-      : `${python} peer_torch.py failed: ${stderr.trim().split("\n").slice(-1)[0]}`;
-    return { skipped: why };
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+export function runTorchPeer(
+  options: RunUNetStepOptions & { python?: string; threads?: number } = {},
+): Promise<Record<string, unknown>> {
+  const args = ["--warmup", String(options.warmup ?? UNET_STEP_CONFIG.warmup)];
+  args.push("--steps", String(options.steps ?? UNET_STEP_CONFIG.steps), "--threads", String(options.threads ?? 1));
+  return runPythonPeer("peer_torch.py", args, { python: options.python });
 }
 
 /** The `unet-step` bench case (`--peer torch`: also PyTorch, and the ratios). */
@@ -262,7 +239,9 @@ export const unetStepCase: BenchCase = {
     const res = await runUNetStep(opts);
     if (ctx.peer === undefined) return res;
     if (ctx.peer !== "torch") return { ...res, peer: { skipped: `unknown peer '${ctx.peer}' (supported: torch)` } };
-    const peer = await runTorchPeer(opts);
+    // same threads on both sides: --threads N, else the toolkit's own count
+    const threads = ctx.threads ?? (res.wasm_threads as number | undefined) ?? 1;
+    const peer = await runTorchPeer({ ...opts, threads });
     if (typeof peer.median_ms !== "number") return { ...res, peer };
     return {
       ...res,
