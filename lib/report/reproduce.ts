@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
@@ -306,6 +306,7 @@ export async function executeRun(
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
   }
+  const made = await missingAncestors(runDir);
   await Deno.mkdir(runDir, { recursive: true });
   await atomicWrite(f.config, text);
   const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));
@@ -333,6 +334,14 @@ export async function executeRun(
     evaluate,
     backend: options.backend,
     quiet: options.quiet,
+    log: options.log,
+  }).catch(async (err) => {
+    // Nothing trained (e.g. a bad input file found before the first iteration): leave no run folder behind.
+    if (made.length && !(await exists(join(runDir, "checkpoints")))) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+      await emptyDirCleanup(made.slice(1))[Symbol.asyncDispose]();
+    }
+    throw err;
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
   for (const ck of ["last", "best"] as const) {
@@ -420,7 +429,9 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   const seeds = [...(options.seeds ?? [0])];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
-  await Deno.mkdir(join(dir, "runs"), { recursive: true });
+  // Folders are made when something is written into them; on the way out (a failure included), the ones
+  // this call made that are still empty are removed.
+  await using _cleanup = emptyDirCleanup(await missingAncestors(join(dir, "runs")));
   log(`results: ${dir} (${plan.runs.length} runs: ${plan.runs.map((r) => r.id).join(", ")})`);
 
   // Supervision.
@@ -575,6 +586,29 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   } finally {
     await supervision.dispose();
   }
+}
+
+/** `path` and its ancestors that do not exist yet, deepest first. */
+export async function missingAncestors(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = resolve(path); !(await exists(p)); p = dirname(p)) {
+    out.push(p);
+    if (dirname(p) === p) break;
+  }
+  return out;
+}
+
+/** A guard that, when disposed, removes each of `dirs` (deepest first) that exists and is empty. */
+export function emptyDirCleanup(dirs: string[]): AsyncDisposable {
+  return {
+    async [Symbol.asyncDispose]() {
+      for (const d of dirs) {
+        try {
+          await Deno.remove(d); // only succeeds when empty
+        } catch { /* absent or not empty: keep */ }
+      }
+    },
+  };
 }
 
 /** Options of {@link trainSingleRun}. */
