@@ -108,6 +108,10 @@ Deno.test({
       for (const m of expect[name].mime) assert(mimes.has(m), `${name}: no ${m} output (have ${[...mimes]})`);
       const text = outputDigest(nb).flat().join("\n");
       for (const t of expect[name].text) assert(text.includes(t), `${name}: output lacks "${t}"`);
+      if (name === "00_quickstart") {
+        const dice = Number(/FGI student test Dice after \d+ iterations: ([\d.]+)%/.exec(text)?.[1]);
+        assert(dice >= 40, `quick start: the FGI student does not learn (${dice} %)`);
+      }
       const html = await Deno.readTextFile(r.html!);
       assert(html.includes("Plotly.newPlot"), `${name}: the HTML export has no Plotly figure`);
     }
@@ -149,6 +153,14 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
     if (h.length) assertAlmostEquals(main.rows[i].hd95.mean, h.reduce((s, v) => s + v, 0) / h.length, 1e-9);
     const last = await readCsv(`${key}_s0`, "last");
     assertAlmostEquals(main.rows[i].dice_other.mean, 100 * last.reduce((s, x) => s + x.dice, 0) / last.length, 1e-9);
+    // The demo shows every method learning (configs/synthetic.smoke.json, notes): the best and the last
+    // checkpoint are well above 0 (full supervision >= 60 %, every gaze method >= 40 %).
+    const floor = key === "fullsup" ? 60 : 40;
+    assert(main.rows[i].dice.mean >= floor, `${key}: best-checkpoint Dice ${main.rows[i].dice.mean} % < ${floor} %`);
+    assert(
+      main.rows[i].dice_other.mean >= floor,
+      `${key}: last checkpoint collapsed to ${main.rows[i].dice_other.mean} %`,
+    );
   }
   // Ablation: Δ Dice and the Wilcoxon p of "− AFC" recomputed from the two runs' CSVs.
   const abl = JSON.parse(await Deno.readTextFile(join(dir, "table_ablation.json")));
@@ -158,6 +170,11 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
   const c = comparePaired(a.map((x) => x.dice), a.map((x) => byId.get(x.id)!));
   assertAlmostEquals(row.d_dice, 100 * c.meanDifference!, 1e-9);
   assertAlmostEquals(row.p_dice, c.wilcoxon!.pValue, 1e-12);
+  // The ablation rows differ from the reference (a run that learns nothing gives Δ 0, p 1 everywhere).
+  const deltas = abl.rows.map((x: { d_dice: number | null }) => x.d_dice).filter((d: number | null) => d !== null);
+  assertEquals(deltas.length, abl.rows.length - 1);
+  assert(deltas.filter((d: number) => Math.abs(d) >= 0.1).length >= 6, `ablation deltas ${deltas}`);
+  assert(abl.rows.some((x: { p_dice: number | null }) => x.p_dice !== null && x.p_dice < 1), "every p is 1");
   // README links every table, figure and run that exists.
   const readme = await Deno.readTextFile(join(dir, "README.md"));
   const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);
