@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals } from "../assert.ts";
 import { comparePaired } from "../../lib/metrics/paired.ts";
-import { chromiumPath } from "../../lib/report/figure_export.ts";
+import { chromiumPath, plotlyFileName } from "../../lib/report/figure_export.ts";
 import { FIGURE_NAMES } from "../../lib/report/figures.ts";
 import { notebookTools, outputDigest, PLOTLY_MIME, readNotebook, runNotebooks } from "../../lib/report/notebooks.ts";
 import { parsePerImageCsv } from "../../lib/report/per_image.ts";
@@ -114,6 +114,15 @@ Deno.test({
       }
       const html = await Deno.readTextFile(r.html!);
       assert(html.includes("Plotly.newPlot"), `${name}: the HTML export has no Plotly figure`);
+      assert(html.length < 3_000_000 && !html.includes("plotly.js, inlined"), `${name}: plotly.js inlined`);
+      // plain nbconvert (no toolkit post-processing) gets a text/html for every Plotly output
+      for (const o of outs.filter((x) => x.data?.[PLOTLY_MIME])) {
+        assert(
+          typeof o.data?.["text/html"] === "string" || Array.isArray(o.data?.["text/html"]),
+          `${name}: no text/html`,
+        );
+        if (chromiumPath()) assert(o.data?.["image/png"], `${name}: a figure without image/png`);
+      }
     }
     // The table notebooks ran reproduce for what was missing: the runs exist now.
     for (const run of ["fullsup_s0", "fgi-code_s0", "fgi-code-no-afc_s0", "fgi-code-tauPos-0.9_s0"]) {
@@ -134,8 +143,12 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
   for (const t of ["main", "ablation", "sensitivity"]) {
     for (const ext of ["md", "csv", "json"]) assert((await Deno.stat(join(dir, `table_${t}.${ext}`))).size > 0);
   }
+  // plotly.js is written once into figures/ and every page references it (pages stay small)
+  const lib = await plotlyFileName();
+  assert((await Deno.stat(join(dir, "figures", lib))).size > 1_000_000, lib);
   for (const f of FIGURE_NAMES) {
-    assert((await Deno.stat(join(dir, "figures", `${f}.html`))).size > 1_000_000, `${f}.html`);
+    const html = await Deno.readTextFile(join(dir, "figures", `${f}.html`));
+    assert(html.includes(`<script src="${lib}"></script>`) && html.length < 1_500_000, `${f}.html: ${html.length}`);
     if (chromiumPath()) assert((await Deno.stat(join(dir, "figures", `${f}.png`))).size > 0, `${f}.png`);
   }
   // Main table cells recomputed from the per-image CSVs (Dice % and HD95 px, mean and population std).
