@@ -26,7 +26,7 @@ export interface FileProblem {
   reason: string;
 }
 
-const HEAD = 64 * 1024, TAIL = 4096;
+const HEAD = 16 * 1024, TAIL = 4096;
 
 async function readHeadTail(path: string): Promise<{ size: number; head: Uint8Array; tail: Uint8Array }> {
   const f = await Deno.open(path, { read: true });
