@@ -3,7 +3,7 @@
  *   [--data-dir DIR] [--backend B] [--quiet]`
  *
  * Scores a trained checkpoint (a checkpoint folder such as `<run>/checkpoints/best`, a run folder,
- * or one network's `.safetensors` in a checkpoint folder) on a split, METHOD.md section 8: per image
+ * or one network's `.safetensors` in a checkpoint folder) on a split, docs/METHOD.md section 8: per image
  * the logits are upsampled bilinearly to the ground truth's original size and thresholded at 0.5
  * (sigmoid); Dice, IoU, HD95, ASD, ASSD. Writes `<out>/eval_<split>_<checkpoint>_<network>.csv`
  * (per image) and `.json` (summaries with bootstrap intervals, provenance: checkpoint, iteration,

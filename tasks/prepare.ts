@@ -1,6 +1,6 @@
 /**
  * `deno task prepare <dataset> [options]`: turn gaze into the two stored maps
- * of every image (METHOD.md section 3): the fixation heatmap and its dense-CRF
+ * of every image (docs/METHOD.md section 3): the fixation heatmap and its dense-CRF
  * refinement, as 8-bit PNGs under `<derived>/<dataset>/heatmap|crf/<id>.png`
  * (lib/gaze/store.ts), plus `<derived>/<dataset>/gaze/quality.json|csv`: per
  * image and mean Dice/IoU vs the ground truth of heatmap > 0.5, CRF >= 0.5 and

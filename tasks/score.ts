@@ -1,9 +1,9 @@
 /**
- * `deno task score --pred <png file|dir> --gt <png file|dir> [--spacing x,y] [--json]
+ * `deno task score --pred <png file|dir> --gt <png file|dir> [--spacing row,col] [--json]
  *   [--empty null|diagonal] [--connectivity 1|2]`
  *
  * Scores predicted masks against ground-truth masks with the toolkit's metrics
- * (Dice, IoU, HD95, ASD, ASSD; METHOD.md section 8), matching files by name without
+ * (Dice, IoU, HD95, ASD, ASSD; docs/METHOD.md section 8), matching files by name without
  * extension; foreground = grey > 127 (grey/255 > 0.5). Prints one line per image and a
  * summary (mean ± population std, median, bootstrap 95% interval, and how many images
  * had an undefined surface distance because a mask was empty), or one JSON object
@@ -23,13 +23,15 @@ import {
 } from "../lib/metrics/mod.ts";
 import { makeTable, toMarkdown } from "../lib/report/table.ts";
 
-const USAGE = `deno task score --pred <png file|dir> --gt <png file|dir> [--spacing x,y] [--json]
+const USAGE = `deno task score --pred <png file|dir> --gt <png file|dir> [--spacing row,col] [--json]
                  [--empty null|diagonal] [--connectivity 1|2]
 
 Scores predicted masks against ground-truth masks (Dice, IoU, HD95, ASD, ASSD).
   --pred, --gt      a mask file (.png/.jpg/.jpeg) or a folder of them; folders are matched
                     by file name without extension (a.png matches a.jpg)
-  --spacing x,y     pixel spacing in mm along x (columns) and y (rows); distances then in mm
+  --spacing R,C     pixel spacing in mm: R between rows (along y), C between columns
+                    (along x), the order of DICOM PixelSpacing and of the library's
+                    Spacing [row, column]; distances then in mm
   --empty P         surface distances when a mask is empty: "null" (default; left out of
                     means and counted) or "diagonal" (image diagonal penalty, 0 if both empty)
   --connectivity C  surface = mask minus its erosion with the 4- (1, medpy default) or
@@ -43,9 +45,11 @@ function parseSpacing(v: string | undefined): Spacing | undefined {
   if (v === undefined) return undefined;
   const parts = v.split(",").map((s) => Number(s.trim()));
   if (parts.length !== 2 || !parts.every((p) => Number.isFinite(p) && p > 0)) {
-    throw new Error(`--spacing: expected two positive numbers "x,y" (mm per column, mm per row), got "${v}"`);
+    throw new Error(
+      `--spacing: expected two positive numbers "row,col" (mm between rows, mm between columns), got "${v}"`,
+    );
   }
-  return [parts[1], parts[0]]; // [row, column]
+  return [parts[0], parts[1]]; // [row, column], as given
 }
 
 await runTask(async () => {

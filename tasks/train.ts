@@ -3,6 +3,7 @@
  *   [--variant code|paper] [--switches k=v,...] [--ablation no-text,no-afc,no-cwc,no-darm] [--seed N]
  *   [--backend B] [--out DIR] [--data-dir DIR] [--iterations N] [--eval-every N] [--eval-teacher]
  *   [--restart] [--stop-after N] [--prepare] [--quiet]`
+ * `deno task train --run-id <key>_s<seed> --config FILE [--out RUNS_DIR] [--backend B] [--data-dir DIR]`
  *
  * Trains one method with the one loop of lib/train (resuming from `<out>/checkpoints/last` when the
  * run folder holds one), evaluating on the test split every `evalEvery` iterations, then scores the
@@ -10,11 +11,17 @@
  * `<out>/eval_test_{best,last}.{csv,json}` and prints a summary. Ctrl-C stops after the current step
  * and saves `last`; rerun the same command to resume.
  *
+ * With `--run-id`, trains exactly one run of the `reproduce` plan (lib/report/plan.ts; the run is
+ * resolved from the config and the id) into `<RUNS_DIR>/<id>/`, with the files `reproduce` reads
+ * (config.json, eval_best/last, done.json): what one SLURM array task runs (lib/report/grid.ts).
+ *
  * @module
  */
 import { join } from "node:path";
 import { intFlag, parseTaskArgs, provenance, runTask } from "../lib/core/mod.ts";
 import { atomicWrite } from "../lib/core/atomic_write.ts";
+import { findRun } from "../lib/report/grid.ts";
+import { executeRun, resultsDir, runConfig, runStatus } from "../lib/report/reproduce.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
 import { openDataset, resolveDataRoot } from "../lib/data/mod.ts";
 import { evaluateMethod, writeEvaluation } from "../lib/metrics/evaluate.ts";
@@ -39,10 +46,14 @@ const USAGE = `usage: deno task train --config configs/<dataset>.<profile>.json 
 
 methods: ${METHOD_NAMES.join(", ")}
 options:
-  --variant code|paper     FGI switch preset (METHOD.md section 10; default: the config's, "code")
+  --variant code|paper     FGI switch preset (docs/METHOD.md section 10; default: the config's, "code")
   --switches k=v,...       single FGI switches: fusion=none|learnable, teacherLoss=bce|partial-ce,
                            darmSource=gaze|prediction, cwcConfidence=source|both,
-                           schedule=joint|teacher-first, optimizer=sgd|adam
+                           schedule=joint|teacher-first, optimizer=sgd|adam,
+                           cwcStudentInput=clean|masked, cutMix=per-direction|shared,
+                           darmWindow=odd|side-k, darmTarget=floor|exact, rampStart=one|zero;
+                           this toolkit's DARM variants darmPlacement=ring|ring+random,
+                           darmFill=zero|mean|noise (docs/METHOD.md sections 6.4-6.6)
   --ablation LIST          FGI ablations: no-text,no-afc,no-cwc,no-darm
   --seed N                 base seed (default: the config's)
   --iterations N           override the iteration count (the ramp-up is rescaled)
@@ -54,7 +65,15 @@ options:
   --prepare                run the missing preparation tasks (prepare, describe, encode) first
   --backend B              auto | tensorflow | webgpu | wasm | cpu
   --data-dir DIR           data root (default $GAZE_DATA_DIR or ./data/cache)
-  --quiet                  no progress bars`;
+  --quiet                  no progress bars
+
+one run of the reproduce plan (what a SLURM array task runs; see "Running the grid on a cluster"):
+  --run-id ID              <key>_s<seed> as listed by \`deno task reproduce --plan\` (e.g. fgi-code_s0);
+                           trains it into <out>/<ID>/ (--out is then the runs folder, default
+                           results/<dataset>/<profile>/runs), skips it when finished, resumes a killed
+                           one, and stops cleanly on SIGTERM/SIGINT (saving 'last'). Excludes --method,
+                           --variant, --switches, --ablation, --seed, --iterations, --eval-every,
+                           --eval-teacher, --restart, --stop-after and --prepare.`;
 
 async function runPreparation(dataset: string, root: string, needs: { gaze: boolean; text: boolean }, encoder: string) {
   const steps: string[][] = [];
@@ -70,6 +89,56 @@ async function runPreparation(dataset: string, root: string, needs: { gaze: bool
       stderr: "inherit",
     }).output();
     if (!r.success) throw new Error(`preparation step '${s.join(" ")}' failed (exit ${r.code})`);
+  }
+}
+
+/** `--run-id`: one run of the reproduce plan, exactly as `reproduce` would train it. */
+async function trainPlannedRun(
+  id: string,
+  configPath: string,
+  flags: { out?: string; backend?: string; "data-dir"?: string; quiet?: boolean },
+): Promise<void> {
+  const base = await loadTrainConfig(configPath);
+  const spec = findRun(base, id);
+  const config = runConfig(base, spec);
+  const root = resolveDataRoot({ dataDir: flags["data-dir"] });
+  const dataset = await openDataset(base.dataset, { root, synthetic: base.synthetic, quiet: true });
+  const missing = await checkSupervision(dataset, base, {
+    root,
+    needs: { gaze: true, text: true },
+    splits: ["train", "test"],
+  });
+  if (missing.messages.length) {
+    throw new Error(
+      `cannot train ${id} on ${base.dataset}:\n  ${missing.messages.join("\n  ")}\n` +
+        `prepare once before submitting the grid: deno task prepare ${base.dataset} && deno task describe ` +
+        `${base.dataset} && deno task encode ${base.dataset} --encoder ${base.text.encoder}`,
+    );
+  }
+  const runDir = join(flags.out ?? join(resultsDir(base.dataset, base.profile), "runs"), spec.id);
+  const status = await runStatus(config, runDir);
+  if (status.status === "done") {
+    console.error(`train: ${id} is finished (${join(runDir, "done.json")}); nothing to do`);
+    return;
+  }
+  const choice = await selectBackend(flags.backend, { quiet: flags.quiet });
+  const supervision = createSupervision(dataset, base, { root });
+  try {
+    console.error(`train: run ${id} (${spec.label}), ${status.detail} -> ${runDir}`);
+    const r = await executeRun(spec, config, runDir, {
+      dataset,
+      supervision,
+      backend: choice.name,
+      quiet: flags.quiet,
+      log: (s) => console.error(s),
+      handleSignals: true,
+    });
+    const done = JSON.parse(await Deno.readTextFile(join(runDir, "done.json")));
+    console.log(
+      `${id}: ${r.status} in ${r.seconds.toFixed(1)} s (${done.iterations} iterations, best at ${done.bestIteration})`,
+    );
+  } finally {
+    await supervision.dispose();
   }
 }
 
@@ -91,9 +160,30 @@ await runTask(async () => {
       restart: { type: "boolean" },
       "stop-after": { type: "string" },
       prepare: { type: "boolean" },
+      "run-id": { type: "string" },
     },
   });
   if (!values.config) throw new Error(`--config is required\n\n${USAGE}`);
+  if (values["run-id"] !== undefined) {
+    const excluded = [
+      "method",
+      "variant",
+      "switches",
+      "ablation",
+      "seed",
+      "iterations",
+      "eval-every",
+      "eval-teacher",
+      "restart",
+      "stop-after",
+      "prepare",
+    ] as const;
+    for (const f of excluded) {
+      if (values[f] !== undefined) throw new Error(`--${f} cannot be combined with --run-id (the plan fixes it)`);
+    }
+    await trainPlannedRun(values["run-id"], values.config, values);
+    return;
+  }
   const method = values.method as MethodName;
   if (!METHOD_NAMES.includes(method)) {
     throw new Error(`--method: expected one of ${METHOD_NAMES.join(", ")}, got ${values.method}`);
@@ -144,6 +234,8 @@ await runTask(async () => {
       imageSize: config.imageSize,
       supervision,
       alsoNetworks: evalTeacher ? ["teacher"] : [],
+      scoreTeacher: evalTeacher || !needs.text,
+      config,
       quiet: true,
     });
     console.error(

@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import type { Tensor, Tensor4D, TensorInfo } from "./tensor_types.ts";
 
 /** Kernel names registered by {@link registerWasmGroupNorm}. */
 export const GROUP_NORM_KERNEL = "GazeGroupNorm";
@@ -36,7 +37,7 @@ interface GroupNormAttrs {
   slope: number;
 }
 
-function check(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, o: FusedGroupNormOptions): GroupNormAttrs {
+function check(x: Tensor, gamma: Tensor, beta: Tensor, o: FusedGroupNormOptions): GroupNormAttrs {
   if (x.rank !== 4) throw new Error(`fusedGroupNorm: x must be [B, H, W, C], got shape [${x.shape}]`);
   const c = x.shape[3] as number;
   if (!Number.isInteger(o.groups) || o.groups < 1 || c % o.groups !== 0) {
@@ -50,13 +51,13 @@ function check(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, o: FusedGroupNor
   return { groups: o.groups, epsilon: o.epsilon ?? 1e-5, slope };
 }
 
-function composite(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, a: GroupNormAttrs): tf.Tensor4D {
+function composite(x: Tensor4D, gamma: Tensor, beta: Tensor, a: GroupNormAttrs): Tensor4D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
     const g = tf.reshape(x, [b, h, w, a.groups, c / a.groups]);
     const { mean, variance } = tf.moments(g, [1, 2, 4], true);
     const normed = tf.reshape(tf.mul(tf.sub(g, mean), tf.rsqrt(tf.add(variance, a.epsilon))), [b, h, w, c]);
-    const z = tf.add(tf.mul(normed, gamma), beta) as tf.Tensor4D;
+    const z = tf.add(tf.mul(normed, gamma), beta) as Tensor4D;
     return a.slope === 1 ? z : tf.leakyRelu(z, a.slope);
   });
 }
@@ -71,11 +72,11 @@ function composite(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, a: GroupNo
  * @returns `[B, H, W, C]`.
  */
 export function fusedGroupNorm(
-  x: tf.Tensor4D,
-  gamma: tf.Tensor,
-  beta: tf.Tensor,
+  x: Tensor4D,
+  gamma: Tensor,
+  beta: Tensor,
   options: FusedGroupNormOptions,
-): tf.Tensor4D {
+): Tensor4D {
   const attrs = check(x, gamma, beta, options);
   const be = tf.getBackend();
   if (
@@ -86,26 +87,26 @@ export function fusedGroupNorm(
   }
   const kAttrs = attrs as unknown as tf.NamedAttrMap;
   const f = tf.customGrad((...args: unknown[]) => {
-    const [xi, gi, bi, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [xi, gi, bi, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
     const [y, mean, rstd] = tf.engine().runKernel(
       GROUP_NORM_KERNEL,
       { x: xi, gamma: gi, beta: bi },
       kAttrs,
-    ) as tf.Tensor[];
+    ) as Tensor[];
     save([xi, y, gi, mean, rstd]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
         const [xs, ys, gs, ms, rs] = saved;
         return tf.engine().runKernel(
           GROUP_NORM_GRAD_KERNEL,
-          { dy: dy as tf.Tensor, x: xs, y: ys, gamma: gs, mean: ms, rstd: rs },
+          { dy: dy as Tensor, x: xs, y: ys, gamma: gs, mean: ms, rstd: rs },
           kAttrs,
-        ) as tf.Tensor[];
+        ) as Tensor[];
       },
     };
   });
-  return f(x, gamma, beta) as tf.Tensor4D;
+  return f(x, gamma, beta) as Tensor4D;
 }
 
 /**
@@ -121,7 +122,7 @@ export function registerWasmGroupNorm(backendName = "wasm"): boolean {
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendLike;
-      const { x, gamma, beta } = inputs as Record<string, tf.TensorInfo>;
+      const { x, gamma, beta } = inputs as Record<string, TensorInfo>;
       const a = attrs as unknown as GroupNormAttrs;
       const [B, H, W, C] = x.shape;
       const st = heapState(b);
@@ -152,7 +153,7 @@ export function registerWasmGroupNorm(backendName = "wasm"): boolean {
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => {
       const b = backend as unknown as WasmBackendLike;
-      const { dy, x, y, gamma, mean, rstd } = inputs as Record<string, tf.TensorInfo>;
+      const { dy, x, y, gamma, mean, rstd } = inputs as Record<string, TensorInfo>;
       const a = attrs as unknown as GroupNormAttrs;
       const [B, H, W, C] = x.shape;
       const st = heapState(b);

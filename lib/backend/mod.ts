@@ -13,5 +13,6 @@ export * from "./wasm_copy_kernels.ts";
 export * from "./wasm_reduce_kernels.ts";
 export * from "./wasm_matmul_kernels.ts";
 export * from "./wasm_threads.ts";
+export * from "./tensor_types.ts";
 export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";

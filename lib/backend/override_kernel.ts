@@ -5,15 +5,16 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { KernelFunc, TensorInfo } from "./tensor_types.ts";
 
 /** Arguments every kernel function receives. */
-export type KernelArgs = Parameters<tf.KernelFunc>[0];
+export type KernelArgs = Parameters<KernelFunc>[0];
 
 /** A replacement kernel: returns outputs, or calls `fallback(args)` for cases it does not handle. */
 export type OverrideFunc = (
   args: KernelArgs,
-  fallback: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[],
-) => tf.TensorInfo | tf.TensorInfo[];
+  fallback: (args: KernelArgs) => TensorInfo | TensorInfo[],
+) => TensorInfo | TensorInfo[];
 
 const overridden = new Set<string>();
 const stats: Record<string, number> = {};

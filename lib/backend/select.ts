@@ -136,7 +136,7 @@ async function initWebgpu(): Promise<void> {
  * @param name `auto | tensorflow | webgpu | wasm | cpu`; default `$GAZE_BACKEND` or `auto`.
  * @example
  * ```ts
- * import { selectBackend } from "./select.ts";
+ * import { selectBackend } from "../../mod.ts";
  * const choice = await selectBackend("cpu", { quiet: true });
  * console.log(choice.name); // "cpu"
  * ```

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
  *
  * @example
  * ```ts
- * import { atomicWrite } from "./atomic_write.ts";
+ * import { atomicWrite } from "../../mod.ts";
  * const dir = await Deno.makeTempDir();
  * await atomicWrite(`${dir}/a.json`, JSON.stringify({ ok: true }));
  * ```

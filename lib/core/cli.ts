@@ -26,13 +26,21 @@ export interface TaskArgsOptions<O extends NonNullable<ParseArgsConfig["options"
 }
 
 /**
+ * What {@link parseTaskArgs} returns: `node:util` parseArgs' result for the task's flags plus {@link COMMON_FLAGS}
+ * (`values` typed by the flags, `positionals`).
+ */
+export type TaskArgs<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_FLAGS & O; allowPositionals: boolean; strict: true }>
+>;
+
+/**
  * Parse `args` with the task's flags plus the common ones. `--help` prints the
  * usage and exits 0; an unknown flag prints the usage and exits 2.
  */
 export function parseTaskArgs<O extends NonNullable<ParseArgsConfig["options"]>>(
   args: string[],
   options: TaskArgsOptions<O>,
-) {
+): TaskArgs<O> {
   try {
     const parsed = parseArgs({
       args,

@@ -37,7 +37,7 @@ function fmtSeconds(s: number): string {
  *
  * @example
  * ```ts
- * import { progressBar } from "./progress.ts";
+ * import { progressBar } from "../../mod.ts";
  * const bar = progressBar(3, { label: "demo", quiet: true });
  * for (let i = 0; i < 3; i++) bar.tick();
  * bar.stop();

@@ -44,7 +44,7 @@ export function gitCommit(): string {
  *
  * @example
  * ```ts
- * import { provenance } from "./provenance.ts";
+ * import { provenance } from "../../mod.ts";
  * const p = provenance({ seed: 0, backend: "wasm" });
  * if (!p.commit) throw new Error("missing commit");
  * ```

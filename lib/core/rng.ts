@@ -98,7 +98,7 @@ export class Rng {
  *
  * @example
  * ```ts
- * import { deriveSeed } from "./rng.ts";
+ * import { deriveSeed } from "../../mod.ts";
  * const a = deriveSeed(0, "darm"), b = deriveSeed(0, "flip");
  * if (a === b) throw new Error("streams collide");
  * ```

@@ -20,16 +20,16 @@ export interface DarmGazeInputs {
 
 /**
  * U = {pixels over the batch with (M_hc > 0.5) != (M_bc > 0.5)}; shuffle U with `options.rng`; place blocks
- * until ratio * |U| is covered (see `maskBlocks`). Reproducible from the generator's seed.
+ * until floor(ratio * |U|) is covered (see `maskBlocks`). Reproducible from the generator's seed.
  *
  * @example
  * ```ts
- * import { Rng } from "../core/mod.ts";
- * import { darmGaze } from "./gaze.ts";
+ * import { Rng } from "../../mod.ts";
+ * import { darmGaze } from "../../mod.ts";
  * const shape = { batch: 1, height: 16, width: 16, channels: 3 };
  * const mbc = new Float32Array(256).fill(1), mhc = new Float32Array(256);
  * const r = darmGaze({ image: new Float32Array(768).fill(1), mhc, mbc, shape }, { rng: new Rng(0) });
- * console.log(r.maskedArea >= 0.3 * r.candidates); // true
+ * console.log(r.maskedArea >= Math.floor(0.3 * r.candidates)); // true
  * ```
  */
 export function darmGaze(inputs: DarmGazeInputs, options: DarmOptions): DarmResult {

@@ -7,29 +7,30 @@ import * as tf from "@tensorflow/tfjs";
 import { darmGaze } from "./gaze.ts";
 import { darmPrediction } from "./prediction.ts";
 import type { DarmOptions, DarmResult } from "./types.ts";
+import type { Tensor, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Tensor inputs of {@link darmTensors}: `gaze` needs `mhc`, `prediction` needs both probabilities. */
 export interface DarmTensorInputs {
   /** Normalised image `[B, H, W, C]`. */
-  image: tf.Tensor4D;
+  image: Tensor4D;
   /** M_bc `[B, H, W]` or `[B, H, W, 1]`. */
-  mbc: tf.Tensor;
+  mbc: Tensor;
   /** M_hc (gaze variant), same shape as `mbc`. */
-  mhc?: tf.Tensor;
+  mhc?: Tensor;
   /** Teacher foreground probability (prediction variant), same shape as `mbc`. */
-  teacherProb?: tf.Tensor;
+  teacherProb?: Tensor;
   /** Student foreground probability (prediction variant), same shape as `mbc`. */
-  studentProb?: tf.Tensor;
+  studentProb?: Tensor;
 }
 
 /** Tensor outputs of {@link darmTensors}. */
 export type DarmTensorResult = {
   /** Masked image `[B, H, W, C]`. */
-  image: tf.Tensor4D;
+  image: Tensor4D;
   /** Masked M_bc, same shape as the input `mbc`. */
-  mbc: tf.Tensor;
+  mbc: Tensor;
   /** Block map `[B, H, W]` float32 (1 = masked). */
-  blocks: tf.Tensor3D;
+  blocks: Tensor3D;
   /** |U|. */
   candidates: number;
   /** Masked area counted with overlaps. */
@@ -43,7 +44,7 @@ export function darmTensors(
 ): DarmTensorResult {
   const [b, h, w, c] = inputs.image.shape;
   const shape = { batch: b, height: h, width: w, channels: c };
-  const flat = (t: tf.Tensor | undefined, name: string): Float32Array => {
+  const flat = (t: Tensor | undefined, name: string): Float32Array => {
     if (!t) throw new Error(`darmTensors: variant '${options.variant}' needs input '${name}'`);
     if (t.size !== b * h * w) {
       throw new Error(`darmTensors: '${name}' has shape [${t.shape}], expected [${b}, ${h}, ${w}]`);

@@ -31,7 +31,31 @@ export interface DarmOptions {
   minBlock?: number;
   /** Largest block side (default 10). */
   maxBlock?: number;
+  /**
+   * Window of a drawn side k: `odd` (default, the released code) = rows and columns
+   * c - floor(k/2) .. c + floor(k/2), side 2 floor(k/2) + 1; `side-k` = c - floor(k/2) .. c - floor(k/2) + k - 1
+   * (this toolkit's earlier reading).
+   */
+  window?: DarmWindow;
+  /** Stop target: `floor` (default, the released code) = floor(ratio |U|); `exact` = ratio |U|. */
+  target?: DarmTarget;
+  /** Block placement: `ring` (default, the released code) or `ring+random` (this toolkit's variant, see `maskBlocks`). */
+  placement?: DarmPlacement;
+  /** Block content: `zero` (default, the released code), `mean` or `noise` (this toolkit's variants, see `maskBlocks`). */
+  fill?: DarmFill;
 }
+
+/** DARM block placement (see {@link DarmOptions.placement}). */
+export type DarmPlacement = "ring" | "ring+random";
+
+/** DARM block content (see {@link DarmOptions.fill}). */
+export type DarmFill = "zero" | "mean" | "noise";
+
+/** DARM window shape (see {@link DarmOptions.window}). */
+export type DarmWindow = "odd" | "side-k";
+
+/** DARM stop target (see {@link DarmOptions.target}). */
+export type DarmTarget = "floor" | "exact";
 
 /** What DARM returns (new arrays; the inputs are not modified). */
 export interface DarmResult {
@@ -43,8 +67,10 @@ export interface DarmResult {
   blocks: Uint8Array;
   /** |U|, the number of candidate (disagreement) pixels over the batch. */
   candidates: number;
-  /** Masked area counted with overlaps (sum of the clipped block areas). */
+  /** Masked area of the candidate blocks, counted with overlaps (sum of the clipped block areas). */
   maskedArea: number;
   /** Number of blocks placed. */
   blockCount: number;
+  /** Area of the extra random blocks (`placement: "ring+random"`; 0 otherwise). */
+  randomArea: number;
 }

@@ -105,9 +105,9 @@ const NO_FLIP: Flip = { horizontal: false, vertical: false };
  *
  * @example
  * ```ts
- * import { Rng } from "../core/rng.ts";
- * import { openSynthetic } from "./synthetic.ts";
- * import { iterateBatches } from "./batches.ts";
+ * import { Rng } from "../../mod.ts";
+ * import { openSynthetic } from "../../mod.ts";
+ * import { iterateBatches } from "../../mod.ts";
  * const ds = openSynthetic({ train: 5, test: 0, size: 32 });
  * const rng = new Rng(0);
  * const sizes = [];

@@ -14,7 +14,7 @@ import { join, relative } from "node:path";
  *
  * @example
  * ```ts
- * import { sha256Hex } from "./checksum.ts";
+ * import { sha256Hex } from "../../mod.ts";
  * const h = sha256Hex(new TextEncoder().encode("abc"));
  * if (!h.startsWith("ba7816bf")) throw new Error(h);
  * ```

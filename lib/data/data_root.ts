@@ -1,5 +1,5 @@
 /**
- * Where datasets live. Resolution order (DESIGN.md): the `--data-dir` flag,
+ * Where datasets live. Resolution order (docs/METHOD.md section 2): the `--data-dir` flag,
  * then `$GAZE_DATA_DIR`, then `./data/cache` under the toolkit checkout.
  * Tests and tasks never hard-code a path to a mirror.
  *
@@ -37,7 +37,7 @@ export function defaultDataRoot(): string {
  *
  * @example
  * ```ts
- * import { resolveDataRoot } from "./data_root.ts";
+ * import { resolveDataRoot } from "../../mod.ts";
  * const root = resolveDataRoot({ dataDir: "/tmp/gaze-data" });
  * if (root !== "/tmp/gaze-data") throw new Error(root);
  * ```

@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { parse } from "csv-parse/sync";
+import { parseCsv } from "./csv.ts";
 import { join, relative, resolve } from "node:path";
 import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { progressBar } from "../core/progress.ts";
@@ -269,10 +269,10 @@ async function checkSizesAgainstCsv(name: DatasetName, root: string, report: Fet
   if (!layout.fixations || layout.imageSuffix === ".dcm") return;
   const csvPath = join(root, layout.fixations);
   if (!(await exists(csvPath)) || !(await exists(join(root, layout.images)))) return;
-  const rows = parse(await Deno.readTextFile(csvPath), { columns: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
+  const rows = parseCsv<Record<string, string>>(await Deno.readTextFile(csvPath), {
+    columns: true,
+    skip_empty_lines: true,
+  });
   const sizes = new Map<string, [number, number]>();
   for (const r of rows) sizes.set(r.IMAGE.replace(/\.[^.]+$/, ""), [Number(r.IMAGE_WIDTH), Number(r.IMAGE_HEIGHT)]);
   let n = 0;

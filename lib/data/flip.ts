@@ -1,5 +1,5 @@
 /**
- * Spatial flips, the only training augmentation of METHOD.md: each axis is
+ * Spatial flips, the only training augmentation of docs/METHOD.md: each axis is
  * flipped with p = 0.5, jointly for the image, its ground truth and every map
  * that travels with it (gaze heatmap, CRF map).
  *
@@ -28,7 +28,7 @@ export function drawFlip(rng: { next(): number }): Flip {
  *
  * @example
  * ```ts
- * import { flipRaster } from "./flip.ts";
+ * import { flipRaster } from "../../mod.ts";
  * const r = { width: 2, height: 2, channels: 1, data: new Uint8Array([1, 2, 3, 4]) };
  * if (flipRaster(r, { horizontal: true, vertical: false }).data.join() !== "2,1,4,3") throw new Error("h");
  * if (flipRaster(r, { horizontal: false, vertical: true }).data.join() !== "3,4,1,2") throw new Error("v");

@@ -62,8 +62,8 @@ function pngSize(b: Uint8Array, file: string): ImageHeaderSize {
  *
  * @example
  * ```ts
- * import { readImageSize } from "./image_size.ts";
- * import { encodePngRaster } from "./png.ts";
+ * import { readImageSize } from "../../mod.ts";
+ * import { encodePngRaster } from "../../mod.ts";
  * const png = encodePngRaster({ width: 3, height: 2, channels: 1, data: new Uint8Array(6) });
  * const s = readImageSize(png, "mem.png");
  * if (s.width !== 3 || s.height !== 2) throw new Error("bad size");

@@ -29,7 +29,7 @@ export interface IsicOptions {
  *
  * @example
  * ```ts ignore
- * import { openIsic } from "./isic.ts";
+ * import { openIsic } from "../../mod.ts";
  * const ds = await openIsic({ root: "/path/to/data" });
  * ```
  */

@@ -27,7 +27,7 @@ export interface KvasirOptions {
  *
  * @example
  * ```ts ignore
- * import { openKvasir } from "./kvasir.ts";
+ * import { openKvasir } from "../../mod.ts";
  * const ds = await openKvasir({ root: "/path/to/data" });
  * const s = await ds.load(ds.ids("test")[0]); // s.image: H x W x 3 uint8, s.mask: H x W x 1 0/1
  * ```

@@ -24,7 +24,7 @@ export interface DatasetLayout {
 }
 
 /**
- * The layout of the three file-backed datasets (METHOD.md section 2).
+ * The layout of the three file-backed datasets (docs/METHOD.md section 2).
  *
  * - Kvasir-SEG: `kvasir-seg/images/<id>.jpg`, `kvasir-seg/masks/<id>.jpg`.
  * - NCI-ISBI 2013: one DICOM per 2D slice, `nci-isbi/images/<case>_<slice>.dcm` (slice 1-based),

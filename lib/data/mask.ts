@@ -30,7 +30,7 @@ export interface BinariseOptions {
  *
  * @example
  * ```ts
- * import { binariseMask } from "./mask.ts";
+ * import { binariseMask } from "../../mod.ts";
  * const m = binariseMask({ width: 3, height: 1, channels: 1, data: new Uint8Array([127, 128, 255]) }, {
  *   threshold: 127.5,
  * });

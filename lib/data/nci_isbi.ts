@@ -38,7 +38,7 @@ export interface NciIsbiOptions {
  *
  * @example
  * ```ts ignore
- * import { openNciIsbi } from "./nci_isbi.ts";
+ * import { openNciIsbi } from "../../mod.ts";
  * const ds = await openNciIsbi({ samples: true }); // the 2 mirror slices, train split
  * const s = await ds.load(ds.ids("train")[0]); // s.image: 320 x 320 x 1 float32, s.info.spacing [row, col] mm
  * ```

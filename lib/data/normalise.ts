@@ -1,5 +1,5 @@
 /**
- * Per-dataset intensity normalisation (METHOD.md section 2):
+ * Per-dataset intensity normalisation (docs/METHOD.md section 2):
  * - `imagenet` (Kvasir-SEG, ISIC, synthetic): (x / 255 - mean_c) / std_c with
  *   ImageNet mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225);
  * - `zscore` (NCI-ISBI): (x - mean) / std of the slice's own raw pixel array,
@@ -40,7 +40,7 @@ export function normalisationFor(name: DatasetName): Normalisation {
  *
  * @example
  * ```ts
- * import { imageStats } from "./normalise.ts";
+ * import { imageStats } from "../../mod.ts";
  * const s = imageStats({ width: 2, height: 1, channels: 1, data: new Float32Array([1, 3]) });
  * if (s.mean !== 2 || s.std !== 1) throw new Error(JSON.stringify(s));
  * ```
@@ -73,7 +73,7 @@ export interface NormaliseOptions {
  *
  * @example
  * ```ts
- * import { normaliseImage } from "./normalise.ts";
+ * import { normaliseImage } from "../../mod.ts";
  * const r = normaliseImage({ width: 1, height: 1, channels: 3, data: new Uint8Array([255, 0, 0]) }, {
  *   method: "imagenet",
  * });

@@ -31,7 +31,7 @@ export interface OpenDatasetOptions {
  *
  * @example
  * ```ts
- * import { openDataset } from "./open_dataset.ts";
+ * import { openDataset } from "../../mod.ts";
  * const ds = await openDataset("synthetic", { synthetic: { seed: 0, train: 2, test: 1, size: 32 } });
  * const s = await ds.load(ds.ids("test")[0]);
  * if (s.image.channels !== 3 || s.mask === null) throw new Error("bad sample");

@@ -11,7 +11,7 @@ import type { Raster } from "./raster.ts";
  *
  * @example
  * ```ts
- * import { encodePngRaster } from "./png.ts";
+ * import { encodePngRaster } from "../../mod.ts";
  * const png = encodePngRaster({ width: 2, height: 2, channels: 1, data: new Uint8Array([0, 255, 255, 0]) });
  * if (png[1] !== 0x50) throw new Error("not a PNG");
  * ```

@@ -21,7 +21,7 @@ import type { Dataset, Sample } from "./types.ts";
  *
  * @example
  * ```ts
- * import { resizeSample } from "./preprocess.ts";
+ * import { resizeSample } from "../../mod.ts";
  * const s = {
  *   id: "a",
  *   image: { width: 2, height: 2, channels: 3, data: new Uint8Array(12).fill(9) },

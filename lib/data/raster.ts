@@ -25,7 +25,7 @@ export interface Raster<T extends RasterData = RasterData> {
  *
  * @example
  * ```ts
- * import { makeRaster } from "./raster.ts";
+ * import { makeRaster } from "../../mod.ts";
  * const r = makeRaster(2, 1, 3, new Uint8Array(6));
  * if (r.data.length !== 6) throw new Error("bad");
  * ```

@@ -3,7 +3,7 @@
  * (`cv2.resize`) and PyTorch (`interpolate(..., align_corners=False)`):
  * source coordinate = (dst + 0.5) * (src / dst) - 0.5, clamped at the borders.
  *
- * - `bilinear`: images and CRF maps at load time (METHOD.md section 3.3).
+ * - `bilinear`: images and CRF maps at load time (docs/METHOD.md section 3.3).
  * - `nearest`: ground-truth masks (source index = floor(dst * src / dst), as cv2 INTER_NEAREST).
  * - `bicubic`: the gaze heatmap (Keys kernel, a = -0.75, as cv2 INTER_CUBIC).
  *
@@ -35,7 +35,7 @@ function cubicWeights(t: number, a: number, out: Float64Array): void {
  *
  * @example
  * ```ts
- * import { resize } from "./resize.ts";
+ * import { resize } from "../../mod.ts";
  * const src = { width: 2, height: 1, channels: 1, data: new Float32Array([0, 1]) };
  * const up = resize(src, { width: 4, height: 1, mode: "bilinear" });
  * // half-pixel centres: [0, 0.25, 0.75, 1]

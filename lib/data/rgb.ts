@@ -12,7 +12,7 @@ import type { Raster } from "./raster.ts";
  *
  * @example
  * ```ts
- * import { toRgb } from "./rgb.ts";
+ * import { toRgb } from "../../mod.ts";
  * const r = toRgb({ width: 1, height: 1, channels: 1, data: new Uint8Array([7]) }, "x.jpg");
  * if (r.data.join() !== "7,7,7") throw new Error(r.data.join());
  * ```

@@ -20,7 +20,7 @@ export interface ListedId {
  *
  * @example
  * ```ts
- * import { parseSplitList } from "./split_list.ts";
+ * import { parseSplitList } from "../../mod.ts";
  * const ids = parseSplitList("a\r\nb\n\n", "train.txt").map((x) => x.id);
  * if (ids.join() !== "a,b") throw new Error(ids.join());
  * ```

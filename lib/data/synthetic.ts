@@ -1,5 +1,5 @@
 /**
- * The synthetic dataset (DESIGN.md): procedural polyp-like lesions on textured,
+ * The synthetic dataset (docs/METHOD.md section 2.4): procedural polyp-like lesions on textured,
  * endoscopy-like backgrounds, RGB uint8, with exact 0/1 masks. Every sample is a
  * pure function of (seed, split, index), so runs, tests and notebooks can use it
  * without any real data, and it is labelled `synthetic` in every output.
@@ -65,7 +65,7 @@ function fractal(rng: Rng, size: number, base: number): Float32Array {
  *
  * @example
  * ```ts
- * import { syntheticSample } from "./synthetic.ts";
+ * import { syntheticSample } from "../../mod.ts";
  * const a = syntheticSample("train", 3, { seed: 1, size: 32 }), b = syntheticSample("train", 3, { seed: 1, size: 32 });
  * if (a.image.data.join() !== b.image.data.join()) throw new Error("not deterministic");
  * ```
@@ -164,7 +164,7 @@ export function syntheticSample(split: Split, index: number, options: SyntheticO
  *
  * @example
  * ```ts
- * import { openSynthetic } from "./synthetic.ts";
+ * import { openSynthetic } from "../../mod.ts";
  * const ds = openSynthetic({ seed: 0, train: 4, test: 2, size: 32 });
  * if (ds.ids("train").length !== 4) throw new Error("bad count");
  * ```

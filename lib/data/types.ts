@@ -9,7 +9,7 @@ import type { Raster } from "./raster.ts";
 /** Datasets the toolkit knows. */
 export type DatasetName = "kvasir" | "nci-isbi" | "isic" | "synthetic";
 
-/** The splits of METHOD.md section 2. */
+/** The splits of docs/METHOD.md section 2. */
 export type Split = "train" | "test";
 
 /** What is known about a sample besides its pixels. */

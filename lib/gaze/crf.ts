@@ -1,6 +1,6 @@
 /**
  * The fully connected CRF of Kraehenbuehl & Koltun (NIPS 2011) that refines a
- * gaze heatmap (METHOD.md section 3.2), with exactly the semantics of
+ * gaze heatmap (docs/METHOD.md section 3.2), with exactly the semantics of
  * pydensecrf's
  * ```
  * d = DenseCRF2D(W, H, 2); d.setUnaryEnergy(unary_from_softmax([1 - h, h]))
@@ -30,7 +30,7 @@
 import type { Raster } from "../data/raster.ts";
 import { PermutohedralLattice } from "./permutohedral.ts";
 
-/** CRF parameters (defaults: METHOD.md section 3.2). */
+/** CRF parameters (defaults: docs/METHOD.md section 3.2). */
 export interface DenseCrfOptions {
   /** Spatial kernel width in pixels (default 80). */
   thetaXY?: number;
@@ -137,7 +137,7 @@ export interface DenseCrfResult {
  *
  * @example
  * ```ts
- * import { denseCrf } from "./crf.ts";
+ * import { denseCrf } from "../../mod.ts";
  * const image = { width: 4, height: 1, channels: 3, data: new Uint8Array([0,0,0, 0,0,0, 255,255,255, 255,255,255]) };
  * const prob = { width: 4, height: 1, channels: 1, data: new Float32Array([0.2, 0.45, 0.55, 0.8]) };
  * const { q1 } = denseCrf(image, prob, { thetaXY: 10 });

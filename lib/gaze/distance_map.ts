@@ -40,7 +40,7 @@ function edt1d(f: Float64Array, n: number, d: Float64Array, v: Int32Array, z: Fl
  *
  * @example
  * ```ts
- * import { distanceMap } from "./distance_map.ts";
+ * import { distanceMap } from "../../mod.ts";
  * const d = distanceMap(new Uint8Array([1, 0, 0, 0]), 4, 1);
  * if (d[3] !== 3) throw new Error(String(d[3]));
  * ```

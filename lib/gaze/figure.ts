@@ -95,7 +95,7 @@ export const GAZE_FIGURE_COLUMNS = ["image", "ground truth", "heatmap overlay", 
  *
  * @example
  * ```ts
- * import { gazeFigure } from "./figure.ts";
+ * import { gazeFigure } from "../../mod.ts";
  * const z = (v: number) => ({ width: 4, height: 4, channels: 1, data: new Float32Array(16).fill(v) });
  * const image = { width: 4, height: 4, channels: 3, data: new Uint8Array(48).fill(100) };
  * const fig = gazeFigure([{ id: "a", image, mask: null, heatmap: z(0.7), crf: z(0.2) }]);

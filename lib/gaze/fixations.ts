@@ -2,7 +2,7 @@
  * The GazeMedSeg fixation CSV (Zhong et al., MICCAI 2024): one row per fixation,
  * columns IMAGE, CURRENT_FIX_INDEX, CURRENT_FIX_X, CURRENT_FIX_Y (normalised
  * 0..1, origin top-left), CURRENT_FIX_DURATION (ms), CURRENT_FIX_PUPIL,
- * CURRENT_FIX_START (ms), IMAGE_HEIGHT, IMAGE_WIDTH (METHOD.md section 3).
+ * CURRENT_FIX_START (ms), IMAGE_HEIGHT, IMAGE_WIDTH (docs/METHOD.md section 3).
  *
  * Parsing uses npm:csv-parse. Structural problems (a missing column, a field
  * that is not a number, an IMAGE that is not `<id>.jpg`, an id with a path in
@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { parse } from "csv-parse/sync";
+import { parseCsv } from "../data/csv.ts";
 import { join } from "node:path";
 import { assertPlainId } from "../data/data_root.ts";
 
@@ -107,7 +107,7 @@ function num(value: string, col: string, line: number, file: string, allowEmpty:
  *
  * @example
  * ```ts
- * import { parseFixationCsv } from "./fixations.ts";
+ * import { parseFixationCsv } from "../../mod.ts";
  * const csv = "IMAGE,CURRENT_FIX_INDEX,CURRENT_FIX_X,CURRENT_FIX_Y,CURRENT_FIX_DURATION,CURRENT_FIX_PUPIL," +
  *   "CURRENT_FIX_START,IMAGE_HEIGHT,IMAGE_WIDTH\na.jpg,1,0.5,0.25,300,1000,7,10.0,20.0\n";
  * const t = parseFixationCsv(csv, { file: "demo.csv" });
@@ -118,7 +118,12 @@ export function parseFixationCsv(text: string, options: ParseFixationOptions = {
   const file = options.file ?? "fixation CSV";
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: false, info: true });
+    records = parseCsv<{ record: string[]; info: { lines: number } }>(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      info: true,
+    });
   } catch (err) {
     throw new Error(`${file}: not a valid CSV: ${(err as Error).message}`);
   }

@@ -30,7 +30,7 @@ export interface GaussianOptions {
  *
  * @example
  * ```ts
- * import { gaussianKernel1d } from "./gaussian_filter.ts";
+ * import { gaussianKernel1d } from "../../mod.ts";
  * const k = gaussianKernel1d({ sigma: 1 }); // radius 4, 9 taps, sums to 1
  * if (k.length !== 9) throw new Error("bad radius");
  * ```
@@ -87,7 +87,7 @@ function filterLines(
  *
  * @example
  * ```ts
- * import { gaussianFilter2d } from "./gaussian_filter.ts";
+ * import { gaussianFilter2d } from "../../mod.ts";
  * const img = new Float32Array(25); img[12] = 1;
  * const out = gaussianFilter2d(img, 5, 5, { sigma: 1 });
  * if (!(out[12] > out[11] && out[11] > out[10])) throw new Error("not a bump");
@@ -148,7 +148,7 @@ export interface CanvasPoint {
  *
  * @example
  * ```ts
- * import { blurPoints, gaussianFilter2d } from "./gaussian_filter.ts";
+ * import { blurPoints, gaussianFilter2d } from "../../mod.ts";
  * const dense = new Float32Array(64); dense[9] = 2;
  * const a = blurPoints([{ row: 1, col: 1, weight: 2 }], 8, 8, { sigma: 2 });
  * const b = gaussianFilter2d(dense, 8, 8, { sigma: 2 });

@@ -1,5 +1,5 @@
 /**
- * Fixations to a gaze heatmap, as GazeMedSeg builds it (METHOD.md section 3.1):
+ * Fixations to a gaze heatmap, as GazeMedSeg builds it (docs/METHOD.md section 3.1):
  *
  * 1. a 768 x 768 float32 canvas of zeros, whatever the image size;
  * 2. each fixation adds its duration (ms) at row round(y * 768) - 1,
@@ -32,13 +32,48 @@ import { blurPoints, type CanvasPoint } from "./gaussian_filter.ts";
 /** Side of the square canvas fixations are drawn on (GazeMedSeg: 768). */
 export const HEATMAP_CANVAS = 768;
 
-/** Gaussian sigma in canvas pixels per dataset (METHOD.md 3.1; synthetic follows Kvasir). */
+/** Gaussian sigma in canvas pixels per dataset (docs/METHOD.md 3.1; synthetic follows Kvasir). */
 export const HEATMAP_SIGMA: Readonly<Record<DatasetName, number>> = {
   kvasir: 70,
   isic: 70,
   "nci-isbi": 50,
   synthetic: 70,
 };
+
+/**
+ * The sigma (canvas pixels) that {@link HeatmapOptions.sigma} stands for: a positive number as is, a dataset name
+ * through {@link HEATMAP_SIGMA}. Anything else fails with a message naming what was given and what is accepted.
+ *
+ * @example
+ * ```ts
+ * import { heatmapSigma } from "../../mod.ts";
+ * if (heatmapSigma("nci-isbi") !== 50 || heatmapSigma(12.5) !== 12.5) throw new Error("bad sigma");
+ * ```
+ */
+export function heatmapSigma(sigma: number | DatasetName): number {
+  if (typeof sigma === "string") {
+    if (Object.hasOwn(HEATMAP_SIGMA, sigma)) return HEATMAP_SIGMA[sigma];
+    throw new Error(
+      `heatmap sigma: unknown dataset ${JSON.stringify(sigma)}; expected a number of canvas pixels or one of ${
+        Object.keys(HEATMAP_SIGMA).join(", ")
+      }`,
+    );
+  }
+  if (typeof sigma === "number" && sigma > 0 && Number.isFinite(sigma)) return sigma;
+  let shown: string;
+  try {
+    shown = JSON.stringify(sigma) ?? String(sigma);
+  } catch {
+    shown = String(sigma);
+  }
+  throw new Error(
+    `heatmap sigma: expected a finite number of canvas pixels > 0 or a dataset name (${
+      Object.keys(HEATMAP_SIGMA).join(", ")
+    }), got ${shown}${
+      typeof sigma === "object" && sigma !== null ? " (pass HEATMAP_SIGMA[dataset] or the dataset name)" : ""
+    }`,
+  );
+}
 
 /** How a coordinate that rounds to canvas index -1 is placed (see the module notes). */
 export type CanvasEdge = "clamp" | "wrap";
@@ -49,8 +84,11 @@ export interface HeatmapOptions {
   width: number;
   /** Output height in pixels (the image's height). */
   height: number;
-  /** Gaussian sigma in canvas pixels ({@link HEATMAP_SIGMA}). */
-  sigma: number;
+  /**
+   * Gaussian sigma in canvas pixels (> 0), or a dataset name whose published sigma to use: `"kvasir"`, `"isic"`
+   * and `"synthetic"` give 70, `"nci-isbi"` 50 (the values of {@link HEATMAP_SIGMA}).
+   */
+  sigma: number | DatasetName;
   /** Canvas side (default {@link HEATMAP_CANVAS}). */
   canvas?: number;
   /** Kernel truncation in sigmas (default 4). */
@@ -73,7 +111,7 @@ export function roundHalfEven(t: number): number {
  *
  * @example
  * ```ts
- * import { canvasIndex } from "./heatmap.ts";
+ * import { canvasIndex } from "../../mod.ts";
  * if (canvasIndex(0.5, 768) !== 383) throw new Error("bad index");
  * if (canvasIndex(0, 768) !== 0 || canvasIndex(0, 768, "wrap") !== 767) throw new Error("bad edge");
  * ```
@@ -113,7 +151,7 @@ export function normalisedCanvas(
   if (fixations.length === 0) throw new Error("gazeHeatmap: no fixations; a heatmap needs at least one");
   const canvas = options.canvas ?? HEATMAP_CANVAS;
   const blurred = blurPoints(fixationCanvasPoints(fixations, options), canvas, canvas, {
-    sigma: options.sigma,
+    sigma: heatmapSigma(options.sigma),
     truncate: options.truncate,
   });
   let mn = Infinity, mx = -Infinity;
@@ -133,8 +171,8 @@ export function normalisedCanvas(
  *
  * @example
  * ```ts
- * import { gazeHeatmap } from "./heatmap.ts";
- * const h = gazeHeatmap([{ x: 0.5, y: 0.5, duration: 200 }], { width: 40, height: 30, sigma: 70 });
+ * import { gazeHeatmap } from "../../mod.ts";
+ * const h = gazeHeatmap([{ x: 0.5, y: 0.5, duration: 200 }], { width: 40, height: 30, sigma: "kvasir" });
  * if (h.width !== 40 || h.height !== 30 || h.channels !== 1) throw new Error("bad shape");
  * ```
  */

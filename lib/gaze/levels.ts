@@ -1,5 +1,5 @@
 /**
- * Multi-level gaze pseudo-masks (METHOD.md section 3.3). At load time the CRF
+ * Multi-level gaze pseudo-masks (docs/METHOD.md section 3.3). At load time the CRF
  * map is resized BILINEARLY to the training size together with the image and
  * flipped with it (the data batcher does both), and only then thresholded here
  * with `>=`. Two levels per dataset: Kvasir / ISIC / synthetic 0.5 and 0.3,
@@ -58,7 +58,7 @@ function mapData(map: Raster | Float32Array): ArrayLike<number> {
  *
  * @example
  * ```ts
- * import { thresholdMap } from "./levels.ts";
+ * import { thresholdMap } from "../../mod.ts";
  * const m = thresholdMap(new Float32Array([0.29, 0.3, 0.7]), 0.3);
  * if (m.join() !== "0,1,1") throw new Error(m.join());
  * ```
@@ -105,7 +105,7 @@ export interface ConfidenceMasks {
  *
  * @example
  * ```ts
- * import { confidenceMasks } from "./levels.ts";
+ * import { confidenceMasks } from "../../mod.ts";
  * const { hc, bc } = confidenceMasks(new Float32Array([0.1, 0.35, 0.6, 0.9]), { thresholds: [0.5, 0.3] });
  * if (hc.area !== 2 || bc.area !== 3) throw new Error("bad order");
  * ```

@@ -1,5 +1,5 @@
 /**
- * Gaze to pseudo-masks, the "where" signal (METHOD.md section 3): the
+ * Gaze to pseudo-masks, the "where" signal (docs/METHOD.md section 3): the
  * GazeMedSeg fixation reader, the 768-canvas heatmap, a fully connected CRF on
  * the permutohedral lattice, 8-bit storage of both maps, multi-level masks
  * (M_hc / M_bc), a scanpath simulator fitted to the real Kvasir gaze, and a

@@ -39,12 +39,12 @@ export interface GazeMapSettings {
 }
 
 /**
- * The settings of METHOD.md section 3 for a dataset; `faithful` switches to the
+ * The settings of docs/METHOD.md section 3 for a dataset; `faithful` switches to the
  * original's quantisation and JPEG storage.
  *
  * @example
  * ```ts
- * import { gazeMapSettings } from "./pipeline.ts";
+ * import { gazeMapSettings } from "../../mod.ts";
  * const s = gazeMapSettings("nci-isbi");
  * if (s.sigma !== 50 || s.crf.thetaXY !== 80) throw new Error("bad settings");
  * ```

@@ -32,7 +32,7 @@ function wrapU8(t: number): number {
  *
  * @example
  * ```ts
- * import { quantiseMap } from "./quantise.ts";
+ * import { quantiseMap } from "../../mod.ts";
  * const m = { width: 3, height: 1, channels: 1, data: new Float32Array([0, 0.5, 1.2]) };
  * const q = quantiseMap(m, { mode: "round" });
  * if (q.data.join() !== "0,128,255") throw new Error(q.data.join());
@@ -69,7 +69,7 @@ export function dequantiseMap(map: Raster<Uint8Array>): Raster<Float32Array> {
  *
  * @example
  * ```ts
- * import { jpegRoundTrip } from "./quantise.ts";
+ * import { jpegRoundTrip } from "../../mod.ts";
  * const m = { width: 8, height: 8, channels: 1, data: new Uint8Array(64).fill(200) };
  * const back = jpegRoundTrip(m);
  * if (Math.abs(back.data[0] - 200) > 2) throw new Error("too lossy");

@@ -128,7 +128,7 @@ export class DepthQuantiles {
  *
  * @example
  * ```ts
- * import { fixationStats } from "./scanpath_stats.ts";
+ * import { fixationStats } from "../../mod.ts";
  * const mask = { width: 4, height: 4, channels: 1, data: new Uint8Array(16).fill(1) };
  * const s = fixationStats([{ mask, fixations: [{ x: 0.5, y: 0.5, duration: 200 }] }]);
  * if (s.offTargetShare !== 0 || s.count.mean !== 1) throw new Error("bad stats");

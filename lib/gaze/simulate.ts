@@ -104,7 +104,11 @@ export function fitScanpathParams(stats: ScanpathStats, source: string): Scanpat
   };
 }
 
-/** Pixels grouped by integer distance bins, for drawing a random pixel at a given depth or distance. */
+/**
+ * Pixels grouped by integer distance bins, for drawing a random pixel at a given depth or distance.
+ *
+ * @internal Used only inside the simulator; {@link ScanpathCanvas} exposes it read-only.
+ */
 class BinnedPixels {
   readonly start: Int32Array;
   readonly pixels: Int32Array;
@@ -190,8 +194,8 @@ function logNormal(rng: Rng, d: LogNormal): number {
  *
  * @example
  * ```ts
- * import { Rng } from "../core/rng.ts";
- * import { simulateScanpath } from "./simulate.ts";
+ * import { Rng } from "../../mod.ts";
+ * import { simulateScanpath } from "../../mod.ts";
  * const data = new Uint8Array(64 * 48);
  * for (let y = 10; y < 30; y++) for (let x = 20; x < 44; x++) data[y * 64 + x] = 1;
  * const fix = simulateScanpath({ width: 64, height: 48, channels: 1, data }, { rng: new Rng(0) });

@@ -55,7 +55,7 @@ export function gazeMapDir(
  *
  * @example
  * ```ts
- * import { gazeMapPath } from "./store.ts";
+ * import { gazeMapPath } from "../../mod.ts";
  * const p = gazeMapPath("/data", "kvasir", "crf", "abc");
  * if (!p.endsWith("kvasir/crf/abc.png")) throw new Error(p);
  * ```
@@ -105,7 +105,7 @@ export interface GazeMaps {
  *
  * @example
  * ```ts ignore
- * import { loadGazeMaps } from "./store.ts";
+ * import { loadGazeMaps } from "../../mod.ts";
  * const { heatmap, crf } = await loadGazeMaps("/path/to/data", "kvasir", "cju0qkwl35piu0993l0dewei2");
  * ```
  */

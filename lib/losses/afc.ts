@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "../models/mod.ts";
+import type { Scalar, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link afcLoss}. */
 export interface AfcLossOptions {
@@ -23,7 +24,7 @@ export interface AfcLossOptions {
  * @param teacher D_1..D_n, the same shapes.
  * @returns a scalar.
  */
-export function afcLoss(student: tf.Tensor4D[], teacher: tf.Tensor4D[], options: AfcLossOptions = {}): tf.Scalar {
+export function afcLoss(student: Tensor4D[], teacher: Tensor4D[], options: AfcLossOptions = {}): Scalar {
   const eps = options.eps ?? 1e-6, scale = options.scale ?? 0.5;
   if (student.length === 0 || student.length !== teacher.length) {
     throw new Error(
@@ -45,6 +46,6 @@ export function afcLoss(student: tf.Tensor4D[], teacher: tf.Tensor4D[], options:
       const nt = tf.sqrt(tf.maximum(tf.sum(tf.square(t), 3), eps * eps));
       return tf.mean(tf.sub(1, tf.div(dot, tf.mul(ns, nt))));
     });
-    return tf.mul(scale, tf.div(tf.addN(terms), terms.length)) as tf.Scalar;
+    return tf.mul(scale, tf.div(tf.addN(terms), terms.length)) as Scalar;
   });
 }

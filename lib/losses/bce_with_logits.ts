@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { logitChannel, pixelMap } from "./foreground.ts";
+import type { Scalar, Tensor, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link bceWithLogits}. */
 export interface BceWithLogitsOptions {
@@ -18,14 +19,14 @@ export interface BceWithLogitsOptions {
  * Not reduced: `[B, H, W]`.
  */
 export function bceWithLogitsMap(
-  logits: tf.Tensor4D,
-  target: tf.Tensor,
+  logits: Tensor4D,
+  target: Tensor,
   options: BceWithLogitsOptions = {},
-): tf.Tensor3D {
+): Tensor3D {
   return tf.tidy(() => {
     const z = logitChannel(logits, options.channel);
     const y = pixelMap(target, z.shape, "bceWithLogits target");
-    return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))) as tf.Tensor3D;
+    return tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))) as Tensor3D;
   });
 }
 
@@ -39,11 +40,12 @@ export function bceWithLogitsMap(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { bceWithLogits } from "./bce_with_logits.ts";
+ * import { bceWithLogits, selectBackend } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const loss = bceWithLogits(tf.zeros([1, 2, 2, 2]) as tf.Tensor4D, tf.ones([1, 2, 2]));
  * console.log(loss.dataSync()[0]); // log 2 = 0.693...
  * ```
  */
-export function bceWithLogits(logits: tf.Tensor4D, target: tf.Tensor, options: BceWithLogitsOptions = {}): tf.Scalar {
-  return tf.tidy(() => tf.mean(bceWithLogitsMap(logits, target, options)) as tf.Scalar);
+export function bceWithLogits(logits: Tensor4D, target: Tensor, options: BceWithLogitsOptions = {}): Scalar {
+  return tf.tidy(() => tf.mean(bceWithLogitsMap(logits, target, options)) as Scalar);
 }

@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "../models/mod.ts";
 import { confidenceSets } from "./confidence.ts";
 import { twoClassLogits } from "./foreground.ts";
+import type { Scalar, Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
 /** `source`: confidence of the target only (the released code); `both`: both networks must be confident (paper). */
 export type CwcVariant = "source" | "both";
@@ -42,7 +43,7 @@ export interface CwcLossOptions {
  * @param targetLogits y `[B, H, W, 1 | 2]` of the other network (CutMixed with the same box); detached inside.
  * @returns a scalar.
  */
-export function cwcLoss(inputLogits: tf.Tensor4D, targetLogits: tf.Tensor4D, options: CwcLossOptions = {}): tf.Scalar {
+export function cwcLoss(inputLogits: Tensor4D, targetLogits: Tensor4D, options: CwcLossOptions = {}): Scalar {
   const variant = options.variant ?? "source";
   if (variant !== "source" && variant !== "both") {
     throw new Error(`cwcLoss: variant must be "source" or "both", got ${JSON.stringify(variant)}`);
@@ -68,10 +69,9 @@ export function cwcLoss(inputLogits: tf.Tensor4D, targetLogits: tf.Tensor4D, opt
     const q = tf.exp(logq);
     const qOther = tf.sum(tf.mul(q, tf.sub(1, onehot)), 3); // q[1 - yhat]
     const negTerm = tf.neg(tf.log(tf.clipByValue(tf.sub(1, qOther), 1e-6, 1)));
-    const meanOver = (terms: tf.Tensor, set: tf.Tensor) =>
-      tf.div(tf.sum(tf.mul(terms, set)), tf.maximum(tf.sum(set), 1));
+    const meanOver = (terms: Tensor, set: Tensor) => tf.div(tf.sum(tf.mul(terms, set)), tf.maximum(tf.sum(set), 1));
     const pos = meanOver(tf.mul(sets.maxProb, ce), positive);
     const neg = meanOver(tf.mul(sets.minProb, negTerm), negative);
-    return tf.add(pos, neg) as tf.Scalar;
+    return tf.add(pos, neg) as Scalar;
   });
 }

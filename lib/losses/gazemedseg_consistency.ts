@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { stopGradient } from "../models/mod.ts";
+import type { Scalar, Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
 /** `pure`: q_k = the level's own probabilities; `prop`: q_k = probabilities after feature propagation. */
 export type ConsistencyMode = "prop" | "pure";
@@ -14,7 +15,7 @@ export interface GazeMedSegConsistencyOptions {
   /** Mode (default `prop`). */
   mode?: ConsistencyMode;
   /** K propagated logits `[B, H, W, 1]`, required for `prop`. */
-  propLogits?: tf.Tensor4D[];
+  propLogits?: Tensor4D[];
 }
 
 /**
@@ -27,9 +28,9 @@ export interface GazeMedSegConsistencyOptions {
  * @returns a scalar.
  */
 export function gazeMedSegConsistency(
-  levelLogits: tf.Tensor4D[],
+  levelLogits: Tensor4D[],
   options: GazeMedSegConsistencyOptions = {},
-): tf.Scalar {
+): Scalar {
   const mode = options.mode ?? "prop";
   const k = levelLogits.length;
   if (k < 2) throw new Error(`gazeMedSegConsistency: needs at least 2 levels, got ${k}`);
@@ -42,9 +43,9 @@ export function gazeMedSegConsistency(
   return tf.tidy(() => {
     const p = levelLogits.map((z) => tf.sigmoid(z));
     const q = mode === "prop" ? options.propLogits!.map((z) => tf.sigmoid(z)) : p;
-    const terms: tf.Tensor[] = [];
+    const terms: Tensor[] = [];
     for (let i = 0; i < k; i++) {
-      const parts: tf.Tensor[] = [];
+      const parts: Tensor[] = [];
       for (let j = 0; j < k; j++) {
         if (j === i) continue;
         const pj = stopGradient(p[j]);
@@ -53,6 +54,6 @@ export function gazeMedSegConsistency(
       }
       terms.push(tf.neg(tf.div(tf.addN(parts), parts.length)));
     }
-    return tf.addN(terms) as tf.Scalar;
+    return tf.addN(terms) as Scalar;
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Losses (METHOD section 6): BCE-with-logits, partial CE, AFC, CWC with its helpers (uniform
+ * Losses (docs/METHOD.md section 6): BCE-with-logits, partial CE, AFC, CWC with its helpers (uniform
  * noise, CutMix, confidence sets), the GazeMedSeg consistency and the ramp-up weight w(t).
  * Every loss returns a scalar and leaks no tensor. Stop-gradient: see `stopGradient` in
  * lib/models (a zero-gradient `tf.customGrad` identity).

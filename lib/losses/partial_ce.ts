@@ -5,11 +5,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { pixelMap, twoClassLogits } from "./foreground.ts";
+import type { Scalar, Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link partialCrossEntropy}. */
 export interface PartialCrossEntropyOptions {
   /** `[B, H, W]` or `[B, H, W, 1]`; 1 = ignore this pixel (e.g. the ring where two gaze levels disagree), 0 = labelled. */
-  ignore: tf.Tensor;
+  ignore: Tensor;
 }
 
 /**
@@ -23,10 +24,10 @@ export interface PartialCrossEntropyOptions {
  * @returns a scalar.
  */
 export function partialCrossEntropy(
-  logits: tf.Tensor4D,
-  target: tf.Tensor,
+  logits: Tensor4D,
+  target: Tensor,
   options: PartialCrossEntropyOptions,
-): tf.Scalar {
+): Scalar {
   return tf.tidy(() => {
     const [b, h, w] = logits.shape;
     const y = tf.round(pixelMap(target, [b, h, w], "partialCrossEntropy target"));
@@ -36,6 +37,6 @@ export function partialCrossEntropy(
     const onehot = tf.stack([tf.sub(1, y), y], 3);
     const ce = tf.neg(tf.sum(tf.mul(logp, onehot), 3));
     const count = tf.sum(labelled);
-    return tf.div(tf.sum(tf.mul(ce, labelled)), tf.maximum(count, 1)) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(ce, labelled)), tf.maximum(count, 1)) as Scalar;
   });
 }

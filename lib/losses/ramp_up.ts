@@ -15,7 +15,7 @@ export interface RampUpOptions {
  *
  * @example
  * ```ts
- * import { rampUpWeight } from "./ramp_up.ts";
+ * import { rampUpWeight } from "../../mod.ts";
  * console.log(rampUpWeight(4000)); // 1
  * ```
  */

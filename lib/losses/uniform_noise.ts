@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
+import type { Tensor } from "../backend/tensor_types.ts";
 
 /** Options for {@link addUniformNoise}. */
 export interface UniformNoiseOptions {
@@ -15,7 +16,7 @@ export interface UniformNoiseOptions {
 }
 
 /** `x + U(-a, a)` element-wise, any shape; returns a new tensor (values drawn in row-major order). */
-export function addUniformNoise<T extends tf.Tensor>(x: T, options: UniformNoiseOptions): T {
+export function addUniformNoise<T extends Tensor>(x: T, options: UniformNoiseOptions): T {
   const a = options.amplitude ?? 0.2;
   const noise = new Float32Array(x.size);
   for (let i = 0; i < noise.length; i++) noise[i] = (options.rng.next() * 2 - 1) * a;

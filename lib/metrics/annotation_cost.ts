@@ -3,7 +3,7 @@
  * the human time each kind of label costs.
  *
  * Source: the FGI paper reports "18.7 h for full masks vs 2.2 h with gaze"
- * (METHOD.md section 9). The paper does not say over how many images; the toolkit
+ * (docs/METHOD.md section 9). The paper does not say over how many images; the toolkit
  * reads them as TOTALS for the Kvasir-SEG training split, 900 images (the images a
  * training run is supervised with), giving 18.7 h / 900 = 74.8 s per image for a full
  * mask and 2.2 h / 900 = 8.8 s per image for a gaze recording. If they were meant for
@@ -30,7 +30,7 @@ export const PAPER_ANNOTATION_HOURS: Readonly<Record<SupervisionKind, number>> =
 export const PAPER_ANNOTATED_IMAGES = 900;
 
 /** A one-line source note for tables and figures that show annotation hours (numbers derived, not typed). */
-export const ANNOTATION_COST_NOTE =
+export const ANNOTATION_COST_NOTE: string =
   `annotation hours: the FGI paper's ${PAPER_ANNOTATION_HOURS["full-mask"]} h (full masks) ` +
   `and ${PAPER_ANNOTATION_HOURS.gaze} h (gaze), read as totals for the ${PAPER_ANNOTATED_IMAGES} Kvasir-SEG training ` +
   `images; VLM text costs no annotator time`;
@@ -47,7 +47,7 @@ export interface AnnotationCostOptions {
  *
  * @example
  * ```ts
- * import { annotationHoursPerImage } from "./annotation_cost.ts";
+ * import { annotationHoursPerImage } from "../../mod.ts";
  * const h = annotationHoursPerImage("gaze"); // 2.2 / 900 h = 8.8 s
  * ```
  */

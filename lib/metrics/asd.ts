@@ -37,7 +37,7 @@ export function assdFromDistances(d: SurfaceDistances): number {
  *
  * @example
  * ```ts
- * import { asd } from "./asd.ts";
+ * import { asd } from "../../mod.ts";
  * const a = { width: 4, height: 1, data: new Uint8Array([1, 0, 0, 0]) };
  * const b = { width: 4, height: 1, data: new Uint8Array([0, 0, 1, 1]) };
  * const d = asd(a, b); // 2

@@ -93,7 +93,7 @@ function dt1d(
  *
  * @example
  * ```ts
- * import { distanceTransform } from "./distance_transform.ts";
+ * import { distanceTransform } from "../../mod.ts";
  * const d = distanceTransform({ width: 3, height: 1, data: new Uint8Array([1, 0, 0]) });
  * // [0, 1, 2]
  * ```

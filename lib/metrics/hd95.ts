@@ -31,7 +31,7 @@ export function hd95FromDistances(d: SurfaceDistances): number {
  *
  * @example
  * ```ts
- * import { hd95 } from "./hd95.ts";
+ * import { hd95 } from "../../mod.ts";
  * const a = { width: 4, height: 1, data: new Uint8Array([1, 0, 0, 0]) };
  * const b = { width: 4, height: 1, data: new Uint8Array([0, 0, 0, 1]) };
  * const h = hd95(a, b); // 3

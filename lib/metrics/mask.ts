@@ -71,7 +71,7 @@ export interface MaskFromRasterOptions {
  *
  * @example
  * ```ts
- * import { maskFromRaster } from "./mask.ts";
+ * import { maskFromRaster } from "../../mod.ts";
  * const m = maskFromRaster({ width: 3, height: 1, channels: 1, data: new Uint8Array([0, 127, 128]) });
  * // m.data = [0, 0, 1]
  * ```

@@ -1,5 +1,5 @@
 /**
- * Evaluation metrics (METHOD.md section 8): Dice, IoU, and medpy's surface metrics
+ * Evaluation metrics (docs/METHOD.md section 8): Dice, IoU, and medpy's surface metrics
  * HD95, ASD and ASSD on an exact Euclidean distance transform; per-image scoring of
  * logits at the ground truth's original size; summaries over images (mean, std,
  * median, bootstrap interval); paired Wilcoxon comparisons; annotation cost.
@@ -23,3 +23,6 @@ export * from "./wilcoxon.ts";
 export * from "./paired.ts";
 export * from "./annotation_cost.ts";
 export * from "./score_files.ts";
+export * from "./evaluate.ts";
+export * from "./output_stats.ts";
+export * from "./training_probe.ts";

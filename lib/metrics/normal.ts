@@ -14,7 +14,7 @@ const SQRT_PI = Math.sqrt(Math.PI);
  *
  * @example
  * ```ts
- * import { erfc } from "./normal.ts";
+ * import { erfc } from "../../mod.ts";
  * const v = erfc(1); // 0.15729920705028513
  * ```
  */

@@ -44,3 +44,36 @@ export function overlapCounts(pred: Uint8Array | Mask, gt: Uint8Array | Mask): O
   }
   return { pred: np, gt: ng, intersection: ni };
 }
+
+/**
+ * Dice from counts: 2|P ∩ G| / (|P| + |G| + 1e-7), and exactly 1 when both masks are empty (|P| + |G| = 0), as
+ * medpy's `dc` (its ZeroDivisionError branch) and MONAI's `DiceMetric(ignore_empty=False)` define it: two empty masks
+ * agree perfectly. An empty prediction against a non-empty ground truth (or the reverse) gives 0.
+ *
+ * @example
+ * ```ts
+ * import { diceFromCounts } from "../../mod.ts";
+ * if (diceFromCounts({ pred: 0, gt: 0, intersection: 0 }) !== 1) throw new Error("both empty is 1");
+ * if (diceFromCounts({ pred: 0, gt: 5, intersection: 0 }) !== 0) throw new Error("one empty is 0");
+ * ```
+ */
+export function diceFromCounts(c: OverlapCounts): number {
+  if (c.pred + c.gt === 0) return 1;
+  return (2 * c.intersection) / (c.pred + c.gt + 1e-7);
+}
+
+/**
+ * IoU from counts: |P ∩ G| / (|P ∪ G| + 1e-7), and exactly 1 when both masks are empty (|P ∪ G| = 0), as medpy's `jc`
+ * and MONAI's `MeanIoU(ignore_empty=False)`.
+ *
+ * @example
+ * ```ts
+ * import { iouFromCounts } from "../../mod.ts";
+ * if (iouFromCounts({ pred: 0, gt: 0, intersection: 0 }) !== 1) throw new Error("both empty is 1");
+ * ```
+ */
+export function iouFromCounts(c: OverlapCounts): number {
+  const union = c.pred + c.gt - c.intersection;
+  if (union === 0) return 1;
+  return c.intersection / (union + 1e-7);
+}

@@ -34,7 +34,7 @@ export interface PairedComparison {
  *
  * @example
  * ```ts
- * import { comparePaired } from "./paired.ts";
+ * import { comparePaired } from "../../mod.ts";
  * const c = comparePaired([0.8, 0.7, null], [0.75, 0.72, 0.5]);
  * // c.n = 2, c.nDropped = 1, c.aGreater = 1, c.bGreater = 1
  * ```

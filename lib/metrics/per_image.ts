@@ -1,5 +1,5 @@
 /**
- * Per-image scoring as METHOD.md section 8 prescribes: upsample the foreground logits
+ * Per-image scoring as docs/METHOD.md section 8 prescribes: upsample the foreground logits
  * BILINEARLY (half-pixel centres, as PyTorch `interpolate(align_corners=False)` and
  * cv2) to the ground truth's original size, threshold sigmoid(logit) > 0.5 (i.e.
  * logit > 0), then Dice, IoU, HD95, ASD and ASSD against the ground truth.
@@ -9,16 +9,16 @@
 import type { Raster } from "../data/raster.ts";
 import { resize } from "../data/resize.ts";
 import { checkMask, checkSameSize, type Mask } from "./mask.ts";
-import { overlapCounts } from "./overlap.ts";
+import { diceFromCounts, iouFromCounts, overlapCounts } from "./overlap.ts";
 import { emptyCaseValue, type SurfaceDistanceOptions, surfaceDistances } from "./surface_distance.ts";
 import { hd95FromDistances } from "./hd95.ts";
 import { asdFromDistances, assdFromDistances } from "./asd.ts";
 
 /** Scores of one prediction against its ground truth. */
 export interface ImageScores {
-  /** 2|P∩G| / (|P| + |G| + 1e-7); 0 when both are empty. */
+  /** 2|P∩G| / (|P| + |G| + 1e-7); 1 when both are empty (medpy `dc`, MONAI `ignore_empty=False`). */
   dice: number;
-  /** |P∩G| / (|P∪G| + 1e-7); 0 when both are empty. */
+  /** |P∩G| / (|P∪G| + 1e-7); 1 when both are empty (medpy `jc`). */
   iou: number;
   /** 95th percentile of both directed surface-distance sets; null (policy "null") when a mask is empty. */
   hd95: number | null;
@@ -45,7 +45,7 @@ export type ScoreOptions = SurfaceDistanceOptions;
  *
  * @example
  * ```ts
- * import { scoreMask } from "./per_image.ts";
+ * import { scoreMask } from "../../mod.ts";
  * const gt = { width: 4, height: 4, data: new Uint8Array(16).fill(1) };
  * const s = scoreMask(gt, gt); // dice ≈ 1, hd95 = 0
  * ```
@@ -56,8 +56,8 @@ export function scoreMask(pred: Mask, gt: Mask, options: ScoreOptions = {}): Ima
   const d = surfaceDistances(pred, gt, options);
   const empty = d ? null : emptyCaseValue(pred, gt, options);
   return {
-    dice: (2 * c.intersection) / (c.pred + c.gt + 1e-7),
-    iou: c.intersection / (c.pred + c.gt - c.intersection + 1e-7),
+    dice: diceFromCounts(c),
+    iou: iouFromCounts(c),
     hd95: d ? hd95FromDistances(d) : empty,
     asd: d ? asdFromDistances(d) : empty,
     assd: d ? assdFromDistances(d) : empty,
@@ -105,13 +105,13 @@ export function logitsToMask(
 
 /**
  * Score foreground LOGITS at the training resolution against the ground truth at its
- * original resolution (METHOD.md section 8): {@link logitsToMask} to the GT's size, then
+ * original resolution (docs/METHOD.md section 8): {@link logitsToMask} to the GT's size, then
  * {@link scoreMask}. `options.channel` selects the foreground channel of a
  * multi-channel raster.
  *
  * @example
  * ```ts
- * import { scoreLogits } from "./per_image.ts";
+ * import { scoreLogits } from "../../mod.ts";
  * const logits = { width: 2, height: 2, channels: 1, data: new Float32Array([5, -5, 5, -5]) };
  * const gt = { width: 4, height: 4, data: new Uint8Array([1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]) };
  * const s = scoreLogits(logits, gt); // dice ≈ 1

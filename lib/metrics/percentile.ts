@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { percentile } from "./percentile.ts";
+ * import { percentile } from "../../mod.ts";
  * const p = percentile([1, 2, 3, 4], 95); // 3.85
  * ```
  */

@@ -6,7 +6,7 @@
  * - Files: `.png`, `.jpg`, `.jpeg` (any case), 8-bit grey or RGB (alpha dropped).
  * - Matching: by file name WITHOUT extension, so `cju0qkwl35piu0993l0dewei2.png`
  *   (a prediction) matches `cju0qkwl35piu0993l0dewei2.jpg` (a Kvasir-SEG mask).
- * - Foreground: grey value > 127, i.e. grey/255 > 0.5 (METHOD.md: Kvasir masks are JPEG,
+ * - Foreground: grey value > 127, i.e. grey/255 > 0.5 (docs/METHOD.md: Kvasir masks are JPEG,
  *   grey/255 > 0.5); RGB is made grey with the ITU-R 601 luma (see {@link maskFromRaster}).
  * - A prediction must have the ground truth's size (no silent resizing).
  *

@@ -111,7 +111,7 @@ export function median(values: readonly number[]): number {
  *
  * @example
  * ```ts
- * import { bootstrapInterval } from "./summary.ts";
+ * import { bootstrapInterval } from "../../mod.ts";
  * const [lo, hi] = bootstrapInterval([0.7, 0.8, 0.9, 0.85], { seed: 0 });
  * ```
  */
@@ -144,7 +144,7 @@ export function bootstrapInterval(
  *
  * @example
  * ```ts
- * import { summarize } from "./summary.ts";
+ * import { summarize } from "../../mod.ts";
  * const s = summarize([0.8, null, 0.6]);
  * // s.mean = 0.7, s.std = 0.1 (ddof 0), s.nUndefined = 1
  * ```

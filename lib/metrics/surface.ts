@@ -26,7 +26,7 @@ export type Connectivity = 1 | 2;
  *
  * @example
  * ```ts
- * import { surfacePixels } from "./surface.ts";
+ * import { surfacePixels } from "../../mod.ts";
  * const m = { width: 3, height: 3, data: new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1, 1]) };
  * const s = surfacePixels(m, { connectivity: 1 });
  * // all border pixels: [1,1,1, 1,0,1, 1,1,1]

@@ -24,7 +24,11 @@ export type EmptyPolicy = "null" | "diagonal";
 
 /** Options shared by the surface-distance metrics. */
 export interface SurfaceDistanceOptions {
-  /** Pixel spacing `[row, column]` (mm when known); default `[1, 1]` (pixels). */
+  /**
+   * Pixel spacing `[row, column]`: the distance between row centres (along y), then between column centres (along
+   * x), in mm when known; default `[1, 1]` (pixels). The order of DICOM PixelSpacing, of `SampleInfo.spacing` and
+   * of `deno task score --spacing row,col`.
+   */
   spacing?: Spacing;
   /** Erosion neighbourhood defining the surface: 1 (4-neighbourhood, medpy default) or 2 (8). */
   connectivity?: Connectivity;

@@ -112,7 +112,7 @@ function exactPValue(ranks: Float64Array, rPlus: number): number {
  *
  * @example
  * ```ts
- * import { wilcoxonSignedRank } from "./wilcoxon.ts";
+ * import { wilcoxonSignedRank } from "../../mod.ts";
  * // |d| ranks 3,1,4,5,2,6; R- = 1 + 2 = 3; exact P(R+ <= 3) = 5/64, so p = 10/64
  * const r = wilcoxonSignedRank([1.5, -0.5, 2, 3, -1, 4]);
  * // r.statistic = 3, r.pValue = 0.15625, r.method = "exact"

@@ -9,6 +9,7 @@ import type { Rng } from "../core/mod.ts";
 import { batchNorm, initBatchNorm } from "./batch_norm.ts";
 import { conv2d, initConv2d } from "./conv.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Add an adapter `inChannels -> outChannels`. */
 export function initAdapter(
@@ -21,7 +22,7 @@ export function initAdapter(
 }
 
 /** `[B, h, w, in]` -> `[B, h, w, out]`. */
-export function adapter(x: tf.Tensor4D, options: { store: ParamStore; name: string; training?: boolean }): tf.Tensor4D {
+export function adapter(x: Tensor4D, options: { store: ParamStore; name: string; training?: boolean }): Tensor4D {
   const { store, name, training } = options;
   return tf.tidy(() =>
     tf.relu(batchNorm(conv2d(x, { store, name: `${name}.0` }), { store, name: `${name}.1`, training }))

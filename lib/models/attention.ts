@@ -11,6 +11,7 @@ import { constantValues, kaimingUniformBound, uniformValues, xavierUniformBound 
 import { matMulRows } from "./linear.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor1D, Tensor2D, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /**
  * Add `<name>.in_proj_weight` (tfjs `[E, 3E]`, PyTorch `[3E, E]`, xavier-uniform over the packed
@@ -44,9 +45,9 @@ export interface MultiHeadAttentionOptions {
   /** Number of heads h (E divisible by h). */
   heads: number;
   /** Values `[B, L, E]` (default: the keys). */
-  value?: tf.Tensor3D;
+  value?: Tensor3D;
   /** Key mask `[B, L]`: 1 = attend, 0 = padding (PyTorch `key_padding_mask` inverted). */
-  keyMask?: tf.Tensor2D;
+  keyMask?: Tensor2D;
 }
 
 /**
@@ -55,10 +56,10 @@ export interface MultiHeadAttentionOptions {
  * attention averaged over heads.
  */
 export function multiHeadAttention(
-  query: tf.Tensor3D,
-  key: tf.Tensor3D,
+  query: Tensor3D,
+  key: Tensor3D,
   options: MultiHeadAttentionOptions,
-): { output: tf.Tensor3D; weights: tf.Tensor3D } {
+): { output: Tensor3D; weights: Tensor3D } {
   const { store, name, heads } = options;
   const [b, n, e] = query.shape;
   const l = key.shape[1];
@@ -67,32 +68,32 @@ export function multiHeadAttention(
     throw new Error(`multiHeadAttention '${name}': key width ${key.shape[2]} != query width ${e}`);
   }
   const d = e / heads;
-  const w = getParam(store, `${name}.in_proj_weight`) as tf.Tensor2D;
-  const bias = getParam(store, `${name}.in_proj_bias`) as tf.Tensor1D;
+  const w = getParam(store, `${name}.in_proj_weight`) as Tensor2D;
+  const bias = getParam(store, `${name}.in_proj_bias`) as Tensor1D;
   return tf.tidy(() => {
-    const proj = (x: tf.Tensor3D, part: number, len: number) => {
+    const proj = (x: Tensor3D, part: number, len: number) => {
       const wp = tf.slice(w, [0, part * e], [e, e]);
       const bp = tf.slice(bias, [part * e], [e]);
-      const y = tf.add(matMulRows(tf.reshape(x, [-1, e]) as tf.Tensor2D, wp), bp);
-      return tf.transpose(tf.reshape(y, [b, len, heads, d]), [0, 2, 1, 3]) as tf.Tensor4D; // [B, h, len, d]
+      const y = tf.add(matMulRows(tf.reshape(x, [-1, e]) as Tensor2D, wp), bp);
+      return tf.transpose(tf.reshape(y, [b, len, heads, d]), [0, 2, 1, 3]) as Tensor4D; // [B, h, len, d]
     };
     const q = proj(query, 0, n);
     const k = proj(key, 1, l);
     const v = proj(options.value ?? key, 2, l);
-    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)) as tf.Tensor4D; // [B, h, N, L]
+    let scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)) as Tensor4D; // [B, h, N, L]
     if (options.keyMask) {
       const pad = tf.mul(tf.sub(1, tf.reshape(options.keyMask, [b, 1, 1, l])), -1e9);
       scores = tf.add(scores, pad);
     }
-    const attn = tf.softmax(scores, -1) as tf.Tensor4D;
-    const ctx = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, e]) as tf.Tensor2D;
+    const attn = tf.softmax(scores, -1) as Tensor4D;
+    const ctx = tf.reshape(tf.transpose(tf.matMul(attn, v), [0, 2, 1, 3]), [b * n, e]) as Tensor2D;
     const out = tf.add(
-      matMulRows(ctx, getParam(store, `${name}.out_proj.weight`) as tf.Tensor2D),
+      matMulRows(ctx, getParam(store, `${name}.out_proj.weight`) as Tensor2D),
       getParam(store, `${name}.out_proj.bias`),
     );
     return {
-      output: tf.reshape(out, [b, n, e]) as tf.Tensor3D,
-      weights: tf.mean(attn, 1) as tf.Tensor3D,
+      output: tf.reshape(out, [b, n, e]) as Tensor3D,
+      weights: tf.mean(attn, 1) as Tensor3D,
     };
   });
 }

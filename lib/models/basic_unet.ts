@@ -17,6 +17,7 @@ import { convTranspose2x2, initConvTranspose2x2 } from "./conv_transpose.ts";
 import { maxPool2x2 } from "./max_pool.ts";
 import { initTwoConv, twoConv } from "./two_conv.ts";
 import type { Features, ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link initBasicUNet}. */
 export interface InitBasicUNetOptions {
@@ -75,7 +76,7 @@ export interface BasicUNetOptions {
 /**
  * Encoder: image `[B, H, W, Cin]` (H, W multiples of 16) -> [x0..x4], x_s `[B, H/2^s, W/2^s, f_s]`.
  */
-export function basicUNetEncode(image: tf.Tensor4D, options: BasicUNetOptions): tf.Tensor4D[] {
+export function basicUNetEncode(image: Tensor4D, options: BasicUNetOptions): Tensor4D[] {
   const { store, prefix } = options;
   const groups = options.groups ?? 4;
   const [, h, w] = image.shape;
@@ -96,7 +97,7 @@ export function basicUNetEncode(image: tf.Tensor4D, options: BasicUNetOptions): 
  * Decoder: [x0..x4] -> features `[B, H, W, featDim]` (after `final_conv`).
  * u4 = upcat_4(x4, x3), u3 = upcat_3(u4, x2), u2 = upcat_2(u3, x1), u1 = upcat_1(u2, x0).
  */
-export function basicUNetDecode(xs: tf.Tensor4D[], options: BasicUNetOptions): tf.Tensor4D {
+export function basicUNetDecode(xs: Tensor4D[], options: BasicUNetOptions): Tensor4D {
   const { store, prefix } = options;
   const groups = options.groups ?? 4;
   if (xs.length !== 5) throw new Error(`BasicUNet '${prefix}': the decoder needs 5 maps x0..x4, got ${xs.length}`);

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { constantValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Add weight 1, bias 0 (trainable) and running_mean 0, running_var 1 (state), all `[channels]`. */
 export function initBatchNorm(store: ParamStore, name: string, options: { channels: number }): void {
@@ -36,13 +37,13 @@ export interface BatchNormOptions {
  * B, H, W and set running = (1 - m) running + m batch (variance unbiased, n / (n - 1)), in place.
  * Eval: normalise with the running statistics.
  */
-export function batchNorm(x: tf.Tensor4D, options: BatchNormOptions): tf.Tensor4D {
+export function batchNorm(x: Tensor4D, options: BatchNormOptions): Tensor4D {
   const { store, name } = options;
   const eps = options.eps ?? 1e-5, m = options.momentum ?? 0.1;
   const weight = getParam(store, `${name}.weight`), bias = getParam(store, `${name}.bias`);
   const rm = getParam(store, `${name}.running_mean`), rv = getParam(store, `${name}.running_var`);
   return tf.tidy(() => {
-    let mean: tf.Tensor, variance: tf.Tensor;
+    let mean: Tensor, variance: Tensor;
     if (options.training) {
       ({ mean, variance } = tf.moments(x, [0, 1, 2]));
       const n = x.size / x.shape[3];

@@ -119,7 +119,8 @@ export function loadSafetensorsInto(
  *
  * @example
  * ```ts
- * import { disposeModel, initModel, loadCheckpoint, modelConfigFor, saveCheckpoint } from "./mod.ts";
+ * import { disposeModel, initModel, loadCheckpoint, modelConfigFor, saveCheckpoint, selectBackend } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const model = initModel(modelConfigFor("unet", "smoke"), { seed: 1 });
  * const dir = await Deno.makeTempDir();
  * await saveCheckpoint(`${dir}/unet`, model, { step: 10, metrics: { dice: 0.5 } });

@@ -8,6 +8,7 @@ import type { Rng } from "../core/mod.ts";
 import { kaimingUniformBound, uniformValues } from "./init.ts";
 import { addParam, getParam, hasParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link initConv2d}. */
 export interface InitConv2dOptions {
@@ -41,9 +42,9 @@ export function initConv2d(store: ParamStore, name: string, options: InitConv2dO
  * `[B, H, W, in]` -> `[B, H, W, out]`: stride-1 convolution with zero "same" padding (pad (k-1)/2)
  * plus bias, using `<name>.weight` and `<name>.bias` (when present).
  */
-export function conv2d(x: tf.Tensor4D, options: { store: ParamStore; name: string }): tf.Tensor4D {
+export function conv2d(x: Tensor4D, options: { store: ParamStore; name: string }): Tensor4D {
   const { store, name } = options;
-  const w = getParam(store, `${name}.weight`) as tf.Tensor4D;
+  const w = getParam(store, `${name}.weight`) as Tensor4D;
   return tf.tidy(() => {
     const y = tf.conv2d(x, w, 1, "same");
     return hasParam(store, `${name}.bias`) ? tf.add(y, getParam(store, `${name}.bias`)) : y;

@@ -8,6 +8,7 @@ import type { Rng } from "../core/mod.ts";
 import { kaimingUniformBound, uniformValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link initConvTranspose2x2}. */
 export interface InitConvTransposeOptions {
@@ -35,9 +36,9 @@ export function initConvTranspose2x2(store: ParamStore, name: string, options: I
 }
 
 /** `[B, H, W, in]` -> `[B, 2H, 2W, out]`: kernel 2, stride 2, no overlap, plus bias. */
-export function convTranspose2x2(x: tf.Tensor4D, options: { store: ParamStore; name: string }): tf.Tensor4D {
+export function convTranspose2x2(x: Tensor4D, options: { store: ParamStore; name: string }): Tensor4D {
   const { store, name } = options;
-  const w = getParam(store, `${name}.weight`) as tf.Tensor4D;
+  const w = getParam(store, `${name}.weight`) as Tensor4D;
   const [b, h, wd] = x.shape;
   const co = w.shape[2];
   return tf.tidy(() =>

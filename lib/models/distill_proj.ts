@@ -9,6 +9,7 @@ import type { Rng } from "../core/mod.ts";
 import { batchNorm, initBatchNorm } from "./batch_norm.ts";
 import { conv2d, initConv2d } from "./conv.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Add a DistillProj `channels -> channels`. */
 export function initDistillProj(store: ParamStore, name: string, options: { channels: number; rng: Rng }): void {
@@ -21,9 +22,9 @@ export function initDistillProj(store: ParamStore, name: string, options: { chan
 
 /** `[B, h, w, C]` -> `[B, h, w, C]`; BatchNorm in training or eval mode. */
 export function distillProj(
-  x: tf.Tensor4D,
+  x: Tensor4D,
   options: { store: ParamStore; name: string; training?: boolean },
-): tf.Tensor4D {
+): Tensor4D {
   const { store, name, training } = options;
   return tf.tidy(() => {
     let y = batchNorm(conv2d(x, { store, name: `${name}.0` }), { store, name: `${name}.1`, training });

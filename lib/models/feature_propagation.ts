@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link featurePropagation}. */
 export interface FeaturePropagationOptions {
@@ -18,7 +19,7 @@ export interface FeaturePropagationOptions {
 }
 
 /** Feature propagation on `[B, H, W, C]` features; returns `[B, H, W, C]`. Differentiable. */
-export function featurePropagation(features: tf.Tensor4D, options: FeaturePropagationOptions = {}): tf.Tensor4D {
+export function featurePropagation(features: Tensor4D, options: FeaturePropagationOptions = {}): Tensor4D {
   const k = options.kernelSize ?? 5, dil = options.dilation ?? 2;
   if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) {
     throw new Error(`featurePropagation: kernelSize must be a positive odd integer, got ${k}`);
@@ -27,17 +28,17 @@ export function featurePropagation(features: tf.Tensor4D, options: FeaturePropag
   const [b, h, w, c] = features.shape;
   return tf.tidy(() => {
     const padded = tf.pad(features, [[0, 0], [r, r], [r, r], [0, 0]]);
-    const neighbours: tf.Tensor4D[] = [];
-    const corr: tf.Tensor3D[] = [];
+    const neighbours: Tensor4D[] = [];
+    const corr: Tensor3D[] = [];
     for (let i = 0; i < k; i++) {
       for (let j = 0; j < k; j++) {
-        const fn = tf.slice(padded, [0, i * dil, j * dil, 0], [b, h, w, c]) as tf.Tensor4D;
+        const fn = tf.slice(padded, [0, i * dil, j * dil, 0], [b, h, w, c]) as Tensor4D;
         neighbours.push(fn);
-        corr.push(tf.sum(tf.mul(features, fn), 3) as tf.Tensor3D);
+        corr.push(tf.sum(tf.mul(features, fn), 3) as Tensor3D);
       }
     }
     const a = tf.softmax(tf.relu(tf.stack(corr, 3)), -1); // [B, H, W, k*k]
     const parts = neighbours.map((fn, n) => tf.mul(fn, tf.slice(a, [0, 0, 0, n], [b, h, w, 1])));
-    return tf.addN(parts) as tf.Tensor4D;
+    return tf.addN(parts) as Tensor4D;
   });
 }

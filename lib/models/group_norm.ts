@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { constantValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Add `<name>.weight` = 1 and `<name>.bias` = 0, both `[channels]`. */
 export function initGroupNorm(store: ParamStore, name: string, options: { channels: number }): void {
@@ -31,7 +32,7 @@ export interface GroupNormOptions {
  * `[B, H, W, C]` -> same shape: reshape to `[B, H, W, G, C/G]`, normalise with the mean and
  * (biased) variance over axes H, W, C/G, reshape back, then `* weight + bias`.
  */
-export function groupNorm(x: tf.Tensor4D, options: GroupNormOptions): tf.Tensor4D {
+export function groupNorm(x: Tensor4D, options: GroupNormOptions): Tensor4D {
   const { store, name, groups } = options;
   const eps = options.eps ?? 1e-5;
   const [b, h, w, c] = x.shape;

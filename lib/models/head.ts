@@ -9,6 +9,7 @@ import type { Rng } from "../core/mod.ts";
 import { conv2d, initConv2d } from "./conv.ts";
 import { LEAKY_SLOPE } from "./two_conv.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** Add a head of width `channels`. */
 export function initHead(store: ParamStore, name: string, options: { channels: number; rng: Rng }): void {
@@ -18,7 +19,7 @@ export function initHead(store: ParamStore, name: string, options: { channels: n
 }
 
 /** `[B, H, W, C]` -> `[B, H, W, C]`. */
-export function head(x: tf.Tensor4D, options: { store: ParamStore; name: string }): tf.Tensor4D {
+export function head(x: Tensor4D, options: { store: ParamStore; name: string }): Tensor4D {
   const { store, name } = options;
   return tf.tidy(() =>
     conv2d(tf.leakyRelu(conv2d(x, { store, name: `${name}.0` }), LEAKY_SLOPE), { store, name: `${name}.2` })

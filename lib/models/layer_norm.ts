@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { constantValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor } from "../backend/tensor_types.ts";
 
 /** Add `<name>.weight` = 1 and `<name>.bias` = 0, both `[channels]`. */
 export function initLayerNorm(store: ParamStore, name: string, options: { channels: number }): void {
@@ -15,7 +16,7 @@ export function initLayerNorm(store: ParamStore, name: string, options: { channe
 }
 
 /** `[..., C]` -> same shape: normalise over the last axis (biased variance), then `* weight + bias`. */
-export function layerNorm<T extends tf.Tensor>(x: T, options: { store: ParamStore; name: string; eps?: number }): T {
+export function layerNorm<T extends Tensor>(x: T, options: { store: ParamStore; name: string; eps?: number }): T {
   const { store, name } = options;
   const eps = options.eps ?? 1e-5;
   return tf.tidy(() => {

@@ -8,6 +8,7 @@ import type { Rng } from "../core/mod.ts";
 import { kaimingUniformBound, uniformValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor, Tensor2D, Tensor4D } from "../backend/tensor_types.ts";
 
 /**
  * Add `<name>.weight` (tfjs `[in, out]`, PyTorch `[out, in]`) and `<name>.bias` (`[out]`),
@@ -30,13 +31,13 @@ export function initLinear(
  * gradients) are the fast path on the wasm backend, where `BatchMatMul`'s weight gradient
  * (transposed operand) runs at well under 1 GFLOP/s.
  */
-export function matMulRows(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+export function matMulRows(x: Tensor2D, w: Tensor2D): Tensor2D {
   const [m, k] = x.shape;
   const n = w.shape[1];
   if (w.shape[0] !== k) throw new Error(`matMulRows: [${x.shape}] x [${w.shape}] do not match`);
   return tf.tidy(() =>
     tf.reshape(
-      tf.conv2d(tf.reshape(x, [1, 1, m, k]) as tf.Tensor4D, tf.reshape(w, [1, 1, k, n]) as tf.Tensor4D, 1, "valid"),
+      tf.conv2d(tf.reshape(x, [1, 1, m, k]) as Tensor4D, tf.reshape(w, [1, 1, k, n]) as Tensor4D, 1, "valid"),
       [
         m,
         n,
@@ -46,13 +47,13 @@ export function matMulRows(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** `[..., in]` -> `[..., out]`: x W + b. */
-export function linear<T extends tf.Tensor>(x: T, options: { store: ParamStore; name: string }): T {
+export function linear<T extends Tensor>(x: T, options: { store: ParamStore; name: string }): T {
   const { store, name } = options;
   const w = getParam(store, `${name}.weight`);
   return tf.tidy(() => {
     const shape = x.shape;
-    const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as tf.Tensor2D;
-    const y = tf.add(matMulRows(flat, w as tf.Tensor2D), getParam(store, `${name}.bias`));
+    const flat = tf.reshape(x, [-1, shape[shape.length - 1]]) as Tensor2D;
+    const y = tf.add(matMulRows(flat, w as Tensor2D), getParam(store, `${name}.bias`));
     return tf.reshape(y, [...shape.slice(0, -1), w.shape[1] as number]) as T;
   });
 }

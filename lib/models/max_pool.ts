@@ -13,30 +13,31 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
-function windowSlice(x: tf.Tensor4D, di: number, dj: number): tf.Tensor4D {
+function windowSlice(x: Tensor4D, di: number, dj: number): Tensor4D {
   const [b, h, w, c] = x.shape;
-  return tf.stridedSlice(x, [0, di, dj, 0], [b, h, w, c], [1, 2, 2, 1]) as tf.Tensor4D;
+  return tf.stridedSlice(x, [0, di, dj, 0], [b, h, w, c], [1, 2, 2, 1]) as Tensor4D;
 }
 
 const pool = tf.customGrad(
-  ((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  ((x: Tensor4D, save: tf.GradSaveFunc) => {
     const y = tf.maxPool(x, 2, 2, "valid");
     save([x, y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xs, ys] = saved as [tf.Tensor4D, tf.Tensor4D];
-        let taken: tf.Tensor | undefined;
-        const parts: tf.Tensor4D[] = [];
+      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
+        const [xs, ys] = saved as [Tensor4D, Tensor4D];
+        let taken: Tensor | undefined;
+        const parts: Tensor4D[] = [];
         for (const [di, dj] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-          let hit: tf.Tensor = tf.equal(windowSlice(xs, di, dj), ys);
+          let hit: Tensor = tf.equal(windowSlice(xs, di, dj), ys);
           if (taken) hit = tf.logicalAnd(hit, tf.logicalNot(taken));
           taken = taken ? tf.logicalOr(taken, hit) : hit;
-          parts.push(tf.mul(dy, tf.cast(hit, "float32")) as tf.Tensor4D);
+          parts.push(tf.mul(dy, tf.cast(hit, "float32")) as Tensor4D);
         }
         // depthToSpace(block 2): out[2i+di, 2j+dj, c] = in[i, j, (2 di + dj) C + c].
-        return tf.depthToSpace(tf.concat(parts, 3) as tf.Tensor4D, 2);
+        return tf.depthToSpace(tf.concat(parts, 3) as Tensor4D, 2);
       },
     };
     // tfjs types the callback's arguments as a union of inputs and the save function, hence the cast.
@@ -76,7 +77,7 @@ export function nativeMaxPoolGradIsExact(): boolean {
         filterSize: [2, 2],
         strides: [2, 2],
         pad: "valid",
-      }) as tf.Tensor;
+      }) as Tensor;
       const got = dx.dataSync();
       return got.every((v, i) => v === want[i]);
     } catch {
@@ -92,13 +93,13 @@ export function nativeMaxPoolGradIsExact(): boolean {
  * first maximum of the window (row-major), as PyTorch's `max_pool2d` — the backend's own kernel
  * when {@link nativeMaxPoolGradIsExact}, else a composite gradient.
  */
-export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
+export function maxPool2x2(x: Tensor4D): Tensor4D {
   const [, h, w] = x.shape;
   if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`maxPool2x2: height and width must be even, got ${h} x ${w}`);
   return nativeMaxPoolGradIsExact() ? tf.maxPool(x, 2, 2, "valid") : maxPool2x2Composite(x);
 }
 
 /** {@link maxPool2x2} that always uses the composite first-maximum gradient (backend-independent). */
-export function maxPool2x2Composite(x: tf.Tensor4D): tf.Tensor4D {
-  return pool(x) as tf.Tensor4D;
+export function maxPool2x2Composite(x: Tensor4D): Tensor4D {
+  return pool(x) as Tensor4D;
 }

@@ -1,5 +1,5 @@
 /**
- * Models (METHOD section 5) as pure functions over named parameters: the MONAI BasicUNet, the FGI
+ * Models (docs/METHOD.md section 5) as pure functions over named parameters: the MONAI BasicUNet, the FGI
  * teacher (text fusion, DistillProj) and student (DistillProj + adapter), the GazeMedSeg
  * multi-level model and the full-supervision UNet; their building blocks; profiles; checkpoints
  * (safetensors + JSON sidecar); stop-gradient.
@@ -9,7 +9,8 @@
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { disposeModel, initModel, modelConfigFor, studentForward } from "./mod.ts";
+ * import { disposeModel, initModel, modelConfigFor, selectBackend, studentForward } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const model = initModel(modelConfigFor("student", "smoke"), { seed: 0 });
  * const out = studentForward(model, { image: tf.zeros([1, 32, 32, 3]) as tf.Tensor4D }, { training: false });
  * console.log(out.logits.shape); // [1, 32, 32, 2]

@@ -30,6 +30,7 @@ import type {
   TeacherInputs,
   UNetConfig,
 } from "./types.ts";
+import type { Tensor4D, Variable } from "../backend/tensor_types.ts";
 
 /** Options for {@link initModel}. */
 export interface InitModelOptions {
@@ -49,7 +50,8 @@ export interface InitModelOptions {
  *
  * @example
  * ```ts
- * import { initModel, disposeModel, modelConfigFor } from "./mod.ts";
+ * import { disposeModel, initModel, modelConfigFor, selectBackend } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const model = initModel(modelConfigFor("student", "smoke"), { seed: 0 });
  * disposeModel(model);
  * ```
@@ -167,7 +169,7 @@ export function disposeModel(model: Model): void {
 }
 
 /** The trainable variables of a model, in a stable (insertion) order, e.g. for an optimiser's var list. */
-export function trainableVariables(model: Model | ParamStore): tf.Variable[] {
+export function trainableVariables(model: Model | ParamStore): Variable[] {
   const store = "params" in model ? model.params : model;
   return [...store.trainable.values()];
 }
@@ -191,7 +193,7 @@ export function predictLogits(
   model: Model,
   inputs: TeacherInputs | ImageInputs,
   options: { training?: boolean } = {},
-): tf.Tensor4D {
+): Tensor4D {
   return tf.tidy(() => {
     switch (model.config.kind) {
       case "teacher": {

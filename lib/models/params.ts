@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ParamLayout, ParamStore } from "./types.ts";
+import type { Variable } from "../backend/tensor_types.ts";
 
 /** An empty {@link ParamStore}. */
 export function createParamStore(): ParamStore {
@@ -22,10 +23,10 @@ export interface AddParamOptions {
 }
 
 /**
- * Add a named float32 parameter with the given initial values (a new `tf.Variable`).
+ * Add a named float32 parameter with the given initial values (a new `Variable`).
  * Throws when the name is already taken or the value count does not match the shape.
  */
-export function addParam(store: ParamStore, name: string, values: Float32Array, options: AddParamOptions): tf.Variable {
+export function addParam(store: ParamStore, name: string, values: Float32Array, options: AddParamOptions): Variable {
   if (store.trainable.has(name) || store.state.has(name)) throw new Error(`addParam: '${name}' already exists`);
   const n = options.shape.reduce((a, b) => a * b, 1);
   if (values.length !== n) {
@@ -39,7 +40,7 @@ export function addParam(store: ParamStore, name: string, values: Float32Array, 
 }
 
 /** The parameter or state variable `name`; throws a clear error naming it when absent. */
-export function getParam(store: ParamStore, name: string): tf.Variable {
+export function getParam(store: ParamStore, name: string): Variable {
   const v = store.trainable.get(name) ?? store.state.get(name);
   if (!v) throw new Error(`model parameter '${name}' does not exist (wrong config for these parameters?)`);
   return v;

@@ -8,6 +8,7 @@ import type { Rng } from "../core/mod.ts";
 import { truncatedNormalValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor3D } from "../backend/tensor_types.ts";
 
 /** Add `<name>` of shape `[1, tokens, channels]`, truncated normal std 0.02 (cut at +-2). */
 export function initPositionalEmbedding(
@@ -20,7 +21,7 @@ export function initPositionalEmbedding(
 }
 
 /** tokens `[B, N, C]` + P (`[1, N, C]`, broadcast over the batch); N must match the embedding. */
-export function addPositionalEmbedding(tokens: tf.Tensor3D, options: { store: ParamStore; name: string }): tf.Tensor3D {
+export function addPositionalEmbedding(tokens: Tensor3D, options: { store: ParamStore; name: string }): Tensor3D {
   const p = getParam(options.store, options.name);
   if (p.shape[1] !== tokens.shape[1] || p.shape[2] !== tokens.shape[2]) {
     throw new Error(

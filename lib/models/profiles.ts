@@ -84,7 +84,7 @@ export interface ModelConfigForOptions {
  *
  * @example
  * ```ts
- * import { modelConfigFor } from "./profiles.ts";
+ * import { modelConfigFor } from "../../mod.ts";
  * const cfg = modelConfigFor("teacher", "smoke", { overrides: { fusion: "learnable" } });
  * console.log(cfg.kind, cfg.features); // teacher [8, 8, 16, 16, 32, 8]
  * ```

@@ -31,7 +31,7 @@ function product(shape: number[]): number {
  *
  * @example
  * ```ts
- * import { decodeSafetensors, encodeSafetensors } from "./safetensors.ts";
+ * import { decodeSafetensors, encodeSafetensors } from "../../mod.ts";
  * const bytes = encodeSafetensors(new Map([["w", { dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]]));
  * console.log(decodeSafetensors(bytes).tensors.get("w")?.data); // Float32Array [1, 2]
  * ```

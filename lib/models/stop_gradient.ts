@@ -10,12 +10,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor } from "../backend/tensor_types.ts";
 
 // tfjs types the callback's arguments as a union of inputs and the save function, hence the cast.
 const identityNoGrad = tf.customGrad(
-  ((x: tf.Tensor) => ({
+  ((x: Tensor) => ({
     value: x.clone(),
-    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+    gradFunc: (dy: Tensor) => tf.zerosLike(dy),
   })) as unknown as Parameters<typeof tf.customGrad>[0],
 );
 
@@ -26,11 +27,12 @@ const identityNoGrad = tf.customGrad(
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { stopGradient } from "./stop_gradient.ts";
+ * import { selectBackend, stopGradient } from "../../mod.ts";
+ * await selectBackend("cpu");
  * const g = tf.grad((x: tf.Tensor) => tf.mul(stopGradient(x), x).sum())(tf.scalar(3));
  * g.print(); // 3 (only the second factor is differentiated)
  * ```
  */
-export function stopGradient<T extends tf.Tensor>(x: T): T {
+export function stopGradient<T extends Tensor>(x: T): T {
   return identityNoGrad(x) as T;
 }

@@ -1,5 +1,5 @@
 /**
- * The FGI student (METHOD section 5): a smaller BasicUNet without text; each encoder map x1..x4
+ * The FGI student (docs/METHOD.md section 5): a smaller BasicUNet without text; each encoder map x1..x4
  * also passes its own DistillProj and adapter (1x1 conv to the teacher's width, BatchNorm, ReLU)
  * giving S_s for the AFC alignment only. The decoder uses the raw maps.
  * Parameter names: `encoder.*`, `distill.{0..3}.*`, `adapter.{0..3}.*`, `head.*`, `classifier.*`.

@@ -1,5 +1,5 @@
 /**
- * The FGI teacher (METHOD section 5): a BasicUNet whose encoder maps x1..x4 are fused with the
+ * The FGI teacher (docs/METHOD.md section 5): a BasicUNet whose encoder maps x1..x4 are fused with the
  * text tokens, distilled (DistillProj) and added back before the decoder.
  * Parameter names: `encoder.*` (BasicUNet), `fusion.{0..3}.*` (x1..x4), `distill.{0..3}.*`,
  * `head.*`, `classifier.*`.

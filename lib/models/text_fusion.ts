@@ -15,6 +15,7 @@ import { initLinear, linear } from "./linear.ts";
 import { addParam, getParam } from "./params.ts";
 import { addPositionalEmbedding, initPositionalEmbedding } from "./positional_embedding.ts";
 import type { FusionWeight, ParamStore } from "./types.ts";
+import type { Tensor2D, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link initTextFusion}. */
 export interface InitTextFusionOptions {
@@ -55,21 +56,21 @@ export interface TextFusionOptions {
   /** Fusion weighting. */
   weight: FusionWeight;
   /** Optional text key mask `[B, L]` (1 = real token). */
-  textMask?: tf.Tensor2D;
+  textMask?: Tensor2D;
 }
 
 /**
  * X `[B, h, w, C]`, text `[B, L, D]` -> `{ fused: X~ [B, h, w, C], attention: [B, h*w, L] }`.
  */
 export function textFusion(
-  x: tf.Tensor4D,
-  text: tf.Tensor3D,
+  x: Tensor4D,
+  text: Tensor3D,
   options: TextFusionOptions,
-): { fused: tf.Tensor4D; attention: tf.Tensor3D } {
+): { fused: Tensor4D; attention: Tensor3D } {
   const { store, name, heads } = options;
   const [b, h, w, c] = x.shape;
   return tf.tidy(() => {
-    const q = addPositionalEmbedding(tf.reshape(x, [b, h * w, c]) as tf.Tensor3D, { store, name: `${name}.pos_embed` });
+    const q = addPositionalEmbedding(tf.reshape(x, [b, h * w, c]) as Tensor3D, { store, name: `${name}.pos_embed` });
     const t = linear(text, { store, name: `${name}.text_proj` });
     const { output, weights } = multiHeadAttention(q, t, {
       store,
@@ -81,6 +82,6 @@ export function textFusion(
     const fused = options.weight === "learnable"
       ? tf.add(x, tf.mul(getParam(store, `${name}.lambda`), z))
       : tf.add(x, z);
-    return { fused: fused as tf.Tensor4D, attention: weights };
+    return { fused: fused as Tensor4D, attention: weights };
   });
 }

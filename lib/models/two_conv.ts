@@ -11,6 +11,7 @@ import { conv2d, initConv2d } from "./conv.ts";
 import { initGroupNorm } from "./group_norm.ts";
 import { getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 
 /** LeakyReLU slope used throughout the BasicUNet and the heads. */
 export const LEAKY_SLOPE = 0.1;
@@ -32,7 +33,7 @@ export function initTwoConv(
  * `[B, H, W, in]` -> `[B, H, W, out]`. GroupNorm + LeakyReLU run as lib/backend's `fusedGroupNorm`
  * (one kernel each way on wasm; the same math as `groupNorm` then `tf.leakyRelu` elsewhere).
  */
-export function twoConv(x: tf.Tensor4D, options: { store: ParamStore; name: string; groups: number }): tf.Tensor4D {
+export function twoConv(x: Tensor4D, options: { store: ParamStore; name: string; groups: number }): Tensor4D {
   const { store, name, groups } = options;
   return tf.tidy(() => {
     let y = x;

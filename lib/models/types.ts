@@ -6,14 +6,14 @@
  * - tensors are NHWC float32: images `[B, H, W, Cin]`, logits `[B, H, W, K]`;
  * - the foreground logit is the LAST channel of `logits` (channel 1 of 2, or the only channel);
  * - H and W must be multiples of 16 (four 2x2 max-pools);
- * - parameters are plain named `tf.Variable`s whose names follow the PyTorch `state_dict` keys of
+ * - parameters are plain named `Variable`s whose names follow the PyTorch `state_dict` keys of
  *   the reference code (MONAI BasicUNet inside an `encoder.` prefix, etc.);
  * - forward functions never dispose their inputs; the caller disposes the returned tensors
  *   (`tf.dispose(output)` walks the whole object).
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import type { Tensor2D, Tensor3D, Tensor4D, Variable } from "../backend/tensor_types.ts";
 
 /** Six widths `[f0, f1, f2, f3, f4, f5]`: five encoder levels and the width after the last up-block. */
 export type Features = readonly [number, number, number, number, number, number];
@@ -41,9 +41,9 @@ export type ParamLayout = "conv" | "deconv" | "linear" | "plain";
  */
 export interface ParamStore {
   /** Trainable parameters by PyTorch-style name, e.g. `encoder.conv_0.conv_0.conv.weight`. */
-  trainable: Map<string, tf.Variable>;
+  trainable: Map<string, Variable>;
   /** Non-trainable state by name, e.g. `distill.1.1.running_mean`. */
-  state: Map<string, tf.Variable>;
+  state: Map<string, Variable>;
   /** Checkpoint layout of every parameter and state entry. */
   layout: Map<string, ParamLayout>;
 }
@@ -66,7 +66,7 @@ export interface BaseModelConfig {
 /** Text-fusion weighting at each scale: `none` = X + Z (code), `learnable` = X + lambda_s * Z (paper). */
 export type FusionWeight = "none" | "learnable";
 
-/** The FGI teacher (METHOD section 5). */
+/** The FGI teacher (docs/METHOD.md section 5). */
 export interface TeacherConfig extends BaseModelConfig {
   /** Discriminator. */
   kind: "teacher";
@@ -88,7 +88,7 @@ export interface TeacherConfig extends BaseModelConfig {
   numClasses?: number;
 }
 
-/** The FGI student (METHOD section 5). */
+/** The FGI student (docs/METHOD.md section 5). */
 export interface StudentConfig extends BaseModelConfig {
   /** Discriminator. */
   kind: "student";
@@ -143,11 +143,11 @@ export interface ForwardOptions {
 /** Inputs of the teacher. */
 export interface TeacherInputs {
   /** Normalised image `[B, H, W, inChannels]`, H = W = `config.inputSize`. */
-  image: tf.Tensor4D;
+  image: Tensor4D;
   /** Text tokens `[B, L, D]` (L = `textLen`, D = `textDim`); required unless `config.text === false`. */
-  text?: tf.Tensor3D;
+  text?: Tensor3D;
   /** Optional key mask `[B, L]`, 1 = real token, 0 = padding (ignored by attention). */
-  textMask?: tf.Tensor2D;
+  textMask?: Tensor2D;
 }
 
 /**
@@ -156,53 +156,53 @@ export interface TeacherInputs {
  */
 export type TeacherOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
-  logits: tf.Tensor4D;
+  logits: Tensor4D;
   /** Decoder features after the BasicUNet final conv `[B, H, W, featDim]` (head input). */
-  features: tf.Tensor4D;
+  features: Tensor4D;
   /** D_1..D_4: DistillProj outputs `[B, H/2^s, W/2^s, f_s]`, the AFC targets. */
-  distill: tf.Tensor4D[];
+  distill: Tensor4D[];
   /**
    * Attention weights per scale s = 1..4, `[B, N_s, L]` averaged over heads (PyTorch
    * `average_attn_weights=True`), N_s = (H/2^s)(W/2^s) in row-major pixel order.
    * Empty when `config.text === false`.
    */
-  attention: tf.Tensor3D[];
+  attention: Tensor3D[];
 };
 
 /** Inputs of the student, the UNet and the GazeMedSeg model. */
 export interface ImageInputs {
   /** Normalised image `[B, H, W, inChannels]`. */
-  image: tf.Tensor4D;
+  image: Tensor4D;
 }
 
 /** What the student returns. Dispose with `tf.dispose(output)`. */
 export type StudentOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
-  logits: tf.Tensor4D;
+  logits: Tensor4D;
   /** Decoder features after the BasicUNet final conv `[B, H, W, featDim]`. */
-  features: tf.Tensor4D;
+  features: Tensor4D;
   /** S_1..S_4: adapter outputs `[B, H/2^s, W/2^s, teacherFeatures[s]]`, aligned to the teacher's D_s by AFC. */
-  aligned: tf.Tensor4D[];
+  aligned: Tensor4D[];
 };
 
 /** What the GazeMedSeg model returns. Dispose with `tf.dispose(output)`. */
 export type GazeMedSegOutput = {
   /** Mean of the K level logits `[B, H, W, 1]` (the prediction). */
-  logits: tf.Tensor4D;
+  logits: Tensor4D;
   /** Per-level logits, K tensors `[B, H, W, 1]`. */
-  levelLogits: tf.Tensor4D[];
+  levelLogits: Tensor4D[];
   /** Per-level logits after feature propagation, K tensors `[B, H, W, 1]`. */
-  propLogits: tf.Tensor4D[];
+  propLogits: Tensor4D[];
   /** Per-level features `[B, H, W, featDim]`. */
-  features: tf.Tensor4D[];
+  features: Tensor4D[];
 };
 
 /** What the full-supervision UNet returns. Dispose with `tf.dispose(output)`. */
 export type UNetOutput = {
   /** Logits `[B, H, W, numClasses]`; foreground = last channel. */
-  logits: tf.Tensor4D;
+  logits: Tensor4D;
   /** Decoder features `[B, H, W, featDim]`. */
-  features: tf.Tensor4D;
+  features: Tensor4D;
 };
 
 /** One row of a model summary (see `summarizeModel`). */

@@ -1,6 +1,6 @@
 /**
  * Table "ablation": full FGI (code variant) against FGI without text fusion, AFC, CWC
- * or DARM, and against each paper switch of METHOD.md section 10 applied alone (plus
+ * or DARM, and against each paper switch of docs/METHOD.md section 10 applied alone (plus
  * all of them: the paper variant). Each row is compared with the reference on the SAME
  * test images with the paired, two-sided Wilcoxon signed-rank test (lib/metrics), for
  * Dice and HD95. With several seeds the per-image values are first averaged over seeds.

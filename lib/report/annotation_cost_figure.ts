@@ -27,7 +27,7 @@ export interface CostPoint {
  *
  * @example
  * ```ts
- * import { annotationCostFigure } from "./annotation_cost_figure.ts";
+ * import { annotationCostFigure } from "../../mod.ts";
  * const fig = annotationCostFigure([{ label: "FGI", hours: 2.2, dice: 0.8, std: 0.1, published: 80.78 }]);
  * ```
  */

@@ -23,7 +23,7 @@ export interface Case {
  *
  * @example
  * ```ts
- * import { pickCases } from "./cases.ts";
+ * import { pickCases } from "../../mod.ts";
  * const c = pickCases([{ id: "a", value: 0.9 }, { id: "b", value: 0.2 }, { id: "c", value: 0.5 }]);
  * // best a, median c, worst b
  * ```

@@ -20,7 +20,7 @@ export interface MethodValues {
  *
  * @example
  * ```ts
- * import { diceDistributionFigure } from "./dice_distribution.ts";
+ * import { diceDistributionFigure } from "../../mod.ts";
  * const fig = diceDistributionFigure([{ label: "FGI", values: [0.8, 0.7, 0.9] }]);
  * ```
  */

@@ -106,7 +106,7 @@ export async function figureMimeBundle(
  *
  * @example
  * ```ts
- * import { displayFigure } from "./display.ts";
+ * import { displayFigure } from "../../mod.ts";
  * await displayFigure({ data: [{ type: "bar", x: ["a", "b"], y: [1, 2] }] });
  * ```
  */

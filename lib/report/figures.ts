@@ -1,7 +1,8 @@
 /**
  * The figures of `deno task reproduce`, built from finished runs (lib/report/run_outcome)
  * and the dataset: pseudo-mask pipeline panel (lib/gaze's figure), qualitative
- * predictions for the best / median / worst test image, training curves, per-image
+ * predictions for the best / median / worst test image, training curves, the FGI training
+ * dynamics (teacher vs student outputs), per-image
  * Dice distributions, Dice vs annotation hours, and the FGI teacher's text-to-image
  * attention next to gaze and prediction. Each builder returns a Plotly figure; the
  * notebooks display them and {@link writeFigures} saves them all.
@@ -31,6 +32,7 @@ import { attentionMaps, predictMask } from "./predictions.ts";
 import { publishedDice } from "./published.ts";
 import { outcomesFor, perImageAt, type RunOutcome } from "./run_outcome.ts";
 import { parseLogJsonl, trainingCurvesFigure } from "./training_curves.ts";
+import { trainingDynamicsFigure } from "./training_dynamics.ts";
 
 /** What the figure builders read. */
 export interface FigureContext {
@@ -219,6 +221,23 @@ export async function trainingCurves(
   return trainingCurvesFigure(runs, { title: `Training curves (seed ${ctx.seeds[0]})` });
 }
 
+/**
+ * Training dynamics (teacher vs student outputs at each evaluation, lib/report/training_dynamics.ts)
+ * of the first FGI row among `rows` (the code variant in the main table), first seed.
+ */
+export async function trainingDynamics(
+  ctx: Pick<FigureContext, "outcomes" | "seeds">,
+  rows: readonly RowDef[],
+): Promise<PlotlyFigure> {
+  const row = rows.find((r) => r.method === "fgi");
+  if (!row) throw new Error("training dynamics: no FGI row among the runs");
+  const o = outcomesFor(ctx.outcomes, row.key, [ctx.seeds[0]])[0];
+  const path = join(o.dir, "log.jsonl");
+  return trainingDynamicsFigure(parseLogJsonl(await Deno.readTextFile(path), path), {
+    title: `Training dynamics: ${row.label}, teacher vs student (seed ${ctx.seeds[0]})`,
+  });
+}
+
 /** Per-image Dice distributions of the given rows (best checkpoints, per image averaged over seeds). */
 export function diceDistribution(
   ctx: Pick<FigureContext, "outcomes" | "seeds">,
@@ -263,6 +282,7 @@ export const FIGURE_NAMES = [
   "fig_pseudo_masks",
   "fig_qualitative",
   "fig_training_curves",
+  "fig_training_dynamics",
   "fig_dice_distribution",
   "fig_annotation_cost",
   "fig_interpretability",
@@ -293,6 +313,7 @@ export async function writeFigures(
     fig_pseudo_masks: () => pseudoMaskFigure(ctx, cases.map((c) => c.id)),
     fig_qualitative: () => qualitativeFigure(ctx, { cases }),
     fig_training_curves: () => trainingCurves(ctx, mainRows),
+    fig_training_dynamics: () => trainingDynamics(ctx, mainRows),
     fig_dice_distribution: () => diceDistribution(ctx, mainRows),
     fig_annotation_cost: () => annotationCost(ctx, mainRows),
     fig_interpretability: () => interpretabilityFigure(ctx, { cases }),

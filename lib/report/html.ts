@@ -13,7 +13,7 @@ const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;"
  *
  * @example
  * ```ts
- * import { escapeHtml } from "./html.ts";
+ * import { escapeHtml } from "../../mod.ts";
  * const s = escapeHtml(`<a href="x">`); // "&lt;a href=&quot;x&quot;&gt;"
  * ```
  */
@@ -46,7 +46,7 @@ export interface HtmlPageOptions {
  *
  * @example
  * ```ts
- * import { escapeHtml, htmlPage } from "./html.ts";
+ * import { escapeHtml, htmlPage } from "../../mod.ts";
  * const page = htmlPage("Results", `<p>${escapeHtml("Dice < 1")}</p>`);
  * ```
  */

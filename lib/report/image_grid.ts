@@ -40,7 +40,7 @@ export interface ImageGridOptions {
  *
  * @example
  * ```ts
- * import { imageGridFigure } from "./image_grid.ts";
+ * import { imageGridFigure } from "../../mod.ts";
  * const px = { width: 2, height: 2, channels: 3, data: new Uint8Array(12).fill(128) };
  * const fig = imageGridFigure([[{ image: px, title: "a" }, { image: px, title: "b" }]]);
  * if (fig.data.length !== 2) throw new Error("two panels");

@@ -55,6 +55,7 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
     const pubKey = MAIN_ROW_PUBLISHED[row.key];
     const pub = pubKey ? publishedDice(pubKey, options.dataset) : undefined;
     const dice = aggregateMetric(at, "dice");
+    const teachers = runs.every((r) => r.teacher) ? runs.map((r) => r.teacher![ck]) : null;
     return {
       method: row.label,
       supervision: kind === "full-mask" ? "full masks" : row.method === "fgi" ? "gaze + VLM text" : "gaze",
@@ -64,6 +65,7 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
       hd95: aggregateMetric(at, "hd95"),
       asd: aggregateMetric(at, "asd"),
       dice_other: aggregateMetric(perImageAt(runs, other), "dice"),
+      teacher: row.method === "fgi" && teachers ? aggregateMetric(teachers, "dice") : null,
       paper_dice: pub ? pub.dice : null,
       diff: pub && dice.mean !== null ? dice.mean * 100 - pub.dice : null,
     };
@@ -88,6 +90,7 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
       { key: "hd95", label: `HD95 (${unit})`, kind: "meanStd" },
       { key: "asd", label: `ASD (${unit})`, kind: "meanStd" },
       { key: "dice_other", label: `Dice, ${other} ckpt (%)`, kind: "meanStd", scale: 100 },
+      { key: "teacher", label: "Teacher Dice (%)", kind: "meanStd", scale: 100 },
       { key: "paper_dice", label: "Paper Dice (%)" },
       { key: "diff", label: "Ours − paper (pp)" },
     ],
@@ -98,6 +101,8 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
         seedsNote,
         `metrics of the ${ck} checkpoint (best = highest test Dice during training, optimistic as in the paper); ` +
         `the reported network is the FGI student (no text at test time)`,
+        "Teacher Dice: the FGI teacher (with text) at the same checkpoint (chosen by the student's Dice, as the " +
+        "released code); the student stays the reported network",
         "HD95/ASD: (k undef.) counts images whose prediction was empty (no surface), left out of the mean",
         `${ANNOTATION_COST_NOTE}; hours for the ${options.trainImages} training images used here`,
         ...pubNotes,

@@ -57,7 +57,7 @@ export function toDisplayRgb(image: Raster): Raster<Uint8Array> {
  *
  * @example
  * ```ts
- * import { fitSize } from "./overlay.ts";
+ * import { fitSize } from "../../mod.ts";
  * const s = fitSize({ width: 1000, height: 500 }, 200); // { width: 200, height: 100 }
  * ```
  */

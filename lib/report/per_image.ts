@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { parse } from "csv-parse/sync";
+import { parseCsv } from "../data/csv.ts";
 import { mean, std, summarize } from "../metrics/summary.ts";
 import { comparePaired, type PairedComparison } from "../metrics/paired.ts";
 import type { MeanStd } from "./table.ts";
@@ -49,7 +49,7 @@ export interface PerImageRow {
  * name `source`, the line and the column.
  */
 export function parsePerImageCsv(text: string, source: string): PerImageRow[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  const records = parseCsv<Record<string, string>>(text, { columns: true, skip_empty_lines: true, trim: true });
   const need = ["id", "dice", "iou", "hd95", "asd"];
   if (records.length) {
     const missing = need.filter((k) => !(k in records[0]));

@@ -7,10 +7,14 @@
  * Tables and their runs (per seed):
  * - main: `fullsup`, `gaze1`, `gazemedseg`, `fgi-code`, `fgi-paper`.
  * - ablation: `fgi-code` (reference), minus text fusion / AFC / CWC / DARM, and each
- *   paper switch of METHOD.md section 10 alone on top of the code variant, plus
+ *   paper switch of docs/METHOD.md section 10 alone on top of the code variant, plus
  *   `fgi-paper` (all switches).
  * - sensitivity: `fgi-code` with tau_pos, the DARM ratio and lambda_AFC changed one at a
  *   time over {@link SENSITIVITY_GRIDS} (the config's own value is the reference point).
+ * - diagnosis (issue 11; only on request, `reproduce --only diagnosis`, 3 seeds by default):
+ *   `fgi-code` (reference), `fgi-code-no-darm`, this toolkit's non-leaking DARM variant
+ *   (`darmPlacement=ring+random`) and `gazemedseg`; every FGI run of the group also scores its
+ *   student on DARM-masked test images ({@link RunSpec.evaluation}).
  *
  * @module
  */
@@ -18,10 +22,16 @@ import type { SupervisionKind } from "../metrics/annotation_cost.ts";
 import type { Ablation, FgiSwitches, MethodName, TrainConfig, Variant } from "../train/config.ts";
 
 /** The tables (and figure set) `reproduce` can produce. */
-export type ExperimentGroup = "main" | "ablation" | "sensitivity";
+export type ExperimentGroup = "main" | "ablation" | "sensitivity" | "diagnosis";
 
 /** Every group, in the order they are run. */
-export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity"];
+export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity", "diagnosis"];
+
+/** Groups `reproduce` runs when no `--only` is given (the diagnosis runs only on request). */
+export const DEFAULT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity"];
+
+/** Seeds of the diagnosis group when none are given. */
+export const DIAGNOSIS_SEEDS: readonly number[] = [0, 1, 2];
 
 /** Parameters varied by the sensitivity table. */
 export type SensitivityParam = "tauPos" | "darmRatio" | "afcWeight";
@@ -35,7 +45,7 @@ export const SENSITIVITY_LABELS: Readonly<Record<SensitivityParam, string>> = {
 
 /**
  * The sensitivity grids. Each grid is run with the other parameters at the config's
- * values; the config's own value (METHOD.md: tau_pos 0.8, DARM ratio 0.3, lambda_AFC
+ * values; the config's own value (docs/METHOD.md: tau_pos 0.8, DARM ratio 0.3, lambda_AFC
  * 0.1) is the reference run and is added when missing.
  */
 export const SENSITIVITY_GRIDS: Readonly<Record<SensitivityParam, readonly number[]>> = {
@@ -68,6 +78,8 @@ export interface RunSpec {
   groups: ExperimentGroup[];
   /** What annotation the run's supervision costs. */
   supervision: SupervisionKind;
+  /** Extra evaluations (diagnostic; not part of the training config): the student on DARM-masked test images. */
+  evaluation?: { maskedTest: boolean };
 }
 
 const FULL: Ablation = { text: true, afc: true, cwc: true, darm: true };
@@ -88,6 +100,8 @@ export interface RowDef {
   ablation?: Partial<Ablation>;
   /** The sensitivity point this row is, if any. */
   sensitivity?: { param: SensitivityParam; value: number };
+  /** Also score the student on DARM-masked test images (diagnosis rows). */
+  maskedTest?: boolean;
 }
 
 /** Main-table rows, in display order. */
@@ -99,7 +113,7 @@ export const MAIN_ROWS: readonly RowDef[] = [
   { key: "fgi-paper", label: "FGI (paper variant)", method: "fgi", variant: "paper" },
 ];
 
-/** The paper switches (METHOD.md section 10) tried one at a time by the ablation table. */
+/** The paper switches (docs/METHOD.md section 10) tried one at a time by the ablation table. */
 export const PAPER_SWITCH_ROWS: readonly { switch: keyof FgiSwitches; label: string }[] = [
   { switch: "fusion", label: "learnable fusion weight lambda_s" },
   { switch: "teacherLoss", label: "teacher partial CE" },
@@ -131,6 +145,32 @@ export function ablationRows(paperSwitches: Readonly<FgiSwitches>): RowDef[] {
   rows.push({ key: "fgi-paper", label: "FGI (paper variant: all switches)", method: "fgi", variant: "paper" });
   return rows;
 }
+
+/**
+ * Diagnosis-table rows (issue 11), the first is the reference: the code variant, FGI without
+ * DARM, this toolkit's non-leaking DARM (ring blocks plus an equal area of random blocks), and
+ * GazeMedSeg for comparison. FGI rows also score the student on DARM-masked test images.
+ */
+export const DIAGNOSIS_ROWS: readonly RowDef[] = [
+  { key: "fgi-code", label: "FGI (code variant)", method: "fgi", variant: "code", maskedTest: true },
+  {
+    key: "fgi-code-no-darm",
+    label: "FGI − DARM",
+    method: "fgi",
+    variant: "code",
+    ablation: { darm: false },
+    maskedTest: true,
+  },
+  {
+    key: "fgi-code-darmPlacement-ring+random",
+    label: "FGI, DARM ring + random blocks (this toolkit's variant, not the paper's)",
+    method: "fgi",
+    variant: "code",
+    switches: { darmPlacement: "ring+random" },
+    maskedTest: true,
+  },
+  { key: "gazemedseg", label: "GazeMedSeg (2 levels)", method: "gazemedseg", variant: "code" },
+];
 
 /** The config's own value of a sensitivity parameter (the reference point). */
 export function sensitivityValue(config: TrainConfig, param: SensitivityParam): number {
@@ -177,7 +217,7 @@ export function sensitivityRows(
 
 /** Options of {@link experimentPlan}. */
 export interface PlanOptions {
-  /** Tables to produce (default all). */
+  /** Tables to produce (default {@link DEFAULT_GROUPS}: all but the diagnosis). */
   groups?: readonly ExperimentGroup[];
   /** Seeds (default [0]). */
   seeds?: readonly number[];
@@ -209,7 +249,7 @@ export interface ExperimentPlan {
  * ```
  */
 export function experimentPlan(config: TrainConfig, options: PlanOptions): ExperimentPlan {
-  const groups = options.groups ?? EXPERIMENT_GROUPS;
+  const groups = options.groups ?? DEFAULT_GROUPS;
   const seeds = [...(options.seeds ?? [0])];
   if (!seeds.length) throw new Error("experimentPlan: at least one seed");
   for (const s of seeds) {
@@ -227,6 +267,8 @@ export function experimentPlan(config: TrainConfig, options: PlanOptions): Exper
       ? [...MAIN_ROWS]
       : g === "ablation"
       ? ablationRows(options.paperSwitches)
+      : g === "diagnosis"
+      ? [...DIAGNOSIS_ROWS]
       : sensitivityRows(config, options.grids);
   }
   const byId = new Map<string, RunSpec>();
@@ -237,6 +279,7 @@ export function experimentPlan(config: TrainConfig, options: PlanOptions): Exper
         const have = byId.get(id);
         if (have) {
           if (!have.groups.includes(g)) have.groups.push(g);
+          if (row.maskedTest) have.evaluation = { maskedTest: true };
           continue;
         }
         byId.set(id, {
@@ -251,6 +294,7 @@ export function experimentPlan(config: TrainConfig, options: PlanOptions): Exper
           sensitivity: row.key === "fgi-code" ? undefined : row.sensitivity,
           groups: [g],
           supervision: row.method === "fullsup" ? "full-mask" : "gaze",
+          ...(row.maskedTest ? { evaluation: { maskedTest: true } } : {}),
         });
       }
     }

@@ -16,9 +16,10 @@ import { logitsToMask } from "../metrics/per_image.ts";
 import type { TeacherConfig } from "../models/types.ts";
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
+import type { Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** The network input `[1, S, S, C]` of one image of `dataset` (resized, normalised; the caller disposes). */
-export async function inputTensor(dataset: Dataset, id: string, imageSize: number): Promise<tf.Tensor4D> {
+export async function inputTensor(dataset: Dataset, id: string, imageSize: number): Promise<Tensor4D> {
   const s = await prepareSample(dataset, id, { size: imageSize });
   const x = inputImage(s, { normalisation: normalisationFor(dataset.name) });
   return tf.tensor4d(x.data, [1, x.height, x.width, x.channels]);
@@ -48,7 +49,7 @@ export async function predictMask(
 ): Promise<{ mask: Raster<Uint8Array>; logits: Raster<Float32Array> }> {
   const network = options.network ?? method.reported;
   const image = await inputTensor(dataset, id, options.imageSize);
-  let text: tf.Tensor3D | undefined;
+  let text: Tensor3D | undefined;
   try {
     if (method.needsText(network)) text = await textTensor(method, network, id, options.supervision);
     const S = options.imageSize;
@@ -68,7 +69,7 @@ async function textTensor(
   network: string,
   id: string,
   supervision: Supervision | undefined,
-): Promise<tf.Tensor3D> {
+): Promise<Tensor3D> {
   if (!supervision) throw new Error(`predict: network '${network}' needs text; pass options.supervision`);
   const cfg = method.networks.get(network)!.config as TeacherConfig;
   const t = await supervision.text(id);

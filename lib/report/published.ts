@@ -3,12 +3,12 @@
  * to the toolkit's own measurements and show the difference; nothing else in the
  * toolkit types a published number.
  *
- * Source: METHOD.md section 9 ("Known numbers (Dice %, the test splits above)"), taken
+ * Source: docs/METHOD.md section 9 ("Published numbers"), taken
  * from Chen et al., "From Gaze to Insight: Bridging Human Visual Attention and Vision
  * Language Model Explanation for Weakly-Supervised Medical Image Segmentation", IEEE TMI
  * 2025 (arXiv 2504.11368), and Zhong et al., "Weakly-supervised medical image
  * segmentation with gaze annotations" (GazeMedSeg), MICCAI 2024, and its released
- * checkpoints. Values are Dice in PERCENT on the test splits of METHOD.md section 2.
+ * checkpoints. Values are Dice in PERCENT on the test splits of docs/METHOD.md section 2.
  * The paper's HD95/ASD and ablation numbers were not recoverable, so none are listed.
  *
  * @module
@@ -19,7 +19,7 @@ import type { DatasetName } from "../data/types.ts";
 export interface PublishedSource {
   /** Short citation. */
   citation: string;
-  /** Where in the toolkit's spec it was copied from. */
+  /** Where in the toolkit's documentation (docs/METHOD.md) it is listed. */
   spec: string;
 }
 
@@ -46,19 +46,19 @@ export type PublishedMethod =
 
 const FGI_PAPER: PublishedSource = {
   citation: "Chen et al., From Gaze to Insight, IEEE TMI 2025 (arXiv 2504.11368)",
-  spec: "METHOD.md section 9",
+  spec: "docs/METHOD.md section 9",
 };
 const GAZEMEDSEG_PAPER: PublishedSource = {
   citation: "Zhong et al., GazeMedSeg, MICCAI 2024",
-  spec: "METHOD.md section 9",
+  spec: "docs/METHOD.md section 9",
 };
 const GAZEMEDSEG_CKPT: PublishedSource = {
-  citation: "GazeMedSeg released checkpoint (Zhong et al. 2024), as evaluated in METHOD.md",
-  spec: "METHOD.md section 9",
+  citation: "GazeMedSeg released checkpoint (Zhong et al. 2024)",
+  spec: "docs/METHOD.md section 9",
 };
 
 /**
- * Published Dice (%) per method and dataset (METHOD.md section 9). A missing entry means
+ * Published Dice (%) per method and dataset (docs/METHOD.md section 9). A missing entry means
  * the sources give no number for that dataset.
  */
 export const PUBLISHED_DICE: Readonly<Record<PublishedMethod, Partial<Record<DatasetName, PublishedDice>>>> = {
@@ -98,7 +98,7 @@ export const PUBLISHED_ANNOTATION_SOURCE = FGI_PAPER;
  *
  * @example
  * ```ts
- * import { publishedDice } from "./published.ts";
+ * import { publishedDice } from "../../mod.ts";
  * const p = publishedDice("fgi", "kvasir"); // { dice: 80.78, ... }
  * const none = publishedDice("fgi", "synthetic"); // undefined
  * ```

@@ -16,6 +16,10 @@
  * `describe` and `encode` tasks, run as subprocesses); the synthetic dataset simulates
  * them on the fly.
  *
+ * The same plan also runs as independent processes (lib/report/grid.ts: `--plan`, `--slurm`,
+ * `deno task train --run-id`); `collect` then builds the tables and figures from the run
+ * folders without training anything.
+ *
  * @module
  */
 import { dirname, join, relative, resolve } from "node:path";
@@ -26,17 +30,19 @@ import { selectBackend } from "../backend/select.ts";
 import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
-import { evaluateMethod, type Evaluation, writeEvaluation } from "../metrics/evaluate.ts";
+import { type Evaluation, evaluatorFor, trainingEvaluation, writeEvaluation } from "../metrics/evaluate.ts";
 import {
   applyOverrides,
+  configDifferences,
   loadTrainConfig,
   TRAIN_PROFILES,
   type TrainConfig,
   type TrainProfile,
   VARIANT_SWITCHES,
+  withResolvedSwitches,
 } from "../train/config.ts";
-import { type EvaluateFn, train } from "../train/loop.ts";
-import { checkpointPath, readRunState } from "../train/run_checkpoint.ts";
+import { train } from "../train/loop.ts";
+import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
 import { ablationTable } from "./ablation_table.ts";
@@ -44,9 +50,20 @@ import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_ch
 import { writeFigures, type WrittenFigure } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
 import { parsePerImageCsv } from "./per_image.ts";
-import { EXPERIMENT_GROUPS, type ExperimentGroup, experimentPlan, type RunSpec, withSensitivity } from "./plan.ts";
+import {
+  DEFAULT_GROUPS,
+  DIAGNOSIS_SEEDS,
+  EXPERIMENT_GROUPS,
+  type ExperimentGroup,
+  type ExperimentPlan,
+  experimentPlan,
+  type RunSpec,
+  withSensitivity,
+} from "./plan.ts";
+import { diagnosisTable } from "./diagnosis_table.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
+import { acquireRunLock } from "./run_lock.ts";
 import { sensitivityTable } from "./sensitivity_table.ts";
 import { type Table, toMarkdown, writeTable, type WrittenTable } from "./table.ts";
 
@@ -55,6 +72,9 @@ export type ReproducePart = ExperimentGroup | "figures";
 
 /** Every part, in order. */
 export const REPRODUCE_PARTS: readonly ReproducePart[] = [...EXPERIMENT_GROUPS, "figures"];
+
+/** The parts run without `--only` (the diagnosis of issue 11 runs only when asked for). */
+export const DEFAULT_PARTS: readonly ReproducePart[] = [...DEFAULT_GROUPS, "figures"];
 
 /** Options of {@link reproduce}. */
 export interface ReproduceOptions {
@@ -86,6 +106,12 @@ export interface ReproduceOptions {
   quiet?: boolean;
   /** Where progress lines go (default stderr). */
   log?: (line: string) => void;
+  /**
+   * Collect only: build tables and figures from the finished run folders and train
+   * nothing; unfinished runs are listed in {@link ReproduceReport.missing} and the tables
+   * and figures that need them are skipped (`deno task reproduce --collect`).
+   */
+  collect?: boolean;
 }
 
 /** One run's status after {@link reproduce}. */
@@ -118,6 +144,8 @@ export interface ReproduceReport {
   readme: string;
   /** Wall seconds. */
   seconds: number;
+  /** Runs of the plan that were not finished (only `collect` leaves any; each with its status). */
+  missing: string[];
 }
 
 /** The toolkit checkout. */
@@ -150,7 +178,8 @@ export function runConfig(base: TrainConfig, spec: RunSpec): TrainConfig {
     ablation: spec.ablation,
     seed: spec.seed,
   });
-  return { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
+  const named = { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
+  return spec.method === "fgi" ? withResolvedSwitches(named) : named; // config.json records every FGI switch
 }
 
 /** sha256 hex of a string. */
@@ -238,8 +267,22 @@ export function supervisionFor(dataset: Dataset, config: TrainConfig, root: stri
   return createSupervision(dataset, config, { root });
 }
 
+/** The files of a finished run folder (see {@link runFiles}). */
+export interface RunFiles {
+  /** `config.json`: the resolved config. */
+  config: string;
+  /** `done.json`: written last, when the run finished. */
+  done: string;
+  /** `log.jsonl`: one JSON line per logged iteration and evaluation. */
+  log: string;
+  /** `eval_best.csv`: per-image metrics of the best checkpoint. */
+  evalBest: string;
+  /** `eval_last.csv`: per-image metrics of the last checkpoint. */
+  evalLast: string;
+}
+
 /** Files of a finished run. */
-export function runFiles(runDir: string) {
+export function runFiles(runDir: string): RunFiles {
   return {
     config: join(runDir, "config.json"),
     done: join(runDir, "done.json"),
@@ -249,6 +292,36 @@ export function runFiles(runDir: string) {
   };
 }
 
+/** Where a planned run stands on disk (see {@link runStatus}). */
+export interface RunStatus {
+  /**
+   * `done` (done.json written), `partial` (a checkpoint to resume from), `pending` (nothing
+   * to resume), `conflict` (the folder holds a run with another config).
+   */
+  status: "done" | "partial" | "pending" | "conflict";
+  /** Completed iterations of the resumable checkpoint (partial), or of the run (done). */
+  iteration: number | null;
+  /** A short human description. */
+  detail: string;
+}
+
+/**
+ * The status of the run folder `runDir` for a run whose config is `config` (the text
+ * {@link executeRun} writes to config.json is compared byte for byte).
+ */
+export async function runStatus(config: TrainConfig, runDir: string): Promise<RunStatus> {
+  const f = runFiles(runDir);
+  if (!(await exists(f.config))) return { status: "pending", iteration: null, detail: "not started" };
+  if ((await Deno.readTextFile(f.config)) !== JSON.stringify(config, null, 2) + "\n") {
+    return { status: "conflict", iteration: null, detail: `${f.config} holds another config` };
+  }
+  if (await exists(f.done)) return { status: "done", iteration: config.iterations, detail: "done" };
+  const ck = await checkpointDir(runDir, "last");
+  if (!ck) return { status: "pending", iteration: null, detail: "started, no checkpoint yet" };
+  const it = (await readRunState(ck)).iteration;
+  return { status: "partial", iteration: it, detail: `checkpoint at iteration ${it}/${config.iterations}` };
+}
+
 /** Read a finished run's outcome (per-image CSVs and done.json). */
 export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<RunOutcome> {
   const f = runFiles(runDir);
@@ -256,11 +329,29 @@ export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<Run
   const best = parsePerImageCsv(await Deno.readTextFile(f.evalBest), f.evalBest);
   const last = parsePerImageCsv(await Deno.readTextFile(f.evalLast), f.evalLast);
   const unitMatch = /\n[^\n]*,(px|mm),/.exec(await Deno.readTextFile(f.evalBest));
+  const pair = async (suffix: string) => {
+    const b = join(runDir, `eval_best_${suffix}.csv`), l = join(runDir, `eval_last_${suffix}.csv`);
+    if (!(await exists(b)) || !(await exists(l))) return undefined;
+    return {
+      best: parsePerImageCsv(await Deno.readTextFile(b), b),
+      last: parsePerImageCsv(await Deno.readTextFile(l), l),
+    };
+  };
+  const teacher = await pair("teacher"), masked = await pair("masked");
+  let lastMetrics: Record<string, number> | undefined;
+  try {
+    lastMetrics = JSON.parse(await Deno.readTextFile(join(runDir, "result.json")))?.last?.metrics ?? undefined;
+  } catch {
+    lastMetrics = undefined;
+  }
   return {
     spec,
     dir: runDir,
     best,
     last,
+    ...(teacher ? { teacher } : {}),
+    ...(masked ? { masked } : {}),
+    ...(lastMetrics ? { lastMetrics } : {}),
     unit: (unitMatch?.[1] as "px" | "mm") ?? "px",
     seconds: typeof done.trainSeconds === "number" ? done.trainSeconds : null,
     bestIteration: typeof done.bestIteration === "number" ? done.bestIteration : null,
@@ -279,6 +370,8 @@ export interface ExecuteRunOptions {
   quiet?: boolean;
   /** Progress lines. */
   log: (s: string) => void;
+  /** Stop cleanly on SIGINT/SIGTERM, saving `last` (the run then throws "stopped early"; rerun to resume). */
+  handleSignals?: boolean;
 }
 
 /**
@@ -299,32 +392,59 @@ export async function executeRun(
   if (await exists(f.config)) {
     const old = await Deno.readTextFile(f.config);
     if (old !== text) {
+      const diff = configDifferences(JSON.parse(old), config);
       throw new Error(
-        `${f.config}: the run exists with a different config (the base config or the plan changed); ` +
-          `delete ${runDir} to retrain it`,
+        `${f.config}: the run exists with a different config (${diff.join("; ") || "formatting"}; the base config, ` +
+          `the plan or a switch preset changed); delete ${runDir} to retrain it`,
       );
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
   }
   const made = await missingAncestors(runDir);
+  const release = await acquireRunLock(runDir);
+  let failed = false;
+  try {
+    // Another process may have finished it while this one waited for the lock.
+    if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
+    return await trainLocked(spec, config, runDir, options, text, t0);
+  } catch (err) {
+    failed = true;
+    throw err;
+  } finally {
+    await release();
+    // Nothing trained (e.g. a bad input file found before the first iteration): leave no run folder behind.
+    if (failed && made.length && !(await exists(join(runDir, "checkpoints")))) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+      await emptyDirCleanup(made.slice(1))[Symbol.asyncDispose]();
+    }
+  }
+}
+
+/** {@link executeRun} once the run lock is held. */
+async function trainLocked(
+  spec: RunSpec,
+  config: TrainConfig,
+  runDir: string,
+  options: ExecuteRunOptions,
+  text: string,
+  t0: number,
+): Promise<RunReport> {
+  const f = runFiles(runDir);
   await Deno.mkdir(runDir, { recursive: true });
   await atomicWrite(f.config, text);
   const resumed = await exists(join(runDir, "checkpoints", "last", "state.json"));
   options.log(`${resumed ? "resuming" : "training"} ${spec.id}: ${spec.label} (${config.iterations} iterations)`);
-  let finalEval: { iteration: number; ev: Evaluation } | undefined;
-  const evaluate: EvaluateFn = async (method, ctx) => {
-    const ev = await evaluateMethod(method, options.dataset, {
-      imageSize: config.imageSize,
-      supervision: options.supervision,
-      limit: ctx.limit,
-      surface: ctx.final,
-      quiet: true,
-    });
-    if (ctx.final) finalEval = { iteration: ctx.iteration, ev };
-    const out: Record<string, number> = { dice: ev.summary.dice.mean ?? 0, iou: ev.summary.iou.mean ?? 0 };
-    for (const k of ["hd95", "asd"] as const) if (ev.summary[k].mean !== null) out[k] = ev.summary[k].mean!;
-    return out;
-  };
+  let finalEval: { iteration: number; evs: Record<string, Evaluation> } | undefined;
+  const evaluate = evaluatorFor(options.dataset, {
+    imageSize: config.imageSize,
+    supervision: options.supervision,
+    config,
+    maskedTest: spec.evaluation?.maskedTest ?? false,
+    onEvaluation: (evs, ctx) => {
+      if (ctx.final) finalEval = { iteration: ctx.iteration, evs };
+    },
+    quiet: true,
+  });
   const result = await train({
     config,
     method: spec.method,
@@ -334,34 +454,35 @@ export async function executeRun(
     evaluate,
     backend: options.backend,
     quiet: options.quiet,
+    handleSigint: options.handleSignals,
+    handleSigterm: options.handleSignals,
     log: options.log,
-  }).catch(async (err) => {
-    // Nothing trained (e.g. a bad input file found before the first iteration): leave no run folder behind.
-    if (made.length && !(await exists(join(runDir, "checkpoints")))) {
-      await Deno.remove(runDir, { recursive: true }).catch(() => {});
-      await emptyDirCleanup(made.slice(1))[Symbol.asyncDispose]();
-    }
-    throw err;
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
+  // Per-image scores of the reported network at `last` and `best`; for FGI also of the teacher
+  // (`eval_<ck>_teacher`) and of the mean of both networks' logits (`eval_<ck>_mean`).
   for (const ck of ["last", "best"] as const) {
     const dir = checkpointPath(runDir, ck);
     const state = await readRunState(dir);
-    let ev: Evaluation;
-    if (finalEval && finalEval.iteration === state.iteration) ev = finalEval.ev;
+    let evs: Record<string, Evaluation>;
+    if (finalEval && finalEval.iteration === state.iteration) evs = finalEval.evs;
     else {
       const trained = await loadTrainedMethod(dir);
       try {
-        ev = await evaluateMethod(trained.method, options.dataset, {
+        evs = (await trainingEvaluation(trained.method, options.dataset, {
           imageSize: config.imageSize,
           supervision: options.supervision,
+          maskedTest: spec.evaluation?.maskedTest ? config : undefined,
           quiet: true,
-        });
+        })).evaluations;
       } finally {
         trained.method.dispose();
       }
     }
-    await writeEvaluation(ev, runDir, { stem: `eval_${ck}`, extra: { checkpoint: ck, iteration: state.iteration } });
+    for (const [network, ev] of Object.entries(evs)) {
+      const stem = network === state.reported ? `eval_${ck}` : `eval_${ck}_${network}`;
+      await writeEvaluation(ev, runDir, { stem, extra: { checkpoint: ck, iteration: state.iteration, network } });
+    }
   }
   const bestState = await readRunState(checkpointPath(runDir, "best"));
   await atomicWrite(
@@ -384,15 +505,43 @@ export async function executeRun(
   return { id: spec.id, status: resumed ? "resumed" : "trained", seconds: (performance.now() - t0) / 1000 };
 }
 
+/** The plan of one invocation, as {@link resolvePlan} resolves it from the options. */
+export interface ResolvedPlan {
+  /** Data root. */
+  root: string;
+  /** Dataset chosen, and why. */
+  choice: { dataset: DatasetName; reason: string };
+  /** Profile. */
+  profile: TrainProfile;
+  /** Why this profile. */
+  profileReason: string;
+  /** Absolute path of the base config. */
+  configPath: string;
+  /** The base config. */
+  base: TrainConfig;
+  /** Its text (hashed into the README). */
+  configText: string;
+  /** Parts requested. */
+  parts: ReproducePart[];
+  /** Tables whose runs are planned. */
+  groups: ExperimentGroup[];
+  /** Seeds. */
+  seeds: number[];
+  /** The runs. */
+  plan: ExperimentPlan;
+  /** Results folder `<root>/<dataset>/<profile>`. */
+  dir: string;
+}
+
 /**
- * Run the reproduction (see module doc). Returns what was done; throws on the first
- * failing run (finished runs stay, so a rerun continues from there).
+ * Resolve dataset, profile, base config, parts and seeds of `options` into the experiment
+ * plan and its results folder, exactly as {@link reproduce} does (shared by `--plan`,
+ * `--slurm`, `--collect` and `deno task train --run-id`). Writes nothing.
  */
-export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
-  const t0 = performance.now();
-  const log = options.log ?? ((s: string) => console.error(s));
-  const wall: Record<string, number> = {};
-  const notes: string[] = [];
+export async function resolvePlan(
+  options: ReproduceOptions,
+  log: (line: string) => void = () => {},
+): Promise<ResolvedPlan> {
   const root = resolveDataRoot({ dataDir: options.dataDir });
   const choice = await chooseDataset(options.dataset ?? "auto", { root, fetch: options.fetch, quiet: options.quiet });
   log(`dataset: ${choice.dataset} — ${choice.reason}`);
@@ -417,18 +566,32 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     throw new Error(`${configPath}: config is for dataset '${base.dataset}', not '${choice.dataset}'`);
   }
   const configText = await Deno.readTextFile(configPath);
-  const backend = await selectBackend(options.backend, { quiet: true });
-  log(`backend: ${backend.name} — ${backend.reason}`);
-  const parts = options.only?.length ? [...options.only] : [...REPRODUCE_PARTS];
+  const parts = options.only?.length ? [...options.only] : [...DEFAULT_PARTS];
   for (const p of parts) {
     if (!REPRODUCE_PARTS.includes(p)) {
       throw new Error(`--only: unknown part '${p}' (expected ${REPRODUCE_PARTS.join(", ")})`);
     }
   }
   const groups = EXPERIMENT_GROUPS.filter((g) => parts.includes(g) || (g === "main" && parts.includes("figures")));
-  const seeds = [...(options.seeds ?? [0])];
+  const seeds = [...(options.seeds ?? (groups.includes("diagnosis") ? DIAGNOSIS_SEEDS : [0]))];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
+  return { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir };
+}
+
+/**
+ * Run the reproduction (see module doc). Returns what was done; throws on the first
+ * failing run (finished runs stay, so a rerun continues from there).
+ */
+export async function reproduce(options: ReproduceOptions = {}): Promise<ReproduceReport> {
+  const t0 = performance.now();
+  const log = options.log ?? ((s: string) => console.error(s));
+  const wall: Record<string, number> = {};
+  const notes: string[] = [];
+  const { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir } =
+    await resolvePlan(options, log);
+  const backend = await selectBackend(options.backend, { quiet: true });
+  log(`backend: ${backend.name} — ${backend.reason}`);
   // Folders are made when something is written into them; on the way out (a failure included), the ones
   // this call made that are still empty are removed.
   await using _cleanup = emptyDirCleanup(await missingAncestors(join(dir, "runs")));
@@ -442,7 +605,8 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     notes.push(derivedNote);
   }
   const dataset = await openDataset(choice.dataset, { root, synthetic: base.synthetic, quiet: true });
-  const prepSteps = await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
+  // --collect trains nothing and prepares nothing: it reads what the run folders hold.
+  const prepSteps = options.collect ? [] : await prepareSupervision(dataset, base, { root, log, quiet: options.quiet });
   if (prepSteps.length) notes.push(`prepared before training: ${prepSteps.join(", ")}`);
   const supervision = await (options.supervision ?? supervisionFor)(dataset, base, root);
   wall["preparation"] = (performance.now() - tPrep) / 1000;
@@ -452,9 +616,20 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     const tRuns = performance.now();
     const runs: RunReport[] = [];
     const outcomes: RunOutcome[] = [];
+    const missing: string[] = [];
     for (const [k, spec] of plan.runs.entries()) {
-      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       const runDir = join(dir, "runs", spec.id);
+      if (options.collect) {
+        const st = await runStatus(runConfig(base, spec), runDir);
+        if (st.status !== "done") {
+          missing.push(`${spec.id} (${st.detail})`);
+          continue;
+        }
+        runs.push({ id: spec.id, status: "reused", seconds: 0 });
+        outcomes.push(await readRunOutcome(spec, runDir));
+        continue;
+      }
+      log(`[${k + 1}/${plan.runs.length}] ${spec.id}`);
       runs.push(
         await executeRun(spec, runConfig(base, spec), runDir, {
           dataset,
@@ -466,7 +641,17 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       );
       outcomes.push(await readRunOutcome(spec, runDir));
     }
-    wall["training and evaluation"] = (performance.now() - tRuns) / 1000;
+    wall[options.collect ? "collection" : "training and evaluation"] = (performance.now() - tRuns) / 1000;
+    if (missing.length) {
+      const note = `${missing.length} of ${plan.runs.length} runs not finished, not trained by --collect: ${
+        missing.join(", ")
+      }; tables and figures that need them are not written (re-submit the grid, then collect again)`;
+      log(note);
+      notes.push(note);
+    }
+    const have = new Set(outcomes.map((o) => o.spec.id));
+    const complete = (g: ExperimentGroup) =>
+      (plan.tables[g] ?? []).every((row) => seeds.every((s) => have.has(`${row.key}_s${s}`)));
 
     // Tables.
     const prov = provenance({
@@ -492,6 +677,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       ["main", () => mainTable(plan.tables.main!, outcomes, { ...common, trainImages })],
       ["ablation", () => ablationTable(plan.tables.ablation!, outcomes, common)],
       ["sensitivity", () => sensitivityTable(plan.tables.sensitivity!, outcomes, common)],
+      ["diagnosis", () => diagnosisTable(plan.tables.diagnosis!, outcomes, common)],
     ];
     for (const [g, make] of build) {
       const base = join(dir, `table_${g}`);
@@ -503,6 +689,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
         }
         continue;
       }
+      if (!complete(g)) continue;
       const table = make();
       const files = await writeTable(table, base, { provenance: prov });
       tables[g] = files;
@@ -512,7 +699,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
 
     // Figures.
     let figures: WrittenFigure[] = [];
-    if (parts.includes("figures")) {
+    if (parts.includes("figures") && complete("main")) {
       const tFig = performance.now();
       figures = await writeFigures(
         { dataset, supervision, outcomes, seeds, imageSize: base.imageSize, trainImages },
@@ -571,6 +758,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       figures,
       readme,
       seconds: (performance.now() - t0) / 1000,
+      missing,
     };
     await atomicWrite(
       join(dir, "reproduce.json"),
@@ -655,7 +843,7 @@ export async function trainSingleRun(options: SingleRunOptions): Promise<{ run: 
   const key = options.key ?? "fgi-code";
   const seed = options.seed ?? base.seed;
   const plan = experimentPlan(base, {
-    groups: EXPERIMENT_GROUPS,
+    groups: DEFAULT_GROUPS,
     seeds: [seed],
     paperSwitches: VARIANT_SWITCHES.paper,
   });

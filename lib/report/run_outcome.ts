@@ -21,6 +21,12 @@ export interface RunOutcome {
   best: PerImageRow[];
   /** Per-image scores at the last checkpoint. */
   last: PerImageRow[];
+  /** FGI: per-image scores of the TEACHER (with text) at the best and last checkpoints, when written. */
+  teacher?: { best: PerImageRow[]; last: PerImageRow[] };
+  /** Diagnosis runs: the student's per-image scores on DARM-masked test images, when written. */
+  masked?: { best: PerImageRow[]; last: PerImageRow[] };
+  /** The metrics of the run's last evaluation (result.json), e.g. the `dyn/...` output statistics. */
+  lastMetrics?: Record<string, number>;
   /** Unit of the surface distances. */
   unit: "px" | "mm";
   /** Training wall time in seconds, when logged. */

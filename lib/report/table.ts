@@ -85,7 +85,7 @@ function checkNumber(v: unknown, where: string): void {
  *
  * @example
  * ```ts
- * import { makeTable, toMarkdown } from "./table.ts";
+ * import { makeTable, toMarkdown } from "../../mod.ts";
  * const t = makeTable(
  *   [{ key: "method", label: "Method", kind: "text" }, { key: "dice", label: "Dice (%)", kind: "meanStd", scale: 100 }],
  *   [{ method: "FGI", dice: { mean: 0.8078, std: 0.012 } }],

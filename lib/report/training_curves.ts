@@ -43,7 +43,7 @@ export function parseLogJsonl(text: string, source: string): CurveRecord[] {
  *
  * @example
  * ```ts
- * import { movingAverage } from "./training_curves.ts";
+ * import { movingAverage } from "../../mod.ts";
  * movingAverage([1, 2, 3, 4], 2); // [1, 1.5, 2.5, 3.5]
  * ```
  */

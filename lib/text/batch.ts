@@ -389,7 +389,7 @@ export interface LoadedTextEmbedding extends TextEmbedding {
  *
  * @example
  * ```ts ignore
- * import { loadTextEmbedding } from "./batch.ts";
+ * import { loadTextEmbedding } from "../../mod.ts";
  * const e = await loadTextEmbedding({ root, name: "kvasir" }, "cju0qkwl35piu0993l0dewei2", { encoder: "use-lite" });
  * // e.shape = [6, 512]; e.data.length = 3072
  * ```
@@ -438,7 +438,7 @@ export async function loadTextEmbedding(
  *
  * @example
  * ```ts ignore
- * import { loadTextEmbeddingBatch } from "./batch.ts";
+ * import { loadTextEmbeddingBatch } from "../../mod.ts";
  * const b = await loadTextEmbeddingBatch({ root, name: "kvasir" }, ids.slice(0, 8), { encoder: "use-lite" });
  * // b.shape = [8, 6, 512]; tf.tensor3d(b.data, b.shape) is the teacher's text input
  * ```

@@ -32,9 +32,9 @@ export const DESCRIBER_VERSION = "offline-describer-v1";
 
 /** The gaze maps of one image: 1-channel rasters in [0, 1] (uint8 rasters are read as value/255). */
 export interface GazeRasters {
-  /** Fixation heatmap (METHOD.md 3.1). */
+  /** Fixation heatmap (docs/METHOD.md 3.1). */
   heatmap: Raster;
-  /** Dense-CRF foreground marginal (METHOD.md 3.2). */
+  /** Dense-CRF foreground marginal (docs/METHOD.md 3.2). */
   crf: Raster;
 }
 
@@ -315,7 +315,7 @@ const any = (a: Uint8Array) => a.some((v) => v === 1);
  *
  * @example
  * ```ts
- * import { describeFromGaze } from "./describer.ts";
+ * import { describeFromGaze } from "../../mod.ts";
  * const W = 64, H = 48, img = new Uint8Array(W * H * 3).fill(120);
  * const heat = new Float32Array(W * H), crf = new Float32Array(W * H);
  * for (let y = 5; y < 20; y++) for (let x = 40; x < 60; x++) { heat[y * W + x] = 1; crf[y * W + x] = 0.9; }

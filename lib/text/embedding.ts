@@ -1,7 +1,7 @@
 /**
  * The text-embedding contract shared by every encoder: one description in,
  * one float32 matrix [L, D] out (row-major), the token sequence the teacher's
- * text-fusion attends to (METHOD.md section 5: T = Linear(D -> C_s)(F_t)).
+ * text-fusion attends to (docs/METHOD.md section 5: T = Linear(D -> C_s)(F_t)).
  *
  * @module
  */
@@ -57,7 +57,7 @@ export function meanPool(e: TextEmbedding): Float32Array {
  *
  * @example
  * ```ts
- * import { cosineSimilarity } from "./embedding.ts";
+ * import { cosineSimilarity } from "../../mod.ts";
  * const c = cosineSimilarity(Float32Array.of(1, 0), Float32Array.of(1, 1)); // ~0.7071
  * ```
  */

@@ -20,7 +20,7 @@ export const DEFAULT_ENCODER: EncoderName = "use-lite";
  *
  * @example
  * ```ts ignore
- * import { createEncoder } from "./encoder.ts";
+ * import { createEncoder } from "../../mod.ts";
  * const enc = await createEncoder("use-lite");
  * console.log(enc.dim); // 512
  * await enc.dispose();

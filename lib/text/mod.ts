@@ -1,5 +1,5 @@
 /**
- * Text cues, the "why" signal of FGI (METHOD.md section 4): a six-field
+ * Text cues, the "why" signal of FGI (docs/METHOD.md section 4): a six-field
  * structured description per image, written by a VLM (OpenAI-compatible
  * chat-completions client) or, offline and by default, by a describer that
  * reads only the image and the gaze maps; and its token-level embedding

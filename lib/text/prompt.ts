@@ -1,6 +1,6 @@
 /**
  * The prompt that asks a vision-language model for the six-field JSON of
- * schema.ts. The paper (METHOD.md section 4) names GPT-4o and Doubao but does
+ * schema.ts. The paper (docs/METHOD.md section 4) names GPT-4o and Doubao but does
  * not publish its prompt; this one is the toolkit's own. It lists, for each
  * field, the only values allowed, so the answer can be validated strictly.
  *
@@ -79,7 +79,7 @@ const MEANING: Record<string, string> = {
  *
  * @example
  * ```ts
- * import { buildPrompt } from "./prompt.ts";
+ * import { buildPrompt } from "../../mod.ts";
  * const p = buildPrompt("polyp");
  * if (!p.user.includes('"Area Percentage"')) throw new Error("field missing");
  * ```

@@ -1,5 +1,5 @@
 /**
- * The six-field structured description of METHOD.md section 4 and its
+ * The six-field structured description of docs/METHOD.md section 4 and its
  * controlled vocabularies. Every description in the toolkit, whether a VLM
  * wrote it or the offline describer, is an object with exactly these keys:
  *
@@ -209,7 +209,7 @@ const list = (values: readonly string[]) => values.map((v) => JSON.stringify(v))
  *
  * @example
  * ```ts
- * import { descriptionIssues } from "./schema.ts";
+ * import { descriptionIssues } from "../../mod.ts";
  * const issues = descriptionIssues({ Location: "top" }, "polyp");
  * // issues[0]: 'Location: "top" is not allowed; allowed values: "upper left", ...'
  * ```
@@ -285,7 +285,7 @@ function describeType(v: unknown): string {
  *
  * @example
  * ```ts
- * import { validateDescription } from "./schema.ts";
+ * import { validateDescription } from "../../mod.ts";
  * const d = validateDescription({
  *   Location: "center", Boundary: "well-defined", Characteristics: ["reddish"],
  *   "Area Percentage": "5-15%", Confidence: "high", Remarks: ["none"],

@@ -15,7 +15,7 @@ export type FieldDistribution = Record<FieldName, [string, number][]>;
  *
  * @example
  * ```ts
- * import { fieldDistribution } from "./summary.ts";
+ * import { fieldDistribution } from "../../mod.ts";
  * const d = { Location: "center", Boundary: "well-defined", Characteristics: ["pale"],
  *   "Area Percentage": "<5%", Confidence: "low", Remarks: ["none"] };
  * const dist = fieldDistribution([d, d]);

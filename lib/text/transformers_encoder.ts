@@ -3,7 +3,7 @@
  * (`config.json`, `tokenizer.json`, `tokenizer_config.json`,
  * `onnx/model.onnx`), run with `npm:@huggingface/transformers` on the CPU
  * (onnxruntime). This is the path for RoBERTa-base (D = 768), the encoder the
- * paper names (METHOD.md section 4).
+ * paper names (docs/METHOD.md section 4).
  *
  * Offline by default: the model is read from a local folder and
  * `env.allowRemoteModels` is false unless the caller passes
@@ -60,7 +60,7 @@ type HfModel = ((inputs: Record<string, HfTensor>) => Promise<Record<string, HfT
  *
  * @example
  * ```ts ignore
- * import { loadTransformersEncoder } from "./transformers_encoder.ts";
+ * import { loadTransformersEncoder } from "../../mod.ts";
  * const enc = await loadTransformersEncoder({ modelDir: "models/roberta-base" });
  * const e = await enc.encode(description); // e.shape = [6, 768]
  * await enc.dispose();

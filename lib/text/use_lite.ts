@@ -57,7 +57,7 @@ async function readFile(path: string, what: string): Promise<Uint8Array> {
  *
  * @example
  * ```ts ignore
- * import { loadUseLite } from "./use_lite.ts";
+ * import { loadUseLite } from "../../mod.ts";
  * const enc = await loadUseLite();
  * const e = await enc.encode(description); // e.shape = [6, 512]
  * await enc.dispose();

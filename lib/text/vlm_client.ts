@@ -174,7 +174,7 @@ function parseAnswer(content: string): { ok: true; value: unknown } | { ok: fals
  *
  * @example
  * ```ts ignore
- * import { VlmClient } from "./vlm_client.ts";
+ * import { VlmClient } from "../../mod.ts";
  * const vlm = new VlmClient({ baseUrl: "http://127.0.0.1:8000/v1", model: "qwen2-vl", cacheDir: "/tmp/vlm" });
  * const bytes = await Deno.readFile("image.jpg");
  * const answer = await vlm.describe({ bytes, mime: "image/jpeg" }, { kind: "polyp" });

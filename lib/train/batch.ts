@@ -1,7 +1,7 @@
 /**
  * From a lib/data {@link Batch} (plain NHWC arrays, the CRF map already resized bilinearly and
  * flipped with the image) to the tensors a method trains on: images, ground truth, the gaze levels
- * (cut with `>=` AFTER the resize and flip, METHOD.md 3.3), M_hc / M_bc per sample (smallest /
+ * (cut with `>=` AFTER the resize and flip, docs/METHOD.md 3.3), M_hc / M_bc per sample (smallest /
  * largest level area) and the text tokens.
  *
  * @module

@@ -1,10 +1,10 @@
 /**
  * The training configuration: one JSON file per dataset x profile (`configs/<dataset>.<profile>.json`),
- * validated field by field, plus the paper-vs-code switches of METHOD.md section 10 and the FGI
+ * validated field by field, plus the paper-vs-code switches of docs/METHOD.md section 10 and the FGI
  * ablations. A config holds DATA only (sizes, numbers, switches); the method (`fullsup`, `gaze1`,
  * `gazemedseg`, `fgi`) is chosen on the command line.
  *
- * Numbers that METHOD.md fixes and that every profile keeps: lr 1e-2 -> 1e-4 half-cosine stepped per
+ * Numbers that docs/METHOD.md fixes and that every profile keeps: lr 1e-2 -> 1e-4 half-cosine stepped per
  * epoch with epochs = floor(iterations / batches per epoch) + 1; SGD momentum 0.9, Nesterov, weight
  * decay 4e-4 (GazeMedSeg momentum 0.99); AFC weight 0.1; CWC tau_pos 0.8 / tau_neg 0.2, noise
  * U(-0.2, 0.2), CutMix Beta(4, 4); DARM ratio 0.3, block sides 3..10; GazeMedSeg consistency weight 3.
@@ -23,8 +23,18 @@
  * | cwcConfidence   | `source`                  | `both` |
  * | schedule        | `joint`                   | `teacher-first` |
  * | optimizer       | `sgd`                     | `adam` (the authors' README; lr from `optimizer.adam`) |
+ * | cwcStudentInput | `clean`                   | `clean` (`masked`: this toolkit's earlier reading) |
+ * | cutMix          | `per-direction`           | `per-direction` (`shared`: earlier reading) |
+ * | darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
+ * | darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
+ * | rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
+ * | darmPlacement   | `ring`                    | `ring` (`ring+random`: this toolkit's non-leaking variant) |
+ * | darmFill        | `zero`                    | `zero` (`mean`, `noise`: this toolkit's variants) |
  *
  * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
+ * cwcStudentInput, cutMix, darmWindow and darmTarget follow the released training step in both
+ * presets (the article does not specify them);
+ * docs/RELEASED_CODE.md lists every remaining difference from the released code.
  *
  * @module
  */
@@ -48,7 +58,7 @@ export const TRAIN_PROFILES: readonly TrainProfile[] = ["paper", "cpu", "smoke"]
 /** `code` = the released scripts (default for reproduction), `paper` = the article's description. */
 export type Variant = "code" | "paper";
 
-/** The paper-vs-code switches of METHOD.md section 10 (they act on the FGI method). */
+/** The paper-vs-code switches of docs/METHOD.md section 10 (they act on the FGI method). */
 export interface FgiSwitches {
   /** Text-fusion weighting: `none` = X + Z (code), `learnable` = X + lambda_s Z (paper). */
   fusion: "none" | "learnable";
@@ -62,7 +72,54 @@ export interface FgiSwitches {
   schedule: "joint" | "teacher-first";
   /** Optimiser of both networks: SGD (the scripts) or Adam (the authors' README). */
   optimizer: "sgd" | "adam";
+  /**
+   * Input of the student's CWC pass: the CLEAN image + noise, CutMixed (`clean`, the released code;
+   * only L_S and AFC see the DARM-masked image) or the DARM-masked image + noise (`masked`, this
+   * toolkit's earlier reading).
+   */
+  cwcStudentInput: "clean" | "masked";
+  /**
+   * CutMix draws: `per-direction` (the released code: each CWC direction draws its own permutation,
+   * lambda and one box centre per sample) or `shared` (one box, lambda and permutation per batch for
+   * both directions; this toolkit's earlier reading).
+   */
+  cutMix: "per-direction" | "shared";
+  /** DARM window of side k: `odd` (rows c - k//2 .. c + k//2, the released code) or `side-k` (k rows). */
+  darmWindow: "odd" | "side-k";
+  /** DARM stop target: `floor` (int(0.3 |U|), the released code) or `exact` (0.3 |U|). */
+  darmTarget: "floor" | "exact";
+  /**
+   * Ramp-up clock: `one` = the k-th step of a phase (1-based) uses w(k), as the released
+   * `ConsistencyWeight(iter_num)` with iter_num incremented before use; `zero` = w(k - 1), so the
+   * first step uses w(0) = exp(-5) (the article's t from 0; this toolkit's earlier reading).
+   */
+  rampStart: "one" | "zero";
+  /**
+   * THIS TOOLKIT's DARM variant (not the released code, not the article): `ring` (the released
+   * placement) or `ring+random` (the ring blocks plus an equal area of blocks at uniformly random
+   * positions, which leave M_bc unchanged), so that blocks no longer outline the target (issue 11).
+   */
+  darmPlacement: "ring" | "ring+random";
+  /** THIS TOOLKIT's DARM variant: block content `zero` (released), the image's channel `mean`, or `noise` of its mean and std. */
+  darmFill: "zero" | "mean" | "noise";
 }
+
+/** The values each switch accepts (validation and `--switches`). */
+export const SWITCH_CHOICES: Readonly<Record<keyof FgiSwitches, readonly string[]>> = {
+  fusion: ["none", "learnable"],
+  teacherLoss: ["bce", "partial-ce"],
+  darmSource: ["gaze", "prediction"],
+  cwcConfidence: ["source", "both"],
+  schedule: ["joint", "teacher-first"],
+  optimizer: ["sgd", "adam"],
+  cwcStudentInput: ["clean", "masked"],
+  cutMix: ["per-direction", "shared"],
+  darmWindow: ["odd", "side-k"],
+  darmTarget: ["floor", "exact"],
+  rampStart: ["one", "zero"],
+  darmPlacement: ["ring", "ring+random"],
+  darmFill: ["zero", "mean", "noise"],
+};
 
 /** Preset switches per variant. */
 export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> = {
@@ -73,6 +130,13 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cwcConfidence: "source",
     schedule: "joint",
     optimizer: "sgd",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
+    rampStart: "one",
+    darmPlacement: "ring",
+    darmFill: "zero",
   },
   paper: {
     fusion: "learnable",
@@ -81,10 +145,17 @@ export const VARIANT_SWITCHES: Readonly<Record<Variant, Readonly<FgiSwitches>>> 
     cwcConfidence: "both",
     schedule: "teacher-first",
     optimizer: "adam",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
+    rampStart: "zero",
+    darmPlacement: "ring",
+    darmFill: "zero",
   },
 };
 
-/** FGI ablations: each component can be switched off (METHOD.md: the "minus X" rows). */
+/** FGI ablations: each component can be switched off (docs/METHOD.md: the "minus X" rows). */
 export interface Ablation {
   /** Text fusion in the teacher (off = the teacher is a plain BasicUNet + DistillProj). */
   text: boolean;
@@ -125,7 +196,7 @@ export interface TrainConfig {
   evalLimit: number;
   /** Base seed: data order, flips, DARM, CutMix/noise and initial weights derive from it. */
   seed: number;
-  /** Gaze pseudo-mask thresholds (METHOD.md 3.3): `levels` for 2-level methods; `single` for gaze1. */
+  /** Gaze pseudo-mask thresholds (docs/METHOD.md 3.3): `levels` for 2-level methods; `single` for gaze1. */
   gaze: { levels: number[]; single: number };
   /** Model widths per network `[f0..f4, f5]`. `unet` serves fullsup, gaze1 and GazeMedSeg. */
   models: { teacher: Features; student: Features; unet: Features };
@@ -167,7 +238,7 @@ export interface TrainConfig {
   ablation: Ablation;
 }
 
-/** Fields a config may omit, with their paper-protocol defaults (METHOD.md sections 6-7). */
+/** Fields a config may omit, with their paper-protocol defaults (docs/METHOD.md sections 6-7). */
 export const CONFIG_DEFAULTS: Omit<TrainConfig, "dataset" | "profile" | "imageSize" | "batchSize" | "iterations"> = {
   name: "",
   notes: "",
@@ -217,6 +288,35 @@ export function scaledRampLength(iterations: number): number {
 /** The switches in force: the variant's preset with the config's `switches` on top. */
 export function resolveSwitches(config: Pick<TrainConfig, "variant" | "switches">): FgiSwitches {
   return { ...VARIANT_SWITCHES[config.variant], ...config.switches };
+}
+
+/**
+ * The config as a run records it (`config.json`, `run.json`, checkpoints' `state.json`): `switches`
+ * holds EVERY switch in force ({@link resolveSwitches}), not only the entries that replace the preset.
+ * A run's record then shows the behaviour it was trained with, and a later change of a preset (a
+ * switch added, a default changed) makes the record differ, so a finished or half-finished run is not
+ * silently reused or resumed under the new behaviour. Idempotent; validates like
+ * {@link validateTrainConfig}.
+ */
+export function withResolvedSwitches(config: TrainConfig): TrainConfig {
+  return { ...config, switches: resolveSwitches(config) };
+}
+
+/**
+ * The differences between a recorded config and the one now asked for, one line per leaf field:
+ * `switches.cutMix: shared -> per-direction`, `iterations: 20 -> 21`; a field the record lacks reads
+ * `not recorded`. Objects are compared field by field, anything else by its JSON text. Empty when
+ * both are equal.
+ */
+export function configDifferences(recorded: unknown, current: unknown, path = ""): string[] {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (isObj(recorded) && isObj(current)) {
+    const keys = [...new Set([...Object.keys(recorded), ...Object.keys(current)])];
+    return keys.flatMap((k) => configDifferences(recorded[k], current[k], path ? `${path}.${k}` : k));
+  }
+  const show = (v: unknown) => v === undefined ? "not recorded" : typeof v === "string" ? v : JSON.stringify(v);
+  if (JSON.stringify(recorded) === JSON.stringify(current)) return [];
+  return [`${path || "(root)"}: ${show(recorded)} -> ${current === undefined ? "absent" : show(current)}`];
 }
 
 /**
@@ -349,7 +449,7 @@ const TOP_KEYS = [
  *
  * @example
  * ```ts
- * import { validateTrainConfig } from "./config.ts";
+ * import { validateTrainConfig } from "../../mod.ts";
  * const c = validateTrainConfig({ dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 });
  * console.log(c.fgi.afcWeight); // 0.1
  * ```
@@ -457,15 +557,7 @@ export function validateTrainConfig(value: unknown, options: { source?: string }
   ck.oneOf(c.variant, "variant", ["code", "paper"] as const);
   const sw = ck.object(c.switches, "switches");
   ck.known(sw, "switches", Object.keys(VARIANT_SWITCHES.code));
-  const choices: Record<keyof FgiSwitches, readonly string[]> = {
-    fusion: ["none", "learnable"],
-    teacherLoss: ["bce", "partial-ce"],
-    darmSource: ["gaze", "prediction"],
-    cwcConfidence: ["source", "both"],
-    schedule: ["joint", "teacher-first"],
-    optimizer: ["sgd", "adam"],
-  };
-  for (const [k, v] of Object.entries(sw)) ck.oneOf(v, `switches.${k}`, choices[k as keyof FgiSwitches]);
+  for (const [k, v] of Object.entries(sw)) ck.oneOf(v, `switches.${k}`, SWITCH_CHOICES[k as keyof FgiSwitches]);
   const ab = ck.object(c.ablation, "ablation");
   ck.known(ab, "ablation", ["text", "afc", "cwc", "darm"]);
   for (const k of ["text", "afc", "cwc", "darm"]) ck.bool(ab[k], `ablation.${k}`);
@@ -557,14 +649,7 @@ export function runLabel(method: MethodName, config: TrainConfig): string {
 export function parseSwitches(value: string | undefined): Partial<FgiSwitches> {
   const out: Record<string, string> = {};
   if (!value) return out;
-  const valid: Record<string, readonly string[]> = {
-    fusion: ["none", "learnable"],
-    teacherLoss: ["bce", "partial-ce"],
-    darmSource: ["gaze", "prediction"],
-    cwcConfidence: ["source", "both"],
-    schedule: ["joint", "teacher-first"],
-    optimizer: ["sgd", "adam"],
-  };
+  const valid: Record<string, readonly string[]> = SWITCH_CHOICES;
   for (const item of value.split(",").map((s) => s.trim()).filter(Boolean)) {
     const [k, v] = item.split("=");
     if (!(k in valid)) throw new Error(`--switches: unknown switch '${k}' (known: ${Object.keys(valid).join(", ")})`);

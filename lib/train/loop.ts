@@ -30,7 +30,13 @@ import { batchCount, iterateBatches, resolveCache } from "../data/batches.ts";
 import { assertDatasetFiles } from "../data/check_files.ts";
 import type { Dataset } from "../data/types.ts";
 import { disposeTrainBatch, sliceTrainBatch, toTrainBatch } from "./batch.ts";
-import { type MethodName, rampUpWeightFor, type TrainConfig } from "./config.ts";
+import {
+  configDifferences,
+  type MethodName,
+  rampUpWeightFor,
+  type TrainConfig,
+  withResolvedSwitches,
+} from "./config.ts";
 import { epochsFor, halfCosineLr } from "./lr_schedule.ts";
 import { createMethod } from "./methods/mod.ts";
 import type { Phase, StepContext, TrainBatch, TrainMethod } from "./methods/types.ts";
@@ -106,6 +112,12 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Install a SIGINT (Ctrl-C) handler that stops after the current step, saving `last` (default false). */
   handleSigint?: boolean;
+  /**
+   * Install a SIGTERM handler that stops after the current step, saving `last` (default false):
+   * what a batch scheduler sends on `scancel`, preemption or the time limit (SLURM then waits
+   * KillWait seconds before SIGKILL), so a requeued run loses no finished step.
+   */
+  handleSigterm?: boolean;
   /** Backend name, recorded in logs. */
   backend?: string;
   /** No progress bar. */
@@ -166,8 +178,12 @@ export function learningRate(
 
 /** The config fields that must match to resume a run (everything but name/notes and the eval schedule). */
 function resumeKey(config: TrainConfig): string {
+  return JSON.stringify(resumeFields(config));
+}
+
+function resumeFields(config: TrainConfig): Partial<TrainConfig> {
   const { name: _n, notes: _o, evalEvery: _e, evalLimit: _l, ...rest } = config;
-  return JSON.stringify(rest);
+  return rest;
 }
 
 function phaseAt(phases: Phase[], it: number): Phase {
@@ -286,6 +302,8 @@ export async function trainStep(
  * optimiser slots) `tf.memory().numTensors` is the same after every iteration.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
+  // FGI records every switch in force (run.json, state.json), so resuming under changed presets is refused.
+  if (options.method === "fgi") options = { ...options, config: withResolvedSwitches(options.config) };
   const { config, dataset } = options;
   const method = createMethod(options.method, { config, channels: dataset.channels });
   const optimizers = new Map<string, Optimizer>();
@@ -348,8 +366,10 @@ async function runLoop(
       throw new Error(`${lastDir}: the run folder holds a '${saved.method}' run, not '${method.name}'`);
     }
     if (resumeKey(saved.config) !== resumeKey(config)) {
+      const diff = configDifferences(resumeFields(saved.config), resumeFields(config));
       throw new Error(
-        `${lastDir}/state.json: the run in ${outDir} was made with a different config; use another --out or delete it`,
+        `${lastDir}/state.json: the run in ${outDir} was made with a different config (${diff.join("; ")}); ` +
+          `use another --out or delete it`,
       );
     }
     const { format: _f, provenance: _p, ...rest } = saved;
@@ -476,6 +496,11 @@ async function runLoop(
     console.error("\ntrain: Ctrl-C: stopping after this step and saving 'last' (press again to quit now)");
   };
   if (options.handleSigint) Deno.addSignalListener("SIGINT", onSigint);
+  const onSigterm = () => {
+    stopRequested = true;
+    console.error("train: SIGTERM: stopping after this step and saving 'last'");
+  };
+  if (options.handleSigterm) Deno.addSignalListener("SIGTERM", onSigterm);
 
   let savedIteration = state.iteration; // what checkpoints/last holds (nothing yet for a fresh run)
   const saveLast = async () => {
@@ -531,7 +556,7 @@ async function runLoop(
       if (!order || order.epoch !== epoch) order = { epoch, ids: epochOrder(trainIds, config.seed, epoch) };
       const ids = order.ids.slice(pos * B, pos * B + B);
       const batch = await loadBatch(ids, it);
-      const w = rampUpWeightFor(config, it - phase.start);
+      const w = rampUpWeightFor(config, it - phase.start + (method.rampOffset ?? 0));
       const ctx = {
         iteration: it,
         phase,
@@ -602,6 +627,7 @@ async function runLoop(
   } finally {
     bar.stop();
     if (options.handleSigint) Deno.removeSignalListener("SIGINT", onSigint);
+    if (options.handleSigterm) Deno.removeSignalListener("SIGTERM", onSigterm);
   }
   await log({
     type: "session",

@@ -1,5 +1,5 @@
 /**
- * The learning-rate schedule and epoch count of METHOD.md section 7:
+ * The learning-rate schedule and epoch count of docs/METHOD.md section 7:
  * lr goes from `lrMax` (1e-2) to `lrMin` (1e-4) along a half cosine, stepped
  * once per EPOCH (not per iteration), over
  * `epochs = floor(iterations / batchesPerEpoch) + 1`.
@@ -21,7 +21,7 @@ export function epochsFor(iterations: number, batchesPerEpoch: number): number {
  *
  * @example
  * ```ts
- * import { halfCosineLr } from "./lr_schedule.ts";
+ * import { halfCosineLr } from "../../mod.ts";
  * halfCosineLr(0, { epochs: 10, lrMax: 1e-2, lrMin: 1e-4 }); // 1e-2
  * ```
  */

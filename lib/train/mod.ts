@@ -1,5 +1,5 @@
 /**
- * Training (METHOD.md sections 6-7): the config and its validation, optimisers and the per-epoch
+ * Training (docs/METHOD.md sections 6-7): the config and its validation, optimisers and the per-epoch
  * half-cosine schedule, the method plug-ins (`fullsup`, `gaze1`, `gazemedseg`, `fgi` with the
  * paper-vs-code switches and ablations), ONE training loop with checkpoints, resume, JSON-lines
  * logs and Ctrl-C handling, the supervision sources (gaze maps, text tokens) and loading a trained

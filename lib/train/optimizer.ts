@@ -21,8 +21,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Tensor, Variable } from "../backend/tensor_types.ts";
 
-/** Optimiser settings (METHOD.md section 7: SGD, momentum 0.9, Nesterov, wd 4e-4). */
+/** Optimiser settings (docs/METHOD.md section 7: SGD, momentum 0.9, Nesterov, wd 4e-4). */
 export type OptimizerConfig =
   | { type: "sgd"; momentum: number; nesterov: boolean; weightDecay: number }
   | { type: "adam"; beta1: number; beta2: number; eps: number; weightDecay: number };
@@ -38,11 +39,11 @@ export interface Optimizer {
    * names without a gradient are left unchanged) at learning rate `lr`.
    * Gradients are not disposed: the caller owns them.
    */
-  apply(grads: Map<string, tf.Tensor>, lr: number): void;
+  apply(grads: Map<string, Tensor>, lr: number): void;
   /** The state as named tensors (for checkpoints); `step` is stored as a 1-element tensor. */
-  state(): Map<string, tf.Tensor>;
+  state(): Map<string, Tensor>;
   /** Restore state saved by {@link Optimizer.state}; tensors are copied. */
-  load(state: Map<string, tf.Tensor>): void;
+  load(state: Map<string, Tensor>): void;
   /** Free the state tensors. */
   dispose(): void;
 }
@@ -53,7 +54,7 @@ export interface Optimizer {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs";
- * import { createOptimizer } from "./optimizer.ts";
+ * import { createOptimizer } from "../../mod.ts";
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.scalar(1));
  * const opt = createOptimizer(new Map([["w", w]]), { type: "sgd", momentum: 0.9, nesterov: true, weightDecay: 0 });
@@ -62,10 +63,10 @@ export interface Optimizer {
  * g.dispose(); opt.dispose();
  * ```
  */
-export function createOptimizer(params: Map<string, tf.Variable>, config: OptimizerConfig): Optimizer {
-  const slots = new Map<string, tf.Variable>();
+export function createOptimizer(params: Map<string, Variable>, config: OptimizerConfig): Optimizer {
+  const slots = new Map<string, Variable>();
   let steps = 0;
-  const slot = (key: string, like: tf.Tensor) => {
+  const slot = (key: string, like: Tensor) => {
     let s = slots.get(key);
     if (!s) {
       s = tf.tidy(() => tf.variable(tf.zerosLike(like), false));
@@ -111,7 +112,7 @@ export function createOptimizer(params: Map<string, tf.Variable>, config: Optimi
       }
     },
     state() {
-      const out = new Map<string, tf.Tensor>();
+      const out = new Map<string, Tensor>();
       for (const [k, v] of slots) out.set(k, v);
       out.set("step", tf.tensor1d([steps], "float32"));
       return out;

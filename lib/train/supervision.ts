@@ -199,7 +199,7 @@ export interface SyntheticSupervisionOptions {
 /**
  * Supervision of the synthetic dataset, computed on the fly and kept in memory: per image the
  * scanpath simulator (lib/gaze/simulate.ts, fitted to the real Kvasir gaze) runs on the ground
- * truth with deriveSeed(gazeSeed, id), the heatmap and dense CRF follow METHOD.md 3 with the
+ * truth with deriveSeed(gazeSeed, id), the heatmap and dense CRF follow docs/METHOD.md 3 with the
  * synthetic settings (sigma 70) and the toolkit's lossless 8-bit storage, exactly as
  * `deno task prepare synthetic` does; the text is the offline describer's six fields of
  * (image, heatmap, CRF map), encoded by `config.text.encoder`.
@@ -296,7 +296,9 @@ export function syntheticSupervision(
             );
           }
           if (root) {
-            await atomicWrite(textFile(id), new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength));
+            await cacheWrite(() =>
+              atomicWrite(textFile(id), new Uint8Array(e.data.buffer, e.data.byteOffset, e.data.byteLength))
+            );
           }
           return e.data;
         })();

@@ -29,7 +29,7 @@ export interface TrainedMethod {
  *
  * @example
  * ```ts ignore
- * import { loadTrainedMethod } from "./trained.ts";
+ * import { loadTrainedMethod } from "../../mod.ts";
  * const { method, network } = await loadTrainedMethod("results/run/checkpoints/best");
  * const logits = method.predict(images, { network }); // [B, H, W, 1]
  * method.dispose();

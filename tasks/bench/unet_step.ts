@@ -4,7 +4,7 @@
  * step in PyTorch; `deno task bench --case unet-step --peer torch` runs both and
  * reports `ratio_to_peer` (wall) and `cpu_ratio_to_peer` (process CPU time)).
  *
- * Model: BasicUNet features (16,32,64,128,256,16) (METHOD.md section 5: blocks of
+ * Model: BasicUNet features (16,32,64,128,256,16) (docs/METHOD.md section 5: blocks of
  * 3x3 conv with bias, GroupNorm 4 groups, LeakyReLU 0.1; 2x2 max-pool down;
  * 2x2 stride-2 transposed conv up that halves the channels except in the last
  * up-block; skip concatenation), 3 input channels, a 1x1 conv to 1 output channel.

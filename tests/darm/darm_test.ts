@@ -36,8 +36,9 @@ Deno.test("darmGaze masks about the requested share of the ring, only near it, i
   for (const ratio of [0.1, 0.3, 0.6]) {
     const r = darmGaze(input, { rng: new Rng(1), ratio });
     assertEquals(r.candidates, ring.length);
-    // Stops at the first block that reaches ratio * |U| (a block adds at most 10 x 10 pixels).
-    assert(r.maskedArea >= ratio * ring.length && r.maskedArea < ratio * ring.length + 100, `${r.maskedArea}`);
+    // Stops at the first block that reaches floor(ratio * |U|) (a block adds at most 11 x 11 pixels).
+    const target = Math.floor(ring.length * ratio);
+    assert(r.maskedArea >= target && r.maskedArea < target + 121, `${r.maskedArea}`);
     const blocked = r.blocks.reduce((a, v) => a + v, 0);
     assert(blocked <= r.maskedArea && blocked > 0.5 * ratio * ring.length, `blocked ${blocked}`);
     // Share of the ring covered: overlaps and blocks spilling over the ring edges make it smaller
@@ -85,20 +86,22 @@ Deno.test("darmGaze is reproducible from its seed; block sides stay in 3..10; no
   assertEquals(r.maskedArea, 9);
   for (let y = 31; y <= 33; y++) for (let x = 31; x <= 33; x++) assertEquals(r.blocks[y * 64 + x], 1);
   assertEquals(r.blocks.reduce((s, v) => s + v, 0), 9);
-  // Default sides: uniform over 3..10 (an interior block covers k^2 pixels).
+  // Default sides k uniform over 3..10; an interior window has the odd side 2 floor(k/2) + 1.
   const seen = new Set<number>();
   for (let seed = 0; seed < 200; seed++) {
     const area = darmGaze(one, { rng: new Rng(seed), ratio: 1 }).maskedArea;
-    const k = Math.sqrt(area);
-    assert(Number.isInteger(k) && k >= 3 && k <= 10, `area ${area}`);
-    seen.add(k);
+    const side = Math.sqrt(area);
+    assert(Number.isInteger(side) && side % 2 === 1 && side >= 3 && side <= 11, `area ${area}`);
+    seen.add(side);
   }
-  assertEquals(seen.size, 8);
+  assertEquals([...seen].sort((a, b) => a - b), [3, 5, 7, 9, 11]);
   // A block at the image corner is clipped, and its clipped area is what counts.
   const corner = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
   corner.mbc[0] = 1;
   const c = darmGaze(corner, { rng: new Rng(0), minBlock: 4, maxBlock: 4, ratio: 1 });
-  assertEquals(c.maskedArea, 4); // rows/cols -2..1 clipped to 0..1
+  assertEquals(c.maskedArea, 9); // rows/cols -2..2 clipped to 0..2
+  const ck = darmGaze(corner, { rng: new Rng(0), minBlock: 4, maxBlock: 4, ratio: 1, window: "side-k" });
+  assertEquals(ck.maskedArea, 4); // rows/cols -2..1 clipped to 0..1
   const same = darmGaze({ ...input, mhc: input.mbc }, { rng: new Rng(0) });
   assertEquals([same.candidates, same.maskedArea, same.blockCount], [0, 0, 0]);
   assertThrows(() => darmGaze({ ...input, mhc: new Float32Array(5) }, { rng: new Rng(0) }), Error, "mhc");
@@ -141,4 +144,91 @@ Deno.test("darmTensors equals the array version and leaks nothing", async () => 
     assertThrows(() => darmTensors({ image, mbc }, { variant: "gaze", rng: new Rng(3) }), Error, "mhc");
     tf.dispose([image, mhc, mbc, t]);
   });
+});
+
+Deno.test("DARM window and stop rule follow the released code (hand-worked), old rules behind options", () => {
+  const input = masks();
+  // One candidate at (32, 32) of image 0, side k = 4: the released window is rows/cols 30..34 (5 x 5).
+  const one = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  one.mbc[32 * 64 + 32] = 1;
+  const r = darmGaze(one, { rng: new Rng(0), minBlock: 4, maxBlock: 4, ratio: 1 });
+  assertEquals([r.blockCount, r.maskedArea], [1, 25]);
+  for (let y = 0; y < 64; y++) {
+    for (let x = 0; x < 64; x++) {
+      assertEquals(r.blocks[y * 64 + x], y >= 30 && y <= 34 && x >= 30 && x <= 34 ? 1 : 0, `(${y}, ${x})`);
+    }
+  }
+  const old = darmGaze(one, { rng: new Rng(0), minBlock: 4, maxBlock: 4, ratio: 1, window: "side-k" });
+  assertEquals(old.maskedArea, 16); // rows/cols 30..33
+  assertEquals(old.blocks[33 * 64 + 33], 1);
+  assertEquals(old.blocks[34 * 64 + 34], 0);
+  // Three candidates, ratio 0.3: the released target is int(0.9) = 0, so nothing is masked;
+  // the exact target 0.9 places one block.
+  const three = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  for (const p of [100, 2000, 3000]) three.mbc[p] = 1;
+  const f = darmGaze(three, { rng: new Rng(1), ratio: 0.3 });
+  assertEquals([f.candidates, f.blockCount, f.maskedArea], [3, 0, 0]);
+  assertEquals(f.image, input.image);
+  const e = darmGaze(three, { rng: new Rng(1), ratio: 0.3, target: "exact" });
+  assertEquals(e.blockCount, 1);
+  // Ten candidates, ratio 0.3: target int(3.0000000000000004) = 3; one 3 x 3 block (9 >= 3) ends it.
+  const ten = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  for (let i = 0; i < 10; i++) ten.mbc[(10 + 4 * i) * 64 + 20 + 2 * i] = 1;
+  const t = darmGaze(ten, { rng: new Rng(2), ratio: 0.3, minBlock: 3, maxBlock: 3 });
+  assertEquals([t.candidates, t.blockCount, t.maskedArea], [10, 1, 9]);
+  assertThrows(() => darmGaze(one, { rng: new Rng(0), window: "square" as "odd" }), Error, "window");
+});
+
+Deno.test("DARM variants of this toolkit: ring+random adds an equal area elsewhere; mean and noise fills", () => {
+  const input = masks();
+  // One candidate at (32, 32), side 3: the ring block is rows/cols 31..33 (area 9, M_bc zeroed there).
+  const one = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N).fill(1) };
+  one.mhc.fill(1);
+  one.mhc[32 * 64 + 32] = 0;
+  const r = darmGaze(one, { rng: new Rng(4), minBlock: 3, maxBlock: 3, ratio: 1, placement: "ring+random" });
+  assertEquals(r.maskedArea, 9);
+  assert(r.randomArea >= 9 && r.randomArea < 18, `random area ${r.randomArea}`);
+  for (let i = 0; i < N; i++) {
+    const y = Math.floor((i % 4096) / 64), x = i % 64;
+    const ring = i < 4096 && y >= 31 && y <= 33 && x >= 31 && x <= 33;
+    assertEquals(r.mbc[i], ring ? 0 : 1, "random blocks keep M_bc"); // M_bc zeroed in the ring block only
+    if (r.blocks[i]) { for (let c = 0; c < 3; c++) assertEquals(r.image[i * 3 + c], 0); }
+  }
+  const blocked = r.blocks.reduce((a, v) => a + v, 0);
+  assert(blocked > 9, "blocks outside the ring exist");
+  const plain = darmGaze(one, { rng: new Rng(4), minBlock: 3, maxBlock: 3, ratio: 1 });
+  assertEquals([plain.randomArea, plain.blocks.reduce((a, v) => a + v, 0)], [0, 9]);
+  // Mean fill on a 1-channel 4 x 4 image with values 0..15: the block (rows/cols 0..2 around (1, 1)) gets 7.5.
+  const small = { batch: 1, height: 4, width: 4, channels: 1 };
+  const image = Float32Array.from({ length: 16 }, (_, i) => i);
+  const mbc = new Float32Array(16), mhc = new Float32Array(16);
+  mbc[5] = 1;
+  const m = darmGaze({ image, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "mean",
+  });
+  assertEquals(Array.from(m.image), [7.5, 7.5, 7.5, 3, 7.5, 7.5, 7.5, 7, 7.5, 7.5, 7.5, 11, 12, 13, 14, 15]);
+  // Noise fill: normal of the image's own mean and std; a constant image gets its constant back.
+  const flat = new Float32Array(16).fill(2);
+  const n = darmGaze({ image: flat, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "noise",
+  });
+  assertEquals(Array.from(n.image), Array.from(flat));
+  const nv = darmGaze({ image, mbc, mhc, shape: small }, {
+    rng: new Rng(0),
+    minBlock: 3,
+    maxBlock: 3,
+    ratio: 1,
+    fill: "noise",
+  });
+  const filled = [0, 1, 2, 4, 5, 6, 8, 9, 10].map((i) => nv.image[i]);
+  assert(new Set(filled).size === 9 && filled.every(Number.isFinite), `${filled}`);
+  assertThrows(() => darmGaze(one, { rng: new Rng(0), fill: "blur" as "zero" }), Error, "fill");
 });

@@ -6,6 +6,8 @@ import {
   gaussianFilter2d,
   gaussianKernel1d,
   gazeHeatmap,
+  HEATMAP_SIGMA,
+  heatmapSigma,
   normalisedCanvas,
   reflectIndex,
   roundHalfEven,
@@ -140,4 +142,25 @@ Deno.test("heatmap: at the canvas size the bicubic resize is the identity; other
   // the heavier fixation (x 0.3, y 0.6) is the peak: near column 60, row 90
   assert(Math.abs((best % 200) - 60) <= 2 && Math.abs(Math.floor(best / 200) - 90) <= 2, `peak at ${best}`);
   assertThrows(() => gazeHeatmap([], { width: 10, height: 10, sigma: 70 }), Error, "no fixations");
+});
+
+Deno.test("heatmap: sigma may be a dataset name; a record or a bad value fails naming what is accepted", () => {
+  assertEquals([heatmapSigma("kvasir"), heatmapSigma("nci-isbi"), heatmapSigma("isic"), heatmapSigma(3.5)], [
+    70,
+    50,
+    70,
+    3.5,
+  ]);
+  const fix = [{ x: 0.3, y: 0.6, duration: 250 }, { x: 0.7, y: 0.4, duration: 400 }];
+  const byName = gazeHeatmap(fix, { width: 24, height: 16, sigma: "nci-isbi" });
+  const byNumber = gazeHeatmap(fix, { width: 24, height: 16, sigma: HEATMAP_SIGMA["nci-isbi"] });
+  assertEquals(byName.data, byNumber.data);
+  // the mistake the old doc invited: passing the whole per-dataset record
+  const record = HEATMAP_SIGMA as unknown as number;
+  const err = assertThrows(() => gazeHeatmap(fix, { width: 24, height: 16, sigma: record }));
+  assert((err as Error).message.includes('"kvasir":70'), (err as Error).message);
+  assert((err as Error).message.includes("HEATMAP_SIGMA[dataset] or the dataset name"), (err as Error).message);
+  assertThrows(() => heatmapSigma("kvasr" as "kvasir"), Error, 'unknown dataset "kvasr"');
+  assertThrows(() => heatmapSigma(0), Error, "got 0");
+  assertThrows(() => heatmapSigma(Number.NaN), Error, "> 0");
 });

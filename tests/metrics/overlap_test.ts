@@ -1,5 +1,5 @@
 import { assertAlmostEquals, assertEquals, assertThrows } from "../assert.ts";
-import { dice, iou, overlapCounts } from "../../lib/metrics/mod.ts";
+import { dice, diceFromCounts, iou, iouFromCounts, overlapCounts, scoreMask } from "../../lib/metrics/mod.ts";
 import { rect } from "./mask_art.ts";
 
 Deno.test("dice/iou: a 4x4 square against the same square shifted by one column", () => {
@@ -19,12 +19,24 @@ Deno.test("dice/iou: one-pixel objects and plain byte arrays (any non-zero is fo
   assertEquals(iou(a, c), 0);
 });
 
-Deno.test("dice/iou: empty masks give 0 by the formula (both empty too), never NaN", () => {
+Deno.test("dice/iou: one empty mask gives 0, both empty give 1 (medpy dc/jc, MONAI ignore_empty=False), never NaN", () => {
   const empty = new Uint8Array(9), some = new Uint8Array([1, 1, 0, 0, 0, 0, 0, 0, 0]);
   assertEquals(dice(empty, some), 0);
   assertEquals(dice(some, empty), 0);
-  assertEquals(dice(empty, empty), 0);
-  assertEquals(iou(empty, empty), 0);
+  assertEquals(iou(empty, some), 0);
+  assertEquals(iou(some, empty), 0);
+  assertEquals(dice(empty, empty), 1);
+  assertEquals(iou(empty, empty), 1);
+  assertEquals(dice(rect(5, 4, 0, 0, 0, 0), rect(5, 4, 0, 0, 0, 0)), 1);
+  // the per-image scorer and the counts helpers agree with dice/iou on the same cases
+  const both = scoreMask(rect(6, 6, 0, 0, 0, 0), rect(6, 6, 0, 0, 0, 0));
+  assertEquals([both.dice, both.iou], [1, 1]);
+  const one = scoreMask(rect(6, 6, 0, 0, 0, 0), rect(6, 6, 1, 1, 3, 3));
+  assertEquals([one.dice, one.iou], [0, 0]);
+  assertEquals(diceFromCounts({ pred: 0, gt: 0, intersection: 0 }), 1);
+  assertEquals(iouFromCounts({ pred: 0, gt: 0, intersection: 0 }), 1);
+  assertAlmostEquals(diceFromCounts({ pred: 3, gt: 1, intersection: 1 }), 2 / (4 + 1e-7), 1e-15);
+  assertAlmostEquals(iouFromCounts({ pred: 3, gt: 1, intersection: 1 }), 1 / (3 + 1e-7), 1e-15);
 });
 
 Deno.test("dice/iou: size mismatches are clear errors", () => {

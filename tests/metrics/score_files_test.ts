@@ -68,13 +68,19 @@ Deno.test("deno task score: JSON output with summaries and undefined counts; exi
     new Deno.Command(Deno.execPath(), { args: ["run", "-A", task, ...args], stdout: "piped", stderr: "piped" })
       .output();
   try {
-    const ok = await run(["--pred", f.pred, "--gt", f.gt, "--spacing", "0.5,2", "--json", "--quiet"]);
+    const ok = await run(["--pred", f.pred, "--gt", f.gt, "--spacing", "2,0.5", "--json", "--quiet"]);
     assertEquals(ok.code, 0, new TextDecoder().decode(ok.stderr));
     const out = JSON.parse(new TextDecoder().decode(ok.stdout));
-    assertEquals(out.options.spacing, [2, 0.5]); // [row, column] from "x,y"
+    assertEquals(out.options.spacing, [2, 0.5]); // "row,col" is the library's Spacing [row, column], unchanged
     assertEquals(out.images.length, 2);
     // shifted square: columns 0.5 mm apart -> horizontal distances halve: ASD (4*1 + 4*0.5) / 12 = 0.5
     assertEquals(out.images[0].asd, 0.5);
+    // the same spacing through the library gives the same number (one order everywhere)
+    const lib = await scoreMaskFilePair((await matchMaskFiles(f.pred, f.gt))[0], { spacing: [2, 0.5] });
+    assertEquals(lib.asd, out.images[0].asd);
+    // swapped, the rows are 0.5 mm apart and the columns 2 mm: a different number, so the order is observable
+    const swapped = await run(["--pred", f.pred, "--gt", f.gt, "--spacing", "0.5,2", "--json", "--quiet"]);
+    assert(JSON.parse(new TextDecoder().decode(swapped.stdout)).images[0].asd !== 0.5);
     assertEquals([out.summary.hd95.nUndefined, out.summary.hd95.nDefined, out.emptyPredictions], [1, 1, 1]);
     assertAlmostEquals(out.summary.dice.mean, (16 / (32 + 1e-7) + 0) / 2, 1e-12);
     const text = await run(["--pred", f.pred, "--gt", f.gt, "--quiet"]);

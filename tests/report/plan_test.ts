@@ -1,13 +1,15 @@
-import { assert, assertEquals, assertThrows } from "../assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts";
 import {
   ablationRows,
+  DEFAULT_GROUPS,
+  DIAGNOSIS_ROWS,
   experimentPlan,
   MAIN_ROWS,
   PAPER_SWITCH_ROWS,
   SENSITIVITY_GRIDS,
   sensitivityRows,
 } from "../../lib/report/plan.ts";
-import { ensureWritableDerived, runConfig } from "../../lib/report/reproduce.ts";
+import { ensureWritableDerived, executeRun, runConfig } from "../../lib/report/reproduce.ts";
 import { resolveSwitches, validateTrainConfig, VARIANT_SWITCHES } from "../../lib/train/config.ts";
 
 const BASE = validateTrainConfig({
@@ -109,6 +111,37 @@ Deno.test("runConfig applies the run's variant, single switch, ablation, sensiti
   assertEquals(byKey("fgi-code-afcWeight-0.5").fgi.afcWeight, 0.5);
   assertEquals(byKey("fgi-code-tauPos-0.9").fgi.darm.ratio, BASE.fgi.darm.ratio, "other parameters untouched");
   assert(code.name.endsWith("/fgi-code_s3"), code.name);
+  // config.json of an FGI run records every switch in force; the baselines' keep none.
+  assertEquals(code.switches, VARIANT_SWITCHES.code);
+  assertEquals(adam.switches, { ...VARIANT_SWITCHES.code, optimizer: "adam" });
+  assertEquals(byKey("fullsup").switches, {});
+});
+
+Deno.test("a finished run recorded under other switch presets is refused, naming each changed switch", async () => {
+  const spec = experimentPlan(BASE, { groups: ["main"], seeds: [0], paperSwitches }).runs.find((r) =>
+    r.id === "fgi-code_s0"
+  )!;
+  const cfg = runConfig(BASE, spec);
+  const dir = await Deno.makeTempDir({ prefix: "reuse_" });
+  // executeRun compares config.json before it touches the dataset, the supervision or the backend.
+  const options = { log: () => {} } as unknown as Parameters<typeof executeRun>[3];
+  try {
+    for (
+      const [switches, expected] of [
+        [{ ...cfg.switches, cutMix: "shared" }, "switches.cutMix: shared -> per-direction"],
+        [{}, "switches.cwcStudentInput: not recorded -> clean"], // written before runs recorded their switches
+      ] as const
+    ) {
+      await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ ...cfg, switches }, null, 2) + "\n");
+      await Deno.writeTextFile(`${dir}/done.json`, "{}\n");
+      const err = await assertRejects(() => executeRun(spec, cfg, dir, options), Error, "different config");
+      assert(err.message.includes(expected) && err.message.includes(`delete ${dir}`), err.message);
+    }
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(cfg, null, 2) + "\n");
+    assertEquals((await executeRun(spec, cfg, dir, options)).status, "reused");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("experimentPlan rejects bad seeds and unknown tables", () => {
@@ -137,4 +170,22 @@ Deno.test("ensureWritableDerived redirects derived files away from a read-only d
     if (saved === undefined) Deno.env.delete("GAZE_DERIVED_DIR");
     else Deno.env.set("GAZE_DERIVED_DIR", saved);
   }
+});
+
+Deno.test("diagnosis plan: code variant, no DARM, ring+random DARM, GazeMedSeg; masked-test scoring on FGI runs", () => {
+  const plan = experimentPlan(BASE, { groups: ["diagnosis"], seeds: [0, 1, 2], paperSwitches });
+  assertEquals([...new Set(plan.runs.map((r) => r.key))], DIAGNOSIS_ROWS.map((r) => r.key));
+  assertEquals(plan.runs.length, 12);
+  for (const r of plan.runs) assertEquals(r.evaluation?.maskedTest ?? false, r.method === "fgi", r.id);
+  const ring = plan.runs.find((r) => r.id === "fgi-code-darmPlacement-ring+random_s1")!;
+  const cfg = runConfig(BASE, ring);
+  assertEquals(resolveSwitches(cfg).darmPlacement, "ring+random");
+  assertEquals(cfg.seed, 1);
+  assertEquals(runConfig(BASE, plan.runs.find((r) => r.id === "fgi-code-no-darm_s0")!).ablation.darm, false);
+  // Not part of the default plan; when requested with main, the shared fgi-code run gets the masked scoring.
+  assert(!DEFAULT_GROUPS.includes("diagnosis"));
+  assert(!experimentPlan(BASE, { seeds: [0], paperSwitches }).runs.some((r) => r.evaluation));
+  const both = experimentPlan(BASE, { groups: ["main", "diagnosis"], seeds: [0], paperSwitches });
+  const code = both.runs.find((r) => r.id === "fgi-code_s0")!;
+  assertEquals([code.groups, code.evaluation], [["main", "diagnosis"], { maskedTest: true }]);
 });

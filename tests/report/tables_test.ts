@@ -1,5 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../assert.ts";
 import { ablationTable } from "../../lib/report/ablation_table.ts";
+import { diagnosisTable } from "../../lib/report/diagnosis_table.ts";
 import { mainTable } from "../../lib/report/main_table.ts";
 import type { PerImageRow } from "../../lib/report/per_image.ts";
 import { experimentPlan, type RunSpec } from "../../lib/report/plan.ts";
@@ -46,6 +47,8 @@ const DICE: Record<string, number> = {
   "fgi-paper": 0.72,
 };
 const outcomes = plan.runs.map((s) => outcome(s, DICE[s.key] ?? 0.7 + s.id.length / 1000));
+// FGI runs carry their teacher's per-image scores (eval_best_teacher.csv): 0.8 at best, 0.78 at last.
+for (const o of outcomes) if (o.spec.method === "fgi") o.teacher = { best: perImage(0.8), last: perImage(0.78) };
 
 Deno.test("main table: metrics from the per-image rows, published Dice from PUBLISHED_DICE, difference = ours − paper", () => {
   const t = mainTable(plan.tables.main!, outcomes, { dataset: "kvasir", seeds: [0], trainImages: 900 });
@@ -55,6 +58,9 @@ Deno.test("main table: metrics from the per-image rows, published Dice from PUBL
   assertAlmostEquals(dice.mean, 0.75, 1e-12);
   assertAlmostEquals(dice.std, Math.sqrt((0.01 + 0.01 + 0.0025 + 0.0025) / 5), 1e-12);
   assertAlmostEquals((fgi.dice_other as { mean: number }).mean, 0.74, 1e-12, "other = last checkpoint");
+  assertAlmostEquals((fgi.teacher as { mean: number }).mean, 0.8, 1e-12, "teacher at the best checkpoint");
+  assertEquals(t.rows.map((r) => r.teacher === null), [true, true, true, false, false], "teacher only for FGI");
+  assert(t.columns.some((c) => c.key === "teacher" && c.label === "Teacher Dice (%)"));
   assertEquals(fgi.paper_dice, PUBLISHED_DICE.fgi.kvasir!.dice);
   assertAlmostEquals(fgi.diff as number, 75 - PUBLISHED_DICE.fgi.kvasir!.dice, 1e-9);
   assertEquals(t.rows[2].paper_dice, PUBLISHED_DICE["gazemedseg-paper"].kvasir!.dice);
@@ -103,4 +109,34 @@ Deno.test("sensitivity table: one row per grid point, the config's value marked 
   const refs = t.rows.filter((r) => r.reference === "yes");
   assertEquals(refs.map((r) => r.value), [BASE.fgi.tauPos, BASE.fgi.darm.ratio, BASE.fgi.afcWeight]);
   assert(refs.every((r) => r.w_dice === "reference"));
+});
+
+Deno.test("diagnosis table: student clean vs DARM-masked Dice, teacher, foreground share, paired test, per seed", () => {
+  const dplan = experimentPlan(BASE, { groups: ["diagnosis"], seeds: [0, 1], paperSwitches: VARIANT_SWITCHES.paper });
+  const base: Record<string, number> = {
+    "fgi-code": 0.3,
+    "fgi-code-no-darm": 0.5,
+    "fgi-code-darmPlacement-ring+random": 0.45,
+    gazemedseg: 0.4,
+  };
+  const outs = dplan.runs.map((s) => {
+    const o = outcome(s, base[s.key] + 0.02 * s.seed);
+    if (s.method === "fgi") {
+      o.masked = { best: perImage(0.6), last: perImage(0.55) };
+      o.teacher = { best: perImage(0.5), last: perImage(0.5) };
+      o.lastMetrics = { "dyn/test/student/fg_sigmoid": s.seed === 0 ? 0.02 : 0.04 };
+    }
+    return o;
+  });
+  const t = diagnosisTable(dplan.tables.diagnosis!, outs, { dataset: "kvasir", seeds: [0, 1] });
+  assertEquals(t.rows.map((r) => r.variant), dplan.tables.diagnosis!.map((r) => r.label));
+  const [code, noDarm, , gms] = t.rows;
+  assertAlmostEquals((code.dice as { mean: number }).mean, 0.31, 1e-12);
+  assertEquals(code.per_seed, "30.0, 32.0");
+  assertEquals([code.d_dice, code.p_dice], [null, null]);
+  assertAlmostEquals(noDarm.d_dice as number, 0.2, 1e-12);
+  assertAlmostEquals((code.masked as { mean: number }).mean, 0.6, 1e-12);
+  assertAlmostEquals((code.fg as { mean: number; std: number }).mean, 0.03, 1e-12);
+  assertEquals([gms.masked, gms.teacher, gms.fg], [null, null, null]);
+  assert(toMarkdown(t).includes("DARM-masked"));
 });

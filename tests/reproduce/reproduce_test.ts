@@ -83,14 +83,17 @@ Deno.test({
     const expect: Record<string, { mime: string[]; text: string[] }> = {
       "00_quickstart": {
         mime: [PLOTLY_MIME, "text/markdown"],
-        text: ["dataset: synthetic", "FGI student test Dice after"],
+        text: ["dataset: synthetic", "FGI student test Dice after", "teacher (with text)", "training dynamics"],
       },
       "01_gaze_to_pseudo_masks": {
         mime: [PLOTLY_MIME, "text/html"],
         text: ["simulated fixations", "M_hc vs ground truth"],
       },
       "02_vlm_text_cues": { mime: [PLOTLY_MIME, "text/markdown"], text: ['"Location"'] },
-      "03_train_teacher_student": { mime: [PLOTLY_MIME, "text/html"], text: ["darm_candidates", "student Dice"] },
+      "03_train_teacher_student": {
+        mime: [PLOTLY_MIME, "text/html"],
+        text: ["darm_candidates", "student Dice", "mean of their logits", "training dynamics"],
+      },
       "fig_annotation_cost": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_interpretability": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_qualitative": { mime: [PLOTLY_MIME], text: ["best: ", "worst: "] },
@@ -213,4 +216,47 @@ Deno.test("a second reproduce reuses every run; a run whose config changed is re
   } finally {
     await Deno.writeTextFile(cfgPath, original);
   }
+});
+
+Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains the new DARM variant with masked-test scoring", async () => {
+  const r = await cli([
+    "--profile",
+    "smoke",
+    "--dataset",
+    "synthetic",
+    "--out",
+    root,
+    "--only",
+    "diagnosis",
+    "--seeds",
+    "0",
+    "--quiet",
+  ]);
+  assert(r.ok, r.err);
+  const rep = JSON.parse(await Deno.readTextFile(join(dir, "reproduce.json")));
+  const status = Object.fromEntries(rep.runs.map((x: { id: string; status: string }) => [x.id, x.status]));
+  assertEquals(status, {
+    "fgi-code_s0": "reused",
+    "fgi-code-no-darm_s0": "reused",
+    "fgi-code-darmPlacement-ring+random_s0": "trained",
+    "gazemedseg_s0": "reused",
+  });
+  const run = join(dir, "runs", "fgi-code-darmPlacement-ring+random_s0");
+  for (const f of ["eval_best_masked.csv", "eval_last_masked.csv", "eval_best_teacher.csv", "eval_best_mean.csv"]) {
+    assert((await Deno.stat(join(run, f))).size > 0, f);
+  }
+  const log = (await Deno.readTextFile(join(run, "log.jsonl"))).trim().split("\n").map((l) => JSON.parse(l));
+  const ev = log.filter((x) => x.type === "eval").at(-1);
+  for (const k of ["masked_dice", "teacher_dice", "mean_dice", "dyn/train_masked/student/fg_argmax"]) {
+    assert(typeof ev.metrics[k] === "number", k);
+  }
+  const t = JSON.parse(await Deno.readTextFile(join(dir, "table_diagnosis.json")));
+  assertEquals(t.rows.length, 4);
+  const masked = await Deno.readTextFile(join(run, "eval_best_masked.csv"));
+  const rows = parsePerImageCsv(masked, "masked");
+  assertAlmostEquals(t.rows[2].masked.mean, 100 * rows.reduce((s, x) => s + x.dice, 0) / rows.length, 1e-9);
+  assertEquals(t.rows[0].masked, null, "a reused run trained without masked-test scoring has no value");
+  // The earlier tables stay in the README.
+  const readme = await Deno.readTextFile(join(dir, "README.md"));
+  assert(readme.includes("table_main") && readme.includes("table_diagnosis"), readme.slice(0, 400));
 });

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts"
 import {
   ablationLabel,
   applyOverrides,
+  configDifferences,
   loadTrainConfig,
   parseAblation,
   parseSwitches,
@@ -9,13 +10,15 @@ import {
   runLabel,
   scaledRampLength,
   validateTrainConfig,
+  VARIANT_SWITCHES,
+  withResolvedSwitches,
 } from "../../lib/train/config.ts";
 import { networkConfig } from "../../lib/train/methods/networks.ts";
 
 const MIN = { dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 };
 const CONFIGS = new URL("../../configs/", import.meta.url).pathname;
 
-Deno.test("config: omitted fields take METHOD.md's numbers", () => {
+Deno.test("config: omitted fields take docs/METHOD.md's numbers", () => {
   const c = validateTrainConfig(MIN);
   assertEquals(c.optimizer.lrMax, 1e-2);
   assertEquals(c.optimizer.lrMin, 1e-4);
@@ -59,6 +62,13 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cwcConfidence: "source",
     schedule: "joint",
     optimizer: "sgd",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
+    rampStart: "one",
+    darmPlacement: "ring",
+    darmFill: "zero",
   });
   const p = applyOverrides(c, { variant: "paper" });
   assertEquals(resolveSwitches(p), {
@@ -68,7 +78,28 @@ Deno.test("config: variant presets, switch overrides, ablations, labels", () => 
     cwcConfidence: "both",
     schedule: "teacher-first",
     optimizer: "adam",
+    cwcStudentInput: "clean",
+    cutMix: "per-direction",
+    darmWindow: "odd",
+    darmTarget: "floor",
+    rampStart: "zero",
+    darmPlacement: "ring",
+    darmFill: "zero",
   });
+  // The toolkit's earlier readings stay selectable, validated like the other switches.
+  const old = applyOverrides(c, {
+    switches: parseSwitches("cwcStudentInput=masked,cutMix=shared,darmWindow=side-k,darmTarget=exact"),
+  });
+  assertEquals(
+    runLabel("fgi", old),
+    "fgi-code-cwcStudentInput=masked-cutMix=shared-darmWindow=side-k-darmTarget=exact",
+  );
+  assertThrows(
+    () => validateTrainConfig({ ...MIN, switches: { cutMix: "per-batch" } }, { source: "x.json" }),
+    Error,
+    "x.json: field 'switches.cutMix' must be one of per-direction | shared",
+  );
+  assertThrows(() => parseSwitches("darmWindow=even"), Error, "darmWindow must be one of odd | side-k");
   const s = applyOverrides(c, { switches: parseSwitches("fusion=learnable,optimizer=adam") });
   assertEquals(resolveSwitches(s).fusion, "learnable");
   assertEquals(resolveSwitches(s).teacherLoss, "bce");
@@ -93,7 +124,7 @@ Deno.test("config: changing iterations rescales the ramp (4000 of 15000)", () =>
   assertEquals([c.iterations, c.rampUp.length], [300, 80]);
 });
 
-Deno.test("config: every configs/*.json validates; paper = METHOD.md section 7", async () => {
+Deno.test("config: every configs/*.json validates; paper = docs/METHOD.md section 7", async () => {
   const names: string[] = [];
   for await (const e of Deno.readDir(CONFIGS)) if (e.name.endsWith(".json")) names.push(e.name);
   for (const ds of ["kvasir", "nci-isbi", "isic", "synthetic"]) {
@@ -116,4 +147,26 @@ Deno.test("config: every configs/*.json validates; paper = METHOD.md section 7",
     }
   }
   await assertRejects(() => loadTrainConfig(CONFIGS + "nope.json"), Error, "nope.json: cannot read the config");
+});
+
+Deno.test("config: a run records every switch in force; recorded and current configs differ field by field", () => {
+  const paper = applyOverrides(validateTrainConfig(MIN), { variant: "paper", switches: { cutMix: "shared" } });
+  const rec = withResolvedSwitches(paper);
+  assertEquals(rec.switches, { ...VARIANT_SWITCHES.paper, cutMix: "shared" });
+  assertEquals(Object.keys(rec.switches).length, Object.keys(VARIANT_SWITCHES.code).length);
+  assertEquals(withResolvedSwitches(rec), rec, "idempotent");
+  assertEquals(resolveSwitches(rec), resolveSwitches(paper), "same behaviour");
+  assertEquals(validateTrainConfig(rec), rec, "the record validates as a config");
+  assertEquals(runLabel("fgi", rec), runLabel("fgi", paper), "same label");
+  // A run recorded before a preset changed: its switches are compared as written, not re-resolved.
+  const code = withResolvedSwitches(validateTrainConfig(MIN));
+  const older = { ...code, switches: { ...code.switches, cutMix: "shared" }, iterations: 21 };
+  assertEquals(configDifferences(older, code), ["switches.cutMix: shared -> per-direction", "iterations: 21 -> 20"]);
+  const { rampStart: _r, ...fewer } = code.switches;
+  assertEquals(configDifferences({ ...code, switches: fewer }, code), ["switches.rampStart: not recorded -> one"]);
+  assertEquals(configDifferences({ ...code, switches: {} }, code).length, Object.keys(code.switches).length);
+  assertEquals(configDifferences(code, structuredClone(code)), []);
+  assertEquals(configDifferences({ gaze: { levels: [0.5, 0.3] } }, { gaze: { levels: [0.4, 0.2] } }), [
+    "gaze.levels: [0.5,0.3] -> [0.4,0.2]",
+  ]);
 });

@@ -12,7 +12,7 @@ import { openSynthetic } from "../../lib/data/synthetic.ts";
 import { evaluatorFor } from "../../lib/metrics/evaluate.ts";
 import type { DescriptionEncoder } from "../../lib/text/embedding.ts";
 import { fieldSentences } from "../../lib/text/schema.ts";
-import { type MethodName, validateTrainConfig } from "../../lib/train/config.ts";
+import { type MethodName, validateTrainConfig, VARIANT_SWITCHES } from "../../lib/train/config.ts";
 import { type LogRecord, train } from "../../lib/train/loop.ts";
 import { loadTrainedMethod } from "../../lib/train/trained.ts";
 import { syntheticSupervision } from "../../lib/train/supervision.ts";
@@ -117,19 +117,40 @@ Deno.test("tensor count is constant across iterations (fgi with DARM, CutMix, AF
   try {
     const counts: number[] = [];
     const before = tf.memory().numTensors;
+    const cfg = config({ iterations: 6, evalEvery: 2 });
+    const evals: Record<string, number>[] = [];
     await train({
-      config: config({ iterations: 6, evalEvery: 3 }),
+      config: cfg,
       method: "fgi",
       outDir: out,
       dataset,
       supervision,
-      evaluate: evaluatorFor(dataset, { imageSize: 32, supervision, quiet: true, alsoNetworks: ["teacher"] }),
+      // With the config: teacher, student and mean, the output statistics (test split and training
+      // probe) and the DARM-masked test scoring at every evaluation.
+      evaluate: evaluatorFor(dataset, { imageSize: 32, supervision, quiet: true, config: cfg, maskedTest: true }),
       quiet: true,
-      onLog: (r) => void (r.type === "step" && counts.push(tf.memory().numTensors)),
+      onLog: (r) => {
+        if (r.type === "step") counts.push(tf.memory().numTensors);
+        if (r.type === "eval") evals.push(r.metrics);
+      },
     });
-    // Step 1 creates the optimiser slots; from then on nothing accumulates.
+    // Step 1 creates the optimiser slots; from then on nothing accumulates, evaluations included.
     assertEquals(new Set(counts.slice(1)).size, 1, `numTensors per step: ${counts}`);
+    assertEquals(evals.length, 3);
+    for (const k of ["teacher_dice", "mean_dice", "masked_dice", "dyn/train_masked/teacher/cwc_pos"]) {
+      assert(evals.every((m) => typeof m[k] === "number"), k);
+    }
     assertEquals(tf.memory().numTensors, before, "train() frees everything it made");
+    // The run records every FGI switch in force, so a changed preset cannot resume it silently.
+    const recorded = JSON.parse(await Deno.readTextFile(`${out}/run.json`)).config.switches;
+    assertEquals(recorded, VARIANT_SWITCHES.code);
+    const shared = { ...cfg, switches: { cutMix: "shared" as const } };
+    const err = await assertRejects(
+      () => train({ config: shared, method: "fgi", outDir: out, dataset, supervision, quiet: true }),
+      Error,
+      "different config",
+    );
+    assert(err.message.includes("switches.cutMix: per-direction -> shared"), err.message);
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -12,6 +12,10 @@ import type { DescriptionEncoder } from "../../lib/text/embedding.ts";
 import { applyOverrides, parseAblation, parseSwitches, validateTrainConfig } from "../../lib/train/config.ts";
 import { type LogRecord, train } from "../../lib/train/loop.ts";
 import { syntheticSupervision } from "../../lib/train/supervision.ts";
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../lib/core/rng.ts";
+import { drawCutMixBox } from "../../lib/losses/cutmix.ts";
+import { cwcInputs } from "../../lib/train/methods/fgi.ts";
 
 await selectBackend("wasm", { quiet: true });
 
@@ -72,8 +76,13 @@ Deno.test("fgi code variant: every term of L = L_T + L_S + w(CWC_T + CWC_S) + 0.
   const l = r.losses;
   const expected = l.L_T + l.L_S + r.w * (l.CWC_T + l.CWC_S) + 0.1 * r.w * l.AFC;
   assert(Math.abs(l.total - expected) < 1e-5, `total ${l.total} vs ${expected}`);
-  assert(r.stats.darm_candidates > 0 && r.stats.darm_masked >= 0.3 * r.stats.darm_candidates);
+  assert(r.stats.darm_candidates > 0 && r.stats.darm_masked >= Math.floor(0.3 * r.stats.darm_candidates));
   assertEquals(Object.keys(r.lr).sort(), ["student", "teacher"]);
+  // The released ConsistencyWeight(iter_num) with iter_num = 1 at the first step: w(1) of a ramp of 4.
+  const [q] = await steps({ iterations: 1, rampLength: 4 });
+  assertEquals(q.w, Math.exp(-5 * 0.75 * 0.75));
+  const [z] = await steps({ iterations: 1, rampLength: 4, switches: parseSwitches("rampStart=zero") });
+  assertEquals(z.w, Math.exp(-5));
 });
 
 Deno.test("fgi ablations drop exactly their term", async () => {
@@ -119,4 +128,48 @@ Deno.test("fgi paper variant: teacher alone, then the student against the frozen
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("fgi CWC inputs as the released _update: clean + noise, own CutMix per direction", () => {
+  const B = 3, S = 16, C = 3, n = B * S * S * C;
+  // Clean image: sample b is b + 1 everywhere; the DARM-masked image is all zeros.
+  const clean = tf.tidy(() => tf.mul(tf.ones([B, S, S, C]), tf.reshape(tf.tensor1d([1, 2, 3]), [B, 1, 1, 1])));
+  const masked = tf.zeros([B, S, S, C]);
+  const images = { clean: clean as tf.Tensor4D, masked: masked as tf.Tensor4D };
+  const opts = { teacher: true, noise: 0.2, alpha: 4 } as const;
+  const before = tf.memory().numTensors;
+  const r = cwcInputs(images, { ...opts, rng: new Rng(9), cutMix: "per-direction", studentInput: "clean" });
+  // The same draws replayed by hand, in the released order: noise_T, CutMix_1, noise_S, CutMix_2.
+  const rng = new Rng(9);
+  const noise = () => Float64Array.from({ length: n }, () => (rng.next() * 2 - 1) * 0.2);
+  const nT = noise(), boxT = drawCutMixBox(B, { height: S, width: S }, { rng });
+  const nS = noise(), boxS = drawCutMixBox(B, { height: S, width: S }, { rng });
+  assertEquals(r.teacher!.box, boxT);
+  assertEquals(r.student.box, boxS);
+  assertNotEquals(boxT, boxS, "each direction draws its own CutMix");
+  for (const [got, nz, box] of [[r.teacher!.input, nT, boxT], [r.student.input, nS, boxS]] as const) {
+    const v = got.dataSync();
+    for (let b = 0; b < B; b++) {
+      const bx = box.boxes[b];
+      for (let y = 0; y < S; y++) {
+        for (let x = 0; x < S; x++) {
+          const inside = y >= bx.y0 && y < bx.y1 && x >= bx.x0 && x < bx.x1;
+          const src = inside ? box.permutation[b] : b;
+          const i = ((src * S + y) * S + x) * C; // the pasted pixel carries the source sample's noise
+          assert(Math.abs(v[((b * S + y) * S + x) * C] - (src + 1 + nz[i])) < 1e-5, `b${b} (${y}, ${x})`);
+        }
+      }
+    }
+  }
+  tf.dispose([r.teacher!.input, r.student.input]);
+  // Earlier reading: the student's CWC input starts from the masked image; one shared box drawn first.
+  const old = cwcInputs(images, { ...opts, rng: new Rng(9), cutMix: "shared", studentInput: "masked" });
+  const rng2 = new Rng(9);
+  const shared = drawCutMixBox(B, { height: S, width: S }, { rng: rng2, perSample: false });
+  assertEquals(old.teacher!.box, shared);
+  assertEquals(old.student.box, shared);
+  assert(old.student.input.dataSync().every((v) => Math.abs(v) <= 0.2), "masked (zero) image + noise");
+  tf.dispose([old.teacher!.input, old.student.input]);
+  assertEquals(tf.memory().numTensors, before);
+  tf.dispose([clean, masked]);
 });

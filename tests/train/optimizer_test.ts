@@ -73,7 +73,7 @@ Deno.test("optimizer state round trip continues identically", () => {
   for (const o of [oa, ob, ob2]) o.dispose();
 });
 
-Deno.test("half-cosine schedule: endpoints and epochs formula of METHOD.md section 7", () => {
+Deno.test("half-cosine schedule: endpoints and epochs formula of docs/METHOD.md section 7", () => {
   assertEquals(epochsFor(15000, 113), 133); // Kvasir: 900 train / batch 8 = 113 batches
   assertAlmostEquals(halfCosineLr(0, { epochs: 10, lrMax: 1e-2, lrMin: 1e-4 }), 1e-2, 1e-12);
   assertAlmostEquals(halfCosineLr(5, { epochs: 10, lrMax: 1e-2, lrMin: 1e-4 }), (1e-2 + 1e-4) / 2, 1e-12);

@@ -1,5 +1,5 @@
 /**
- * `fgi`: From Gaze to Insight (METHOD.md sections 5-7). A text-fused teacher and a smaller student,
+ * `fgi`: From Gaze to Insight (docs/METHOD.md sections 5-7). A text-fused teacher and a smaller student,
  * trained from scratch.
  *
  * Joint schedule (the released code), per micro-batch:
@@ -9,13 +9,18 @@
  * L_T  = BCE(z_T[1], M_hc) (code) | partial CE(z_T, M_hc, ignore = M_hc != M_bc) (paper)
  * L_S  = BCE(z_S[1], DARM-masked M_bc)
  * AFC  = 0.5 mean_s mean_px (1 - cos(S_s, sg(D_s)))
- * box  = one CutMix box per batch (Beta(4,4), random permutation)
- * CWC_T = cwc(teacher(CutMix(clean + U(-.2,.2)), text), CutMix(sg(z_S)))
- * CWC_S = cwc(student(CutMix(masked + U(-.2,.2))),     CutMix(sg(z_T)))
+ * CWC_T = cwc(teacher(CutMix_1(clean + U(-.2,.2)), text), CutMix_1(sg(z_S)))
+ * CWC_S = cwc(student(CutMix_2(clean + U(-.2,.2))),       CutMix_2(sg(z_T)))
  * L = L_T + L_S + w(t) (CWC_T + CWC_S) + afcWeight (0.1) w(t) AFC
  * ```
- * The teacher keeps each sample's own text for its CutMix input (the pasted box comes from another
- * image; its text is not mixed). Fresh noise per direction; one box for both directions.
+ * As the released `_update`: each direction draws fresh noise and its own CutMix (own permutation,
+ * lambda ~ Beta(4,4) and one box centre per sample), in the order noise_T, CutMix_1, noise_S,
+ * CutMix_2; both CWC inputs start from the CLEAN image. The teacher keeps each sample's own text
+ * for its CutMix input (the pasted box comes from another image; its text is not mixed).
+ * Switches keep this toolkit's earlier readings: `cwcStudentInput: "masked"` (the student's CWC
+ * input starts from the DARM-masked image) and `cutMix: "shared"` (one box per batch for both
+ * directions, drawn before the noise); `darmWindow` / `darmTarget` select the DARM block rules;
+ * `rampStart: "one"` makes the k-th step of a phase use w(k), as the released `ConsistencyWeight`.
  *
  * DARM (`switches.darmSource`): `gaze` = blocks around pixels where M_hc != M_bc (code);
  * `prediction` = blocks around pixels where the teacher's and student's foreground probabilities
@@ -45,9 +50,11 @@ import { stopGradient } from "../../models/stop_gradient.ts";
 import { studentForward } from "../../models/student.ts";
 import { teacherForward } from "../../models/teacher.ts";
 import type { Model, StudentConfig, TeacherConfig } from "../../models/types.ts";
-import { resolveSwitches } from "../config.ts";
+import { type FgiSwitches, resolveSwitches } from "../config.ts";
+import type { Rng } from "../../core/rng.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
 import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
+import type { Scalar, Tensor, Tensor3D, Tensor4D } from "../../backend/tensor_types.ts";
 
 /** Iterations of the teacher-only phase under `teacher-first`. */
 export function teacherPhaseLength(iterations: number, fraction: number): number {
@@ -70,12 +77,12 @@ export function createFgi(options: MethodOptions): TrainMethod {
   const useText = ab.text;
   const cwcOpts = { variant: sw.cwcConfidence, tauPos: f.tauPos, tauNeg: f.tauNeg };
 
-  const teacherLoss = (logits: tf.Tensor4D, batch: TrainBatch): tf.Scalar =>
+  const teacherLoss = (logits: Tensor4D, batch: TrainBatch): Scalar =>
     sw.teacherLoss === "bce"
       ? bceWithLogits(logits, batch.mhc!)
       : tf.tidy(() => partialCrossEntropy(logits, batch.mhc!, { ignore: tf.notEqual(batch.mhc!, batch.mbc!) }));
 
-  const teacherInputs = (image: tf.Tensor4D, batch: TrainBatch) => ({
+  const teacherInputs = (image: Tensor4D, batch: TrainBatch) => ({
     image,
     text: useText ? batch.text ?? undefined : undefined,
   });
@@ -94,8 +101,8 @@ export function createFgi(options: MethodOptions): TrainMethod {
     if (!batch.mhc || !batch.mbc) throw new Error("fgi: the batch has no gaze levels (M_hc, M_bc)");
     if (useText && !batch.text) throw new Error("fgi: the teacher needs text tokens but the batch has none");
     const phase = ctx.phase.name;
-    const owned: tf.Tensor[] = [];
-    const own = <T extends tf.Tensor>(t: T): T => {
+    const owned: Tensor[] = [];
+    const own = <T extends Tensor>(t: T): T => {
       owned.push(t);
       return t;
     };
@@ -115,7 +122,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     }
 
     // Frozen teacher (teacher-first, phase 2): its outputs are constants computed here.
-    let frozen: { logits: tf.Tensor4D; distill: tf.Tensor4D[] } | null = null;
+    let frozen: { logits: Tensor4D; distill: Tensor4D[] } | null = null;
     if (phase === "student") {
       const out = teacherForward(teacher, teacherInputs(batch.image, batch), { training: false });
       frozen = { logits: own(out.logits), distill: out.distill.map(own) };
@@ -125,7 +132,16 @@ export function createFgi(options: MethodOptions): TrainMethod {
     // DARM on the student's input and M_bc.
     let imageS = batch.image, mbcS = batch.mbc;
     if (ab.darm) {
-      const darmOpts = { rng: ctx.rng.darm, ratio: f.darm.ratio, minBlock: f.darm.minBlock, maxBlock: f.darm.maxBlock };
+      const darmOpts = {
+        rng: ctx.rng.darm,
+        ratio: f.darm.ratio,
+        minBlock: f.darm.minBlock,
+        maxBlock: f.darm.maxBlock,
+        window: sw.darmWindow,
+        target: sw.darmTarget,
+        placement: sw.darmPlacement,
+        fill: sw.darmFill,
+      };
       // Read back asynchronously (GPU backends) and run the array version of DARM.
       const shape = { batch: B, height: S, width: S, channels: batch.image.shape[3] };
       const [image, mbc] = (await Promise.all([batch.image.data(), batch.mbc.data()])) as Float32Array[];
@@ -149,28 +165,30 @@ export function createFgi(options: MethodOptions): TrainMethod {
       stats.darm_masked = r.maskedArea;
     }
 
-    // CWC inputs: one box per batch, fresh noise per direction.
-    let box = null, mixT: tf.Tensor4D | null = null, mixS: tf.Tensor4D | null = null;
+    // CWC inputs (see module doc for the order of the draws).
+    let boxT: CutMixBox | null = null, boxS: CutMixBox | null = null;
+    let mixT: Tensor4D | null = null, mixS: Tensor4D | null = null;
     if (ab.cwc) {
-      box = drawCutMixBox(B, { height: S, width: S }, { rng: ctx.rng.cwc, alpha: f.cutMixAlpha });
-      if (phase === "joint") {
-        const noisy = addUniformNoise(batch.image, { rng: ctx.rng.cwc, amplitude: f.noise });
-        mixT = own(applyCutMix(noisy, box));
-        noisy.dispose();
-      }
-      const noisyS = addUniformNoise(imageS, { rng: ctx.rng.cwc, amplitude: f.noise });
-      mixS = own(applyCutMix(noisyS, box));
-      noisyS.dispose();
-      stats.cutmix_lambda = box.lambda;
+      const c = cwcInputs({ clean: batch.image, masked: imageS }, {
+        rng: ctx.rng.cwc,
+        teacher: phase === "joint",
+        noise: f.noise,
+        alpha: f.cutMixAlpha,
+        cutMix: sw.cutMix,
+        studentInput: sw.cwcStudentInput,
+      });
+      if (c.teacher) [mixT, boxT] = [own(c.teacher.input), c.teacher.box];
+      [mixS, boxS] = [own(c.student.input), c.student.box];
+      stats.cutmix_lambda = boxS.lambda;
     }
 
     return {
       compute(): LossTerms {
         const w = ctx.rampWeight;
-        const terms: Record<string, tf.Scalar> = {};
-        const parts: tf.Tensor[] = [];
+        const terms: Record<string, Scalar> = {};
+        const parts: Tensor[] = [];
         const sOut = studentForward(student, { image: imageS }, { training: true });
-        let tLogits: tf.Tensor4D, tDistill: tf.Tensor4D[];
+        let tLogits: Tensor4D, tDistill: Tensor4D[];
         if (frozen) {
           tLogits = frozen.logits;
           tDistill = frozen.distill;
@@ -187,21 +205,33 @@ export function createFgi(options: MethodOptions): TrainMethod {
           terms.AFC = afcLoss(sOut.aligned, tDistill);
           parts.push(tf.mul(terms.AFC, f.afcWeight * w));
         }
-        if (box && mixS) {
-          const zS = studentForward(student, { image: mixS }, { training: true }).logits;
-          terms.CWC_S = cwcLoss(zS, cutMixTarget(stopGradient(tLogits), box), cwcOpts);
-          parts.push(tf.mul(terms.CWC_S, w));
-          if (mixT) {
-            const zT = teacherForward(teacher, teacherInputs(mixT, batch), { training: true }).logits;
-            terms.CWC_T = cwcLoss(zT, cutMixTarget(stopGradient(sOut.logits), box), cwcOpts);
-            parts.push(tf.mul(terms.CWC_T, w));
-          }
+        if (mixT && boxT) {
+          const zT = teacherForward(teacher, teacherInputs(mixT, batch), { training: true }).logits;
+          terms.CWC_T = cwcLoss(zT, cutMixTarget(stopGradient(sOut.logits), boxT), cwcOpts);
+          parts.push(tf.mul(terms.CWC_T, w));
         }
-        return { total: tf.addN(parts) as tf.Scalar, terms };
+        if (mixS && boxS) {
+          const zS = studentForward(student, { image: mixS }, { training: true }).logits;
+          terms.CWC_S = cwcLoss(zS, cutMixTarget(stopGradient(tLogits), boxS), cwcOpts);
+          parts.push(tf.mul(terms.CWC_S, w));
+        }
+        return { total: tf.addN(parts) as Scalar, terms };
       },
       stats,
       dispose: () => tf.dispose(owned),
     };
+  }
+
+  function outputs(image: Tensor4D, opts: { network?: string; text?: Tensor3D } = {}): Tensor4D {
+    const network = opts.network ?? "student";
+    return tf.tidy(() => {
+      if (network === "student") return studentForward(student, { image }).logits;
+      if (network === "teacher") {
+        if (useText && !opts.text) throw new Error("fgi: predicting with the teacher needs text tokens");
+        return teacherForward(teacher, { image, text: useText ? opts.text : undefined }).logits;
+      }
+      throw new Error(`fgi: unknown network '${network}' (expected student or teacher)`);
+    });
   }
 
   return {
@@ -209,20 +239,14 @@ export function createFgi(options: MethodOptions): TrainMethod {
     needs: { masks: false, gaze: true, text: useText },
     networks,
     reported: "student",
+    rampOffset: sw.rampStart === "one" ? 1 : 0,
     phases,
     optimizerFor: () => optimizerSettings(config, sw.optimizer),
     prepare,
     predict(image, opts = {}) {
-      const network = opts.network ?? "student";
-      return tf.tidy(() => {
-        if (network === "student") return foregroundLogit(studentForward(student, { image }).logits);
-        if (network === "teacher") {
-          if (useText && !opts.text) throw new Error("fgi: predicting with the teacher needs text tokens");
-          return foregroundLogit(teacherForward(teacher, { image, text: useText ? opts.text : undefined }).logits);
-        }
-        throw new Error(`fgi: unknown network '${network}' (expected student or teacher)`);
-      });
+      return tf.tidy(() => foregroundLogit(outputs(image, opts)));
     },
+    outputs,
     needsText: (network) => network === "teacher" && useText,
     attention(image, text) {
       if (!useText) return [];
@@ -232,22 +256,70 @@ export function createFgi(options: MethodOptions): TrainMethod {
   };
 }
 
+/** Options of {@link cwcInputs}. */
+export interface CwcInputsOptions {
+  /** The iteration's CWC generator (noise and CutMix). */
+  rng: Rng;
+  /** Build the teacher's input too (joint phase). */
+  teacher: boolean;
+  /** Noise half-width (0.2). */
+  noise: number;
+  /** Beta parameter of lambda (4). */
+  alpha: number;
+  /** `per-direction` (released code) or `shared` (see `FgiSwitches.cutMix`). */
+  cutMix: FgiSwitches["cutMix"];
+  /** `clean` (released code) or `masked` (see `FgiSwitches.cwcStudentInput`). */
+  studentInput: FgiSwitches["cwcStudentInput"];
+}
+
+/**
+ * The CWC inputs of one (micro-)batch: teacher = CutMix_1(clean + noise_T), student =
+ * CutMix_2(source + noise_S) with source the clean (or, `studentInput: "masked"`, the DARM-masked)
+ * image. Draws, in order: noise_T, CutMix_1, noise_S, CutMix_2 (`per-direction`, as the released
+ * `_update`), or one CutMix first, then noise_T, noise_S (`shared`). The caller owns the tensors.
+ */
+export function cwcInputs(
+  images: { clean: Tensor4D; masked: Tensor4D },
+  options: CwcInputsOptions,
+): { teacher: { input: Tensor4D; box: CutMixBox } | null; student: { input: Tensor4D; box: CutMixBox } } {
+  const { rng } = options;
+  const [B, H, W] = images.clean.shape;
+  const draw = () =>
+    drawCutMixBox(B, { height: H, width: W }, {
+      rng,
+      alpha: options.alpha,
+      perSample: options.cutMix === "per-direction",
+    });
+  const mixed = (source: tf.Tensor4D, box: () => CutMixBox) => {
+    const noisy = addUniformNoise(source, { rng, amplitude: options.noise });
+    const b = box();
+    const input = applyCutMix(noisy, b);
+    noisy.dispose();
+    return { input, box: b };
+  };
+  const source = options.studentInput === "clean" ? images.clean : images.masked;
+  const shared = options.cutMix === "shared" ? draw() : null;
+  const pick = shared ? () => shared : draw;
+  const teacher = options.teacher ? mixed(images.clean, pick) : null;
+  return { teacher, student: mixed(source, pick) };
+}
+
 /**
  * `applyCutMix` for target logits computed INSIDE the gradient tape: the batch permutation is built
  * from slices and a concat instead of `tf.gather`, whose gradient (UnsortedSegmentSum) the wasm
  * backend lacks. Same values as `applyCutMix(y, box)`.
  */
-export function cutMixTarget(y: tf.Tensor4D, box: CutMixBox): tf.Tensor4D {
+export function cutMixTarget(y: Tensor4D, box: CutMixBox): Tensor4D {
   const [b, h, w] = y.shape;
   return tf.tidy(() => {
     const m = cutMixMask(box, { height: h, width: w });
     const other = b === 1 ? y : tf.concat(box.permutation.map((i) => tf.slice(y, [i, 0, 0, 0], [1, -1, -1, -1])), 0);
-    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as tf.Tensor4D;
+    return tf.add(tf.mul(y, tf.sub(1, m)), tf.mul(other, m)) as Tensor4D;
   });
 }
 
 /** Softmax foreground probability `[B, H, W]` of 2-channel logits. */
-function foregroundProb(logits: tf.Tensor4D): tf.Tensor3D {
+function foregroundProb(logits: Tensor4D): Tensor3D {
   const [b, h, w, k] = logits.shape;
   return tf.tidy(() => tf.reshape(tf.slice(tf.softmax(logits, -1), [0, 0, 0, k - 1], [b, h, w, 1]), [b, h, w]));
 }

@@ -16,8 +16,8 @@ import type { MethodOptions, TrainBatch, TrainMethod } from "./types.ts";
  *
  * @example
  * ```ts
- * import { validateTrainConfig } from "../config.ts";
- * import { createFullsup } from "./fullsup.ts";
+ * import { createFullsup, selectBackend, validateTrainConfig } from "../../../mod.ts";
+ * await selectBackend("cpu");
  * const config = validateTrainConfig({ dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 2, iterations: 2,
  *   models: { teacher: [8, 8, 16, 16, 32, 8], student: [4, 4, 8, 8, 16, 4], unet: [4, 4, 8, 8, 16, 4] } });
  * const m = createFullsup({ config, channels: 3 });

@@ -1,5 +1,5 @@
 /**
- * `gazemedseg`: the GazeMedSeg baseline (Zhong et al. 2024; METHOD.md sections 5-6). K BasicUNets
+ * `gazemedseg`: the GazeMedSeg baseline (Zhong et al. 2024; docs/METHOD.md sections 5-6). K BasicUNets
  * from identical initial weights, network k supervised by the gaze level cut at
  * `config.gaze.levels[k]` (config order):
  * L = sum_k BCE(z_k, level_k) + consistencyWeight (3) * gazeMedSegConsistency(z, mode `prop`),

@@ -19,6 +19,7 @@ import type {
 import { resolveSwitches, type TrainConfig } from "../config.ts";
 import type { OptimizerConfig } from "../optimizer.ts";
 import type { Phase } from "./types.ts";
+import type { Tensor4D } from "../../backend/tensor_types.ts";
 
 /** The model configuration of network `name` (`teacher`, `student`, `unet`, `gazemedseg`) under `config`. */
 export function networkConfig(name: string, config: TrainConfig, channels: number): ModelConfig {
@@ -127,7 +128,7 @@ export function optimizerSettings(
 }
 
 /** The LAST channel of logits `[B, H, W, K]` as `[B, H, W, 1]` (the foreground logit). */
-export function foregroundLogit(logits: tf.Tensor4D): tf.Tensor4D {
+export function foregroundLogit(logits: Tensor4D): Tensor4D {
   const [b, h, w, k] = logits.shape;
   return tf.slice(logits, [0, 0, 0, k - 1], [b, h, w, 1]);
 }

@@ -10,30 +10,30 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../../core/rng.ts";
 import type { Model } from "../../models/types.ts";
 import type { OptimizerConfig } from "../optimizer.ts";
 import type { MethodName, TrainConfig } from "../config.ts";
+import type { Scalar, Tensor3D, Tensor4D } from "../../backend/tensor_types.ts";
 
 /** One training mini-batch (or micro-batch) as tensors. The loop owns and disposes them. */
 export interface TrainBatch {
   /** Sample ids, batch order. */
   ids: string[];
   /** Normalised, flipped images `[B, S, S, C]`. */
-  image: tf.Tensor4D;
+  image: Tensor4D;
   /** Ground-truth masks `[B, S, S, 1]` (0/1, nearest-resized, flipped) when the method needs them. */
-  mask: tf.Tensor4D | null;
+  mask: Tensor4D | null;
   /** Gaze levels `[B, S, S, 1]`, one per `config.gaze.levels` threshold in config order (0/1). */
-  levels: tf.Tensor4D[];
+  levels: Tensor4D[];
   /** M_hc `[B, S, S, 1]`: per sample the smaller of the two levels (empty array when no gaze). */
-  mhc: tf.Tensor4D | null;
+  mhc: Tensor4D | null;
   /** M_bc `[B, S, S, 1]`: per sample the larger of the two levels. */
-  mbc: tf.Tensor4D | null;
+  mbc: Tensor4D | null;
   /** The `gaze.single` level `[B, S, S, 1]` (gaze1). */
-  single: tf.Tensor4D | null;
+  single: Tensor4D | null;
   /** Text tokens `[B, L, D]` when the method needs text. */
-  text: tf.Tensor3D | null;
+  text: Tensor3D | null;
 }
 
 /** A stretch of iterations in which a fixed set of networks is trained. */
@@ -54,7 +54,7 @@ export interface StepContext {
   iteration: number;
   /** The phase of this iteration. */
   phase: Phase;
-  /** Consistency ramp weight w(t), t = iteration - phase.start. */
+  /** Consistency ramp weight w(t), t = iteration - phase.start + the method's `rampOffset`. */
   rampWeight: number;
   /** Per-iteration generators (derived from the run seed and the iteration). */
   rng: { darm: Rng; cwc: Rng };
@@ -63,9 +63,9 @@ export interface StepContext {
 /** The loss of one micro-batch, evaluated inside the gradient tape. */
 export interface LossTerms {
   /** The scalar that is differentiated. */
-  total: tf.Scalar;
+  total: Scalar;
   /** Named terms for the log (unweighted values, e.g. `L_T`, `L_S`, `CWC_T`, `AFC`). */
-  terms: Record<string, tf.Scalar>;
+  terms: Record<string, Scalar>;
 }
 
 /** A micro-batch made ready for differentiation. */
@@ -83,7 +83,7 @@ export interface PredictOptions {
   /** Which network (default: the method's `reported` network). */
   network?: string;
   /** Text tokens `[B, L, D]` for a network that needs them (the FGI teacher). */
-  text?: tf.Tensor3D;
+  text?: Tensor3D;
 }
 
 /** A training method. */
@@ -96,6 +96,8 @@ export interface TrainMethod {
   readonly networks: ReadonlyMap<string, Model>;
   /** The network whose Dice selects the `best` checkpoint and that is reported (FGI: `student`). */
   readonly reported: string;
+  /** Added to the ramp-up clock (iteration - phase start) before w(t) is taken (default 0; FGI `rampStart: "one"`: 1). */
+  readonly rampOffset?: number;
   /** The training phases, covering iterations 0..config.iterations-1 without gaps. */
   phases(): Phase[];
   /** Optimiser and lr range of one network. */
@@ -103,11 +105,16 @@ export interface TrainMethod {
   /** Prepare one micro-batch (outside the tape; may read tensors back asynchronously, e.g. for DARM). */
   prepare(batch: TrainBatch, ctx: StepContext): PreparedStep | Promise<PreparedStep>;
   /** Foreground logits `[B, H, W, 1]` of a network on normalised images `[B, H, W, C]` (eval mode). */
-  predict(image: tf.Tensor4D, options?: PredictOptions): tf.Tensor4D;
+  predict(image: Tensor4D, options?: PredictOptions): Tensor4D;
+  /**
+   * All logit channels `[B, H, W, K]` of a network on normalised images (eval mode), for
+   * diagnostics (FGI: K = 2; the evaluation's foreground logit is the last channel). Optional.
+   */
+  outputs?(image: Tensor4D, options?: PredictOptions): Tensor4D;
   /** Whether predicting with `network` needs text tokens. */
   needsText(network: string): boolean;
   /** The teacher's text-to-image attention `[B, N_s, L]` per scale s = 1..4 (FGI with text only; else empty). */
-  attention(image: tf.Tensor4D, text: tf.Tensor3D): tf.Tensor3D[];
+  attention(image: Tensor4D, text: Tensor3D): Tensor3D[];
   /** Free every network. */
   dispose(): void;
 }
