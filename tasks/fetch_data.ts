@@ -53,7 +53,11 @@ await runTask(async () => {
     force: values.force,
     quiet: values.quiet,
   });
-  console.log(`${name}: ${report.written} files written, ${report.unchanged} already present (${report.mode})`);
+  const repaired = report.repaired.length ? ` (${report.repaired.length} of them repaired)` : "";
+  console.log(
+    `${name}: ${report.written} files written${repaired}, ${report.unchanged} already present and intact (${report.mode})`,
+  );
+  for (const r of report.repaired) console.log(`  repaired: ${r}`);
   for (const c of report.checks) console.log(`  ok: ${c}`);
   for (const w of report.warnings) console.log(`  warning: ${w}`);
   if (report.manual.length) {

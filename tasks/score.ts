@@ -15,9 +15,8 @@ import { parseTaskArgs, progressBar, provenance, runTask } from "../lib/core/mod
 import {
   type Connectivity,
   type EmptyPolicy,
-  type FileScores,
   matchMaskFiles,
-  scoreMaskFilePair,
+  scoreMaskFilePairs,
   type ScoreOptions,
   type Spacing,
   summarize,
@@ -79,12 +78,18 @@ await runTask(async () => {
 
   const pairs = await matchMaskFiles(values.pred, values.gt);
   const bar = progressBar(pairs.length, { label: "score", quiet: values.quiet });
-  const scores: FileScores[] = [];
-  for (const p of pairs) {
-    scores.push(await scoreMaskFilePair(p, options));
-    bar.tick();
-  }
+  // Bad pairs (size mismatch, unreadable file) are reported together at the end; the rest are scored.
+  const { scores, failures } = await scoreMaskFilePairs(pairs, { ...options, onPair: () => bar.tick() });
   bar.stop();
+  const reportFailures = () => {
+    if (!failures.length) return;
+    throw new Error(
+      `${failures.length} of ${pairs.length} pair(s) could not be scored` +
+        (scores.length ? ` (the other ${scores.length} are scored above)` : "") + ":\n" +
+        failures.map((f) => `  ${f.name}: ${f.reason}`).join("\n"),
+    );
+  };
+  if (!scores.length) reportFailures();
   const summary = Object.fromEntries(METRICS.map((m) => [m, summarize(scores.map((s) => s[m]))]));
   const nPredEmpty = scores.filter((s) => s.predEmpty).length, nGtEmpty = scores.filter((s) => s.gtEmpty).length;
 
@@ -97,10 +102,12 @@ await runTask(async () => {
         emptyPredictions: nPredEmpty,
         emptyGroundTruths: nGtEmpty,
         summary,
+        failures,
       },
       null,
       2,
     ));
+    reportFailures();
     return;
   }
   const perImage = makeTable(
@@ -148,4 +155,5 @@ await runTask(async () => {
   );
   console.log(toMarkdown(perImage));
   console.log(toMarkdown(summaryTable));
+  reportFailures();
 });

@@ -60,6 +60,12 @@ export interface FetchReport {
   written: number;
   /** Files already present and identical (not rewritten). */
   unchanged: number;
+  /**
+   * Files that were present in the data root but damaged, and were replaced by the mirror's copy:
+   * `<path relative to the root>: <why>` (e.g. "0-byte file", "1234 bytes, the mirror's copy has 5678",
+   * "same size, different content"). Counted in `written`.
+   */
+  repaired: string[];
   /** Lines saying what was verified and how. */
   checks: string[];
   /** Warnings (e.g. checksums that could not be checked). */
@@ -68,14 +74,19 @@ export interface FetchReport {
   manual: string[];
 }
 
-async function sameFile(path: string, bytes: Uint8Array): Promise<boolean> {
+/** How the file at `path` differs from `bytes`: null when identical, "missing", or what is wrong with it. */
+async function howDifferent(path: string, bytes: Uint8Array): Promise<string | null> {
+  let st: Deno.FileInfo;
   try {
-    const st = await Deno.stat(path);
-    if (st.size !== bytes.length) return false;
-    return sha256Hex(await Deno.readFile(path)) === sha256Hex(bytes);
+    st = await Deno.stat(path);
   } catch {
-    return false;
+    return "missing";
   }
+  if (!st.isFile) return `not a regular file`;
+  if (st.size === 0 && bytes.length > 0) return "0-byte file";
+  if (st.size !== bytes.length) return `${st.size} bytes, the mirror's copy has ${bytes.length}`;
+  const got = sha256Hex(await Deno.readFile(path));
+  return got === sha256Hex(bytes) ? null : `same size, different content (sha256 ${got.slice(0, 12)}...)`;
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -92,7 +103,14 @@ async function listFiles(dir: string): Promise<string[]> {
 }
 
 /** Copy the mirror paths of `spec` from `from` into `root`, verified against `from/MANIFEST.sha256` when present. */
-async function copyMirror(spec: ManifestDataset, from: string, root: string, report: FetchReport, quiet?: boolean) {
+async function copyMirror(
+  spec: ManifestDataset,
+  from: string,
+  root: string,
+  report: FetchReport,
+  options: { quiet?: boolean; copied: Set<string> },
+) {
+  const { quiet } = options;
   const manifestPath = join(from, "MANIFEST.sha256");
   const sums = (await exists(manifestPath))
     ? parseSha256Manifest(await Deno.readTextFile(manifestPath), manifestPath)
@@ -126,10 +144,13 @@ async function copyMirror(spec: ManifestDataset, from: string, root: string, rep
       report.warnings.push(`${src}: not listed in ${manifestPath}; copied unverified`);
     }
     const dest = join(root, rel);
-    if (await sameFile(dest, bytes)) report.unchanged++;
+    const why = await howDifferent(dest, bytes);
+    if (why === null) report.unchanged++;
     else {
       await atomicWrite(dest, bytes);
       report.written++;
+      options.copied.add(dest);
+      if (why !== "missing") report.repaired.push(`${rel}: ${why}`);
     }
     bar.tick();
   }
@@ -149,6 +170,7 @@ async function obtain(
   target: string,
   options: FetchOptions,
   report: FetchReport,
+  copied: ReadonlySet<string> = new Set(),
 ): Promise<"present" | "obtained" | "absent"> {
   const check = async (path: string): Promise<string | undefined> => {
     const st = await Deno.stat(path);
@@ -168,13 +190,15 @@ async function obtain(
   if (await exists(target)) {
     const bad = await check(target);
     if (!bad) {
-      report.checks.push(verifiedLine(`${target} (already present)`));
+      report.checks.push(
+        verifiedLine(`${target} (${copied.has(target) ? "copied from the mirror above" : "already present"})`),
+      );
       return "present";
     }
     if (options.from !== undefined && !(await exists(join(options.from, source.name)))) {
       throw new Error(`${target}: does not match the manifest entry for ${source.url} (${bad})`);
     }
-    report.warnings.push(`${target} did not match the manifest (${bad}); replaced it`);
+    report.repaired.push(`${relative(report.root, target)}: ${bad} (did not match the manifest; replaced)`);
   }
   if (options.from !== undefined) {
     const local = join(options.from, source.name);
@@ -283,6 +307,7 @@ export async function fetchDataset(name: string, options: FetchOptions): Promise
     root,
     written: 0,
     unchanged: 0,
+    repaired: [],
     checks: [],
     warnings: [],
     manual: [],
@@ -291,12 +316,13 @@ export async function fetchDataset(name: string, options: FetchOptions): Promise
   let splitsKnown = true;
   const downloads = join(root, "downloads");
 
-  if (from !== undefined && from !== root) await copyMirror(spec, from, root, report, options.quiet);
+  const copied = new Set<string>();
+  if (from !== undefined && from !== root) await copyMirror(spec, from, root, report, { quiet: options.quiet, copied });
   for (const source of spec.sources) {
     if (source.dest) {
       // a plain file the mirror may already have supplied
       const target = join(root, source.dest);
-      const got = await obtain(source, target, { ...options, from }, report);
+      const got = await obtain(source, target, { ...options, from }, report, copied);
       if (got === "absent" && !(await exists(target))) {
         throw new Error(`${join(from!, source.dest)}: not in the mirror (nor ${source.name}); expected ${source.url}`);
       }

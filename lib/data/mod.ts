@@ -13,6 +13,7 @@ export * from "./png.ts";
 export * from "./data_root.ts";
 export * from "./layout.ts";
 export * from "./image_size.ts";
+export * from "./check_files.ts";
 export * from "./split_list.ts";
 export * from "./mask.ts";
 export * from "./rgb.ts";

@@ -30,6 +30,13 @@ export function encodePngRaster(r: Raster<Uint8Array>): Uint8Array {
  * source in error messages.
  */
 export function decodeImageBytes(bytes: Uint8Array, file: string): Raster<Uint8Array> {
+  if (bytes.length === 0) throw new Error(`${file}: cannot decode image (0-byte file)`);
+  const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  const png = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  if (!jpeg && !png) {
+    const head = [...bytes.subarray(0, 4)].map((x) => x.toString(16).padStart(2, "0")).join(" ");
+    throw new Error(`${file}: cannot decode image (not a JPEG or PNG file: it starts with bytes ${head})`);
+  }
   let img;
   try {
     img = decode(bytes);

@@ -139,3 +139,53 @@ export async function scoreMaskFilePair(pair: MaskFilePair, options: ScoreOption
     ...scoreMask(p, g, options),
   };
 }
+
+/** A pair that could not be scored, and why. */
+export interface ScoreFailure {
+  /** Matching name. */
+  name: string;
+  /** Prediction file. */
+  pred: string;
+  /** Ground-truth file. */
+  gt: string;
+  /** What is wrong (names the file), e.g. a size mismatch or an undecodable file. */
+  reason: string;
+}
+
+/** What {@link scoreMaskFilePairs} returns. */
+export interface ScoredFiles {
+  /** Scores of the pairs that could be scored, in input order. */
+  scores: FileScores[];
+  /** The others, in input order. */
+  failures: ScoreFailure[];
+}
+
+/**
+ * Score every pair (see {@link scoreMaskFilePair}), going on past bad pairs: a size mismatch
+ * or an unreadable/undecodable file is recorded in `failures` and the rest are scored.
+ * `onPair` is called after each pair (progress).
+ *
+ * @example
+ * ```ts ignore
+ * const { scores, failures } = await scoreMaskFilePairs(await matchMaskFiles("pred/", "gt/"));
+ * for (const f of failures) console.error(`${f.name}: ${f.reason}`);
+ * ```
+ */
+export async function scoreMaskFilePairs(
+  pairs: readonly MaskFilePair[],
+  options: ScoreOptions & { onPair?: () => void } = {},
+): Promise<ScoredFiles> {
+  const out: ScoredFiles = { scores: [], failures: [] };
+  for (const pair of pairs) {
+    try {
+      out.scores.push(await scoreMaskFilePair(pair, options));
+    } catch (err) {
+      const reason = err instanceof Deno.errors.NotFound
+        ? `file not found (${(err as Error).message})`
+        : (err as Error).message;
+      out.failures.push({ ...pair, reason });
+    }
+    options.onPair?.();
+  }
+  return out;
+}

@@ -1,6 +1,8 @@
 /**
- * Save Plotly figures as standalone HTML (plotly.js inlined from
- * npm:plotly.js-dist-min, so the file works offline) and, where Chromium exists, as
+ * Save Plotly figures as HTML pages that work offline from file:// (plotly.js from
+ * npm:plotly.js-dist-min is written ONCE per folder, as `plotly-<version>.min.js` next to the
+ * pages, and referenced relatively; `plotly: "inline"` embeds it in each page instead, about
+ * 4.6 MB each) and, where Chromium exists, as
  * PNG and SVG rendered by plotly.js itself (`Plotly.toImage`) in headless Chromium
  * driven by playwright-core. One browser serves many figures:
  *
@@ -17,6 +19,7 @@
  * @module
  */
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { atomicWrite } from "../core/atomic_write.ts";
 import type { Provenance } from "../core/provenance.ts";
 import { checkFigure, type PlotlyFigure } from "./figure.ts";
@@ -61,6 +64,26 @@ export async function plotlySource(): Promise<string> {
   return plotlyCache;
 }
 
+/** File name of the shared plotly.js copy: `plotly-<version>.min.js` (version from the bundle's header). */
+export async function plotlyFileName(): Promise<string> {
+  const v = /plotly\.js v(\d+\.\d+\.\d+)/.exec((await plotlySource()).slice(0, 400))?.[1];
+  return v ? `plotly-${v}.min.js` : "plotly.min.js";
+}
+
+/**
+ * Write the shared plotly.js into `dir` (atomically; skipped when a copy of the same size is
+ * there) and return its file name, for pages in `dir` to reference relatively.
+ */
+export async function writePlotlyFile(dir: string): Promise<string> {
+  const name = await plotlyFileName(), path = join(dir, name);
+  const src = await plotlySource();
+  const size = new TextEncoder().encode(src).length;
+  const st = await Deno.stat(path).catch(() => null);
+  if (st?.isFile && st.size === size) return name;
+  await atomicWrite(path, src);
+  return name;
+}
+
 /** The Chromium executable to use, or undefined when none is installed. */
 export function chromiumPath(): string | undefined {
   const candidates = [Deno.env.get("GAZE_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -84,16 +107,16 @@ function sizeOf(fig: PlotlyFigure, options: { width?: number; height?: number })
 }
 
 /**
- * A standalone HTML document showing `fig` with plotly.js inlined (about 4.6 MB; opens
- * offline). The figure JSON is embedded in the page; `options.provenance` is embedded as
- * a JSON script element.
+ * An HTML document showing `fig`: with `options.plotlyScript` (a relative URL such as the name
+ * {@link writePlotlyFile} returns) the page loads plotly.js from there; without it plotly.js is
+ * inlined (about 4.6 MB; a single self-contained file). Both open offline from file://. The
+ * figure JSON is embedded in the page; `options.provenance` is embedded as a JSON script element.
  */
 export async function figureHtml(
   fig: PlotlyFigure,
-  options: { title?: string; provenance?: Provenance } = {},
+  options: { title?: string; provenance?: Provenance; plotlyScript?: string } = {},
 ): Promise<string> {
   checkFigure(fig);
-  const src = (await plotlySource()).replace(/<\/script/gi, "<\\/script");
   const layoutTitle = fig.layout?.title;
   const title = options.title ??
     (typeof layoutTitle === "string"
@@ -101,16 +124,22 @@ export async function figureHtml(
       : typeof (layoutTitle as { text?: unknown })?.text === "string"
       ? (layoutTitle as { text: string }).text
       : "figure");
+  const missing = options.plotlyScript
+    ? `plotly.js did not load: keep ${options.plotlyScript} next to this page`
+    : "plotly.js did not load";
   const body = `<div id="figure"></div>
 <script type="application/json" id="figure-data">${jsonForScript(fig)}</script>
 <script>
 const fig = JSON.parse(document.getElementById("figure-data").textContent);
-Plotly.newPlot("figure", fig.data, fig.layout || {}, Object.assign({ responsive: true }, fig.config || {}));
+if (typeof Plotly === "undefined") document.getElementById("figure").textContent = ${jsonForScript(missing)};
+else Plotly.newPlot("figure", fig.data, fig.layout || {}, Object.assign({ responsive: true }, fig.config || {}));
 </script>`;
-  return htmlPage(title, body, {
-    head: `<script>/* plotly.js, inlined from npm:plotly.js-dist-min */\n${src}</script>`,
-    provenance: options.provenance,
-  });
+  const head = options.plotlyScript
+    ? `<script src="${escapeHtml(options.plotlyScript)}"></script>`
+    : `<script>/* plotly.js, inlined from npm:plotly.js-dist-min */\n${
+      (await plotlySource()).replace(/<\/script/gi, "<\\/script")
+    }</script>`;
+  return htmlPage(title, body, { head, provenance: options.provenance });
 }
 
 /** Options of {@link FigureExporter.save}. */
@@ -127,6 +156,11 @@ export interface SaveFigureOptions {
   title?: string;
   /** Provenance embedded in the HTML (JSON script) and the SVG (`<metadata>`). */
   provenance?: Provenance;
+  /**
+   * `shared` (default): write plotly.js once into the HTML's folder ({@link writePlotlyFile}) and
+   * reference it; `inline`: embed it in the page (a self-contained 4.6 MB file).
+   */
+  plotly?: "shared" | "inline";
 }
 
 /** What {@link FigureExporter.save} wrote. */
@@ -245,7 +279,10 @@ export class FigureExporter implements AsyncDisposable {
     const out: SavedFigure = {};
     if (formats.includes("html")) {
       out.html = `${basePath}.html`;
-      await atomicWrite(out.html, await figureHtml(fig, options));
+      const plotlyScript = (options.plotly ?? "shared") === "shared"
+        ? await writePlotlyFile(dirname(basePath))
+        : undefined;
+      await atomicWrite(out.html, await figureHtml(fig, { ...options, plotlyScript }));
     }
     const wanted = formats.filter((f): f is ImageFormat => f === "png" || f === "svg");
     if (wanted.length && !this.staticImages) {

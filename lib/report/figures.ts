@@ -25,7 +25,7 @@ import type { PlotlyFigure } from "./figure.ts";
 import { FigureExporter, type SavedFigure } from "./figure_export.ts";
 import { imageGridFigure, type ImagePanel } from "./image_grid.ts";
 import { MAIN_ROW_PUBLISHED } from "./main_table.ts";
-import { COLORS, overlayHeatmap, overlayMask, shrink, toDisplayRgb } from "./overlay.ts";
+import { COLORS, overlayHeatmap, overlayMask, shrink, toDisplayRgb, turboColorscale } from "./overlay.ts";
 import { aggregateMetric, metricValues, seedAveraged } from "./per_image.ts";
 import type { RowDef } from "./plan.ts";
 import { attentionMaps, predictMask } from "./predictions.ts";
@@ -140,6 +140,12 @@ export async function qualitativeFigure(
     title: `Predictions on ${ctx.dataset.name} test images (best / median / worst FGI Dice)`,
     rowLabels: cases.map((c) => c.label),
     panel: side,
+    colorbar: {
+      colorscale: turboColorscale(),
+      title: "gaze heatmap (overlay opacity 0.6 × value)",
+      tickvals: [0, 0.5, 1],
+      ticktext: ["0", "0.5", "1"],
+    },
   });
 }
 
@@ -192,6 +198,12 @@ export async function interpretabilityFigure(
     title: "FGI teacher: text-to-image attention per description field, next to gaze and prediction",
     rowLabels: cases.map((c) => c.label),
     panel: side,
+    colorbar: {
+      colorscale: turboColorscale(),
+      title: "gaze heatmap (0..1); attention: each map scaled to its own min..max",
+      tickvals: [0, 1],
+      ticktext: ["low", "high"],
+    },
   });
 }
 

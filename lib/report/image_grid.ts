@@ -26,6 +26,12 @@ export interface ImageGridOptions {
   rowLabels?: string[];
   /** Panel side in px of the rendered figure (default 170). */
   panel?: number;
+  /**
+   * A colour bar right of the grid for panels drawn with a colour map (e.g. overlayHeatmap's
+   * turbo): its `colorscale` (Plotly `[[0, "#rrggbb"], ..., [1, ...]]`), `title`, and optional tick
+   * positions in [0, 1] with labels.
+   */
+  colorbar?: { colorscale: [number, string][]; title: string; tickvals?: number[]; ticktext?: string[] };
 }
 
 /**
@@ -45,7 +51,8 @@ export function imageGridFigure(rows: ImagePanel[][], options: ImageGridOptions 
   const nr = rows.length, nc = Math.max(...rows.map((r) => r.length));
   const panel = options.panel ?? 170;
   const left = options.rowLabels ? 70 : 10, top = options.title ? 60 : 30, gapY = 28, gapX = 8;
-  const width = left + nc * panel + (nc - 1) * gapX + 10;
+  const bar = options.colorbar ? 110 : 0;
+  const width = left + nc * panel + (nc - 1) * gapX + 10 + bar;
   const height = top + nr * panel + (nr - 1) * gapY + 10;
   const data: Record<string, unknown>[] = [];
   const layout: Record<string, unknown> = {
@@ -127,6 +134,32 @@ export function imageGridFigure(rows: ImagePanel[][], options: ImageGridOptions 
       }
     });
   });
+  if (options.colorbar) {
+    // A hidden one-cell heatmap carries the colour bar (its axes are invisible and out of the way).
+    const cb = options.colorbar, ax = String(k + 1);
+    data.push({
+      type: "heatmap",
+      z: [[0, 1]],
+      zmin: 0,
+      zmax: 1,
+      colorscale: cb.colorscale,
+      opacity: 0,
+      hoverinfo: "skip",
+      xaxis: `x${ax}`,
+      yaxis: `y${ax}`,
+      colorbar: {
+        title: { text: cb.title, side: "right" },
+        x: 1 - (bar - 12) / width,
+        xanchor: "left",
+        y: 0.5,
+        len: Math.min(0.9, (nr * panel) / height),
+        thickness: 14,
+        ...(cb.tickvals ? { tickvals: cb.tickvals, ticktext: cb.ticktext } : {}),
+      },
+    });
+    layout[`xaxis${ax}`] = { domain: [0, 0.001], visible: false, fixedrange: true };
+    layout[`yaxis${ax}`] = { domain: [0, 0.001], visible: false, fixedrange: true };
+  }
   layout.annotations = annotations;
   return { data, layout, config: { displayModeBar: false } };
 }

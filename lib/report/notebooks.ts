@@ -17,7 +17,7 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import { atomicWrite } from "../core/atomic_write.ts";
-import { plotlySource } from "./figure_export.ts";
+import { plotlySource, writePlotlyFile } from "./figure_export.ts";
 import { jsonForScript } from "./html.ts";
 
 /** The Python interpreter that has Debian's jupyter packages. */
@@ -315,11 +315,14 @@ export async function executeNotebook(
 }
 
 /**
- * A copy of an executed notebook in which each Plotly output also has a `text/html`
- * rendering (a div and a `Plotly.newPlot` call; plotly.js inlined into the first
- * one), so nbconvert's HTML shows the figures offline.
+ * A copy of an executed notebook in which each Plotly output's `text/html` is an interactive
+ * rendering (a div and a `Plotly.newPlot` call), so nbconvert's HTML shows the figures offline.
+ * plotly.js is loaded once per page: from `options.plotlyScript` (a relative URL, e.g. the file
+ * {@link writePlotlyFile} puts next to the HTML) or, without it, inlined into the first figure.
+ * The kernel's static `text/html` (a PNG, see lib/report/display.ts) stays inside the div until
+ * plotly.js draws over it, so the page still shows the figure when scripts are off.
  */
-export async function withHtmlPlots(nb: Notebook): Promise<Notebook> {
+export async function withHtmlPlots(nb: Notebook, options: { plotlyScript?: string } = {}): Promise<Notebook> {
   let first = true, k = 0;
   const cells: NotebookCell[] = [];
   for (const c of nb.cells) {
@@ -330,21 +333,30 @@ export async function withHtmlPlots(nb: Notebook): Promise<Notebook> {
     const outputs: NotebookOutput[] = [];
     for (const o of c.outputs) {
       const fig = o.data?.[PLOTLY_MIME] as { data?: unknown; layout?: unknown; config?: unknown } | undefined;
-      if (!fig || o.data?.["text/html"]) {
+      if (!fig) {
         outputs.push(o);
         continue;
       }
       const id = `plotly-figure-${k++}`;
-      const lib = first
-        ? `<script>/* plotly.js, inlined from npm:plotly.js-dist-min */\n${
+      const lib = !first
+        ? ""
+        : options.plotlyScript
+        ? `<script src="${options.plotlyScript}"></script>\n`
+        : `<script>/* plotly.js, inlined from npm:plotly.js-dist-min */\n${
           (await plotlySource()).replace(/<\/script/gi, "<\\/script")
-        }</script>\n`
-        : "";
+        }</script>\n`;
       first = false;
-      const html = `${lib}<div id="${id}"></div>
+      const staticHtml = o.data?.["text/html"];
+      const fallback = typeof staticHtml === "string"
+        ? staticHtml
+        : Array.isArray(staticHtml)
+        ? staticHtml.join("")
+        : "";
+      const html = `${lib}<div id="${id}">${fallback}</div>
 <script type="application/json" id="${id}-data">${jsonForScript(fig)}</script>
-<script>(function () { const f = JSON.parse(document.getElementById("${id}-data").textContent);
-Plotly.newPlot("${id}", f.data, f.layout || {}, Object.assign({ responsive: true }, f.config || {})); })();</script>`;
+<script>(function () { if (typeof Plotly === "undefined") return;
+const f = JSON.parse(document.getElementById("${id}-data").textContent), el = document.getElementById("${id}");
+el.innerHTML = ""; Plotly.newPlot(el, f.data, f.layout || {}, Object.assign({ responsive: true }, f.config || {})); })();</script>`;
       outputs.push({ ...o, data: { ...o.data, "text/html": html } });
     }
     cells.push({ ...c, outputs });
@@ -354,10 +366,12 @@ Plotly.newPlot("${id}", f.data, f.layout || {}, Object.assign({ responsive: true
 
 /**
  * Export an executed notebook to `<outDir>/<name>.html` with `jupyter-nbconvert --to
- * html` (Plotly outputs rendered offline, see {@link withHtmlPlots}). Returns the path.
+ * html` (Plotly outputs rendered offline, see {@link withHtmlPlots}; plotly.js is written once
+ * into `outDir` and referenced relatively). Returns the path.
  */
 export async function exportNotebookHtml(notebookPath: string, outDir: string): Promise<string> {
-  const nb = await withHtmlPlots(await readNotebook(notebookPath));
+  await Deno.mkdir(outDir, { recursive: true });
+  const nb = await withHtmlPlots(await readNotebook(notebookPath), { plotlyScript: await writePlotlyFile(outDir) });
   const name = basename(notebookPath).replace(/\.ipynb$/, "");
   const tmpDir = await Deno.makeTempDir({ prefix: "gaze-nbhtml-" });
   try {

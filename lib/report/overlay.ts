@@ -131,6 +131,24 @@ export function turbo(t: number): Rgb {
 }
 
 /**
+ * The turbo colour map as a Plotly colour scale with `n` stops (default 11), for colour bars
+ * next to {@link overlayHeatmap} panels.
+ *
+ * @example
+ * ```ts
+ * import { turboColorscale } from "./overlay.ts";
+ * const cs = turboColorscale(3); // [[0, "#..."], [0.5, "#..."], [1, "#..."]]
+ * ```
+ */
+export function turboColorscale(n = 11): [number, string][] {
+  if (!(Number.isInteger(n) && n >= 2)) throw new Error(`turboColorscale: n must be an integer >= 2, got ${n}`);
+  return Array.from({ length: n }, (_, i) => {
+    const t = i / (n - 1);
+    return [t, "#" + turbo(t).map((v) => v.toString(16).padStart(2, "0")).join("")] as [number, string];
+  });
+}
+
+/**
  * Draw a heat map (1 channel, values in [0, 1], or 8-bit 0..255 scaled by 1/255) over an
  * RGB image with the turbo colour map; the blend weight is `alpha * value` (default
  * alpha 0.6), so cold regions keep the image visible. `options.normalise` min-max

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
@@ -41,7 +41,7 @@ import {
   VARIANT_SWITCHES,
   withResolvedSwitches,
 } from "../train/config.ts";
-import { type EvaluateFn, train } from "../train/loop.ts";
+import { train } from "../train/loop.ts";
 import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
@@ -400,13 +400,23 @@ export async function executeRun(
     }
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
   }
+  const made = await missingAncestors(runDir);
   const release = await acquireRunLock(runDir);
+  let failed = false;
   try {
     // Another process may have finished it while this one waited for the lock.
     if (await exists(f.done)) return { id: spec.id, status: "reused", seconds: 0 };
     return await trainLocked(spec, config, runDir, options, text, t0);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
     await release();
+    // Nothing trained (e.g. a bad input file found before the first iteration): leave no run folder behind.
+    if (failed && made.length && !(await exists(join(runDir, "checkpoints")))) {
+      await Deno.remove(runDir, { recursive: true }).catch(() => {});
+      await emptyDirCleanup(made.slice(1))[Symbol.asyncDispose]();
+    }
   }
 }
 
@@ -446,6 +456,7 @@ async function trainLocked(
     quiet: options.quiet,
     handleSigint: options.handleSignals,
     handleSigterm: options.handleSignals,
+    log: options.log,
   });
   if (result.stopped) throw new Error(`${spec.id}: training stopped early at iteration ${result.iterations}`);
   // Per-image scores of the reported network at `last` and `best`; for FGI also of the teacher
@@ -581,7 +592,9 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
     await resolvePlan(options, log);
   const backend = await selectBackend(options.backend, { quiet: true });
   log(`backend: ${backend.name} — ${backend.reason}`);
-  await Deno.mkdir(join(dir, "runs"), { recursive: true });
+  // Folders are made when something is written into them; on the way out (a failure included), the ones
+  // this call made that are still empty are removed.
+  await using _cleanup = emptyDirCleanup(await missingAncestors(join(dir, "runs")));
   log(`results: ${dir} (${plan.runs.length} runs: ${plan.runs.map((r) => r.id).join(", ")})`);
 
   // Supervision.
@@ -761,6 +774,29 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
   } finally {
     await supervision.dispose();
   }
+}
+
+/** `path` and its ancestors that do not exist yet, deepest first. */
+export async function missingAncestors(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for (let p = resolve(path); !(await exists(p)); p = dirname(p)) {
+    out.push(p);
+    if (dirname(p) === p) break;
+  }
+  return out;
+}
+
+/** A guard that, when disposed, removes each of `dirs` (deepest first) that exists and is empty. */
+export function emptyDirCleanup(dirs: string[]): AsyncDisposable {
+  return {
+    async [Symbol.asyncDispose]() {
+      for (const d of dirs) {
+        try {
+          await Deno.remove(d); // only succeeds when empty
+        } catch { /* absent or not empty: keep */ }
+      }
+    },
+  };
 }
 
 /** Options of {@link trainSingleRun}. */

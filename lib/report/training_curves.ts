@@ -69,9 +69,15 @@ export function dedupeByIteration<T extends { iteration?: number }>(records: rea
   return [...m.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
 }
 
+/** Open marker symbols of decreasing size, one per run: coincident evaluations stay visible as nested shapes. */
+const MARKERS = ["circle-open", "square-open", "diamond-open", "triangle-up-open", "star-open", "hexagon-open"];
+
 /**
  * Two panels: total training loss (moving average over `options.window`, default 1/20
- * of the run, at least 1) and test Dice (%) at each evaluation.
+ * of the run, at least 1) and test Dice (%) at every evaluation (open markers of a different
+ * shape and size per run, so runs with equal scores do not hide each other). When a run logs
+ * GazeMedSeg's consistency term (`CONS`), a note under the loss panel explains why its total
+ * goes below 0. The legend sits below both panels, clear of the axis titles.
  */
 export function trainingCurvesFigure(
   runs: readonly RunCurves[],
@@ -80,6 +86,7 @@ export function trainingCurvesFigure(
   const lossKey = options.lossKey ?? "total", metricKey = options.metricKey ?? "dice";
   const data: Record<string, unknown>[] = [];
   const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+  let consistency = false;
   runs.forEach((run, k) => {
     const color = palette[k % palette.length];
     const steps = dedupeByIteration(
@@ -92,6 +99,7 @@ export function trainingCurvesFigure(
         r.type === "eval" && typeof (r as { metrics?: Record<string, number> }).metrics?.[metricKey] === "number"
       ),
     );
+    if (steps.some((s) => typeof s.losses.CONS === "number")) consistency = true;
     const window = options.window ?? Math.max(1, Math.round(steps.length / 20));
     data.push({
       type: "scatter",
@@ -112,23 +120,41 @@ export function trainingCurvesFigure(
       showlegend: false,
       x: evals.map((e) => e.iteration),
       y: evals.map((e) => e.metrics[metricKey] * 100),
-      line: { color },
+      line: { color, width: 1.5 },
+      marker: { symbol: MARKERS[k % MARKERS.length], size: Math.max(6, 16 - 2 * (k % 6)), line: { width: 2 } },
       xaxis: "x2",
       yaxis: "y2",
     });
   });
+  const annotations = consistency
+    ? [{
+      text: "GazeMedSeg's total = Σ BCE + 3 × CONS; CONS = −(agreement of each level's propagated prediction " +
+        "with the other levels), in [−K, 0] for K levels,<br>so its total goes below 0 as the levels agree " +
+        "(K = 2: down to −6). FGI's total adds the ramped CWC and AFC terms to L_T + L_S.",
+      x: 0,
+      y: -0.16,
+      xref: "paper",
+      yref: "paper",
+      xanchor: "left",
+      yanchor: "top",
+      align: "left",
+      showarrow: false,
+      font: { size: 11, color: "#555" },
+    }]
+    : [];
   return {
     data,
     layout: {
       title: { text: options.title ?? "Training curves" },
       width: 1000,
-      height: 440,
-      xaxis: { domain: [0, 0.45], title: { text: "iteration" } },
+      height: consistency ? 540 : 500,
+      xaxis: { domain: [0, 0.45], title: { text: "iteration", standoff: 4 } },
       yaxis: { title: { text: `training loss (${lossKey}, moving average)` } },
-      xaxis2: { domain: [0.55, 1], title: { text: "iteration" }, anchor: "y2" },
-      yaxis2: { title: { text: `test ${metricKey} (%)` }, anchor: "x2" },
-      legend: { orientation: "h", y: -0.2 },
-      margin: { b: 110 },
+      xaxis2: { domain: [0.55, 1], title: { text: "iteration", standoff: 4 }, anchor: "y2" },
+      yaxis2: { title: { text: `test ${metricKey} (%), every evaluation` }, anchor: "x2" },
+      legend: { orientation: "h", x: 0, xanchor: "left", y: consistency ? -0.3 : -0.18, yanchor: "top" },
+      margin: { b: consistency ? 170 : 130 },
+      annotations,
     },
   };
 }

@@ -27,6 +27,7 @@ import { progressBar } from "../core/progress.ts";
 import { provenance } from "../core/provenance.ts";
 import { deriveSeed, Rng } from "../core/rng.ts";
 import { batchCount, iterateBatches, resolveCache } from "../data/batches.ts";
+import { assertDatasetFiles } from "../data/check_files.ts";
 import type { Dataset } from "../data/types.ts";
 import { disposeTrainBatch, sliceTrainBatch, toTrainBatch } from "./batch.ts";
 import {
@@ -123,6 +124,14 @@ export interface TrainOptions {
   quiet?: boolean;
   /** Called with every log record (after it is written). */
   onLog?: (record: LogRecord) => void;
+  /**
+   * Check the header (and end) of every image and mask the run will read (training split, and the
+   * test split when `evaluate` is given) before the first iteration, failing with every bad file
+   * named (lib/data/check_files.ts; default true).
+   */
+  checkFiles?: boolean;
+  /** Where the one-line session notes go ("resuming from iteration N ..."); default stderr. */
+  log?: (line: string) => void;
 }
 
 /** Outcome of {@link train}. */
@@ -333,6 +342,15 @@ async function runLoop(
   const bpe = batchCount(trainIds.length, B);
   const phases = method.phases();
   const logPath = join(outDir, "log.jsonl");
+  const note = options.log ?? ((line: string) => console.error(line));
+  if (options.checkFiles ?? true) {
+    const ids = options.evaluate ? [...trainIds, ...dataset.ids("test")] : trainIds;
+    await assertDatasetFiles(dataset, ids, {
+      what: `that ${method.name} reads (training split${
+        options.evaluate ? " and the test split it is evaluated on" : ""
+      })`,
+    });
+  }
   await Deno.mkdir(outDir, { recursive: true });
 
   // ---- resume -------------------------------------------------------------------------------
@@ -358,6 +376,11 @@ async function runLoop(
     state = { ...rest, config, backend };
     resumed = true;
     await truncateLog(logPath, state.iteration);
+    if (state.iteration < config.iterations) {
+      note(
+        `train ${method.name}: resuming from iteration ${state.iteration} of ${config.iterations} (run folder ${outDir})`,
+      );
+    }
   } else {
     state = {
       method: method.name,
@@ -427,7 +450,11 @@ async function runLoop(
     return result;
   };
 
-  if (state.iteration >= config.iterations) return await finish(false, true, 0, 0);
+  // A run stopped by an error during an evaluation saved 'last' without that evaluation: redo it first.
+  const evalDue = (n: number) => n > 0 && (n % config.evalEvery === 0 || n === config.iterations);
+  const missingEval = !!options.evaluate && resumed && evalDue(state.iteration) &&
+    !state.evals.some((e) => e.iteration === state.iteration);
+  if (state.iteration >= config.iterations && !missingEval) return await finish(false, true, 0, 0);
   await log({
     type: "session",
     event: resumed ? "resume" : "start",
@@ -475,8 +502,10 @@ async function runLoop(
   };
   if (options.handleSigterm) Deno.addSignalListener("SIGTERM", onSigterm);
 
+  let savedIteration = state.iteration; // what checkpoints/last holds (nothing yet for a fresh run)
   const saveLast = async () => {
     await saveRunCheckpoint(outDir, "last", { networks: method.networks, optimizers, state });
+    savedIteration = state.iteration;
   };
   const evaluateNow = async (final: boolean) => {
     if (!options.evaluate) return;
@@ -508,7 +537,13 @@ async function runLoop(
   let order: { epoch: number; ids: string[] } | null = null;
   let sessionIters = 0, sessionSeconds = 0;
   let stopped = false;
+  let diverged = false;
   try {
+    if (missingEval) {
+      note(`train ${method.name}: evaluating iteration ${state.iteration} (missing from the interrupted session)`);
+      await evaluateNow(state.iteration === total);
+      await saveLast();
+    }
     while (state.iteration < total) {
       if (stopRequested || (options.stopAfter !== undefined && state.iteration >= options.stopAfter)) {
         stopped = true;
@@ -550,6 +585,7 @@ async function runLoop(
         sessionSeconds += seconds;
         for (const [k, v] of Object.entries(lossSums)) {
           if (!Number.isFinite(v)) {
+            diverged = true;
             throw new Error(`train ${method.name}: loss term '${k}' is ${v} at iteration ${it + 1} (diverged)`);
           }
         }
@@ -574,6 +610,20 @@ async function runLoop(
       if (atEval || done % checkpointEvery === 0) await saveLast();
     }
     if (stopped) await saveLast();
+  } catch (err) {
+    // Keep the iterations done: save 'last' unless the weights are unusable (diverged) or already saved.
+    if (!diverged && state.iteration > savedIteration) {
+      try {
+        await saveLast();
+        if (err instanceof Error) {
+          err.message += `\n(train ${method.name}: the ${state.iteration} completed iterations are saved in ` +
+            `${checkpointPath(outDir, "last")}; fix the cause and rerun the same command to resume)`;
+        }
+      } catch (saveErr) {
+        note(`train ${method.name}: could not save 'last' after the error: ${(saveErr as Error).message}`);
+      }
+    }
+    throw err;
   } finally {
     bar.stop();
     if (options.handleSigint) Deno.removeSignalListener("SIGINT", onSigint);

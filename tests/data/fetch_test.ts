@@ -226,6 +226,21 @@ Deno.test("fetch --from: a mirror with MANIFEST.sha256 is copied and verified; a
       report.checks.join("\n"),
     );
     assert(report.checks.some((c) => c.includes("opened kvasir: 1 train / 1 test")));
+    // the plain files just copied from the mirror are not called "already present"
+    assert(!report.checks.some((c) => c.includes("already present")), report.checks.join("\n"));
+    assert(report.checks.some((c) => c.includes("kvasir_fixation.csv (copied from the mirror above)")));
+    assertEquals([report.written, report.unchanged, report.repaired], [7, 0, []]);
+    // damage two files in the data root: a second fetch repairs exactly those, naming each and why
+    await Deno.writeFile(join(root, "kvasir-seg/images/a.jpg"), new Uint8Array(0));
+    const b = await Deno.readFile(join(root, "kvasir-seg/masks/b.jpg"));
+    await Deno.writeFile(join(root, "kvasir-seg/masks/b.jpg"), b.subarray(0, 100));
+    const again = await fetchDataset("kvasir", { dataDir: root, from: mirror, manifest, quiet: true, fetch: noNet });
+    assertEquals([again.written, again.unchanged], [2, 5]);
+    assertEquals(again.repaired, [
+      "kvasir-seg/images/a.jpg: 0-byte file",
+      `kvasir-seg/masks/b.jpg: 100 bytes, the mirror's copy has ${b.length}`,
+    ]);
+    assert(again.checks.some((c) => c.includes("kvasir_fixation.csv (already present)")));
     // tamper with one mirror file: refused, and that file is not written
     const root2 = await Deno.makeTempDir();
     await Deno.writeFile(join(mirror, "kvasir-seg/masks/b.jpg"), enc("tampered"));

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals, assertRejects } from "../assert.ts";
 import { encodePngRaster } from "../../lib/data/png.ts";
-import { matchMaskFiles, scoreMaskFilePair } from "../../lib/metrics/mod.ts";
+import { matchMaskFiles, scoreMaskFilePair, scoreMaskFilePairs } from "../../lib/metrics/mod.ts";
 import { rect } from "./mask_art.ts";
 import type { Mask } from "../../lib/metrics/mod.ts";
 
@@ -89,6 +89,39 @@ Deno.test("deno task score: JSON output with summaries and undefined counts; exi
     const bad = await run(["--pred", f.pred, "--gt", join(f.dir, "missing")]);
     assertEquals(bad.code, 1);
     assert(new TextDecoder().decode(bad.stderr).includes("--gt"), new TextDecoder().decode(bad.stderr));
+  } finally {
+    await Deno.remove(f.dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task score on folders: every bad pair is reported, the rest are scored, exit 1", async () => {
+  const f = await fixture();
+  const task = new URL("../../tasks/score.ts", import.meta.url).pathname;
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args: ["run", "-A", task, ...args], stdout: "piped", stderr: "piped" })
+      .output();
+  try {
+    // "c": size mismatch; "d": an empty prediction file; "a" and "b" stay good
+    await writeMask(join(f.pred, "c.png"), rect(7, 6, 0, 0, 1, 1));
+    await writeMask(join(f.gt, "c.png"), rect(8, 6, 0, 0, 1, 1));
+    await Deno.writeFile(join(f.pred, "d.png"), new Uint8Array(0));
+    await writeMask(join(f.gt, "d.png"), rect(4, 4, 0, 0, 1, 1));
+    const { scores, failures } = await scoreMaskFilePairs(await matchMaskFiles(f.pred, f.gt));
+    assertEquals(scores.map((s) => s.name), ["a", "b"]);
+    assertEquals(failures.map((x) => x.name), ["c", "d"]);
+    assert(failures[0].reason.includes("is 7x6 but its ground truth"), failures[0].reason);
+    assertEquals(failures[1].reason, `${join(f.pred, "d.png")}: cannot decode image (0-byte file)`);
+    const text = await run(["--pred", f.pred, "--gt", f.gt, "--quiet"]);
+    assertEquals(text.code, 1);
+    const md = new TextDecoder().decode(text.stdout), err = new TextDecoder().decode(text.stderr);
+    assert(md.includes("| a |") && md.includes("| b |") && md.includes("Summary over 2 image(s)"), md);
+    assert(err.includes("2 of 4 pair(s) could not be scored (the other 2 are scored above):"), err);
+    assert(err.includes("  c: ") && err.includes("  d: ") && err.includes("0-byte file"), err);
+    const json = await run(["--pred", f.pred, "--gt", f.gt, "--json", "--quiet"]);
+    assertEquals(json.code, 1);
+    const out = JSON.parse(new TextDecoder().decode(json.stdout));
+    assertEquals(out.images.length, 2);
+    assertEquals(out.failures.map((x: { name: string }) => x.name), ["c", "d"]);
   } finally {
     await Deno.remove(f.dir, { recursive: true });
   }

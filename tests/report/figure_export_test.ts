@@ -3,11 +3,15 @@ import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { provenance } from "../../lib/core/provenance.ts";
 import {
   chromiumPath,
+  closeFigureRenderer,
   displayFigure,
   FigureExporter,
   figureHtml,
+  figureMimeBundle,
   inJupyter,
   type PlotlyFigure,
+  plotlyFileName,
+  plotlySource,
   saveFigure,
 } from "../../lib/report/mod.ts";
 
@@ -53,6 +57,18 @@ Deno.test("FigureExporter without static export writes HTML only and says why", 
     assertEquals(ex.staticImages, false);
     const r = await ex.save(FIG, join(dir, "f"));
     assertEquals(r.html, join(dir, "f.html"));
+    // plotly.js is written once per folder and referenced relatively; each page stays small
+    await ex.save(FIG, join(dir, "f2"), { formats: ["html"] });
+    const lib = await plotlyFileName();
+    assert(/^plotly-\d+\.\d+\.\d+\.min\.js$/.test(lib), lib);
+    assertEquals((await Deno.stat(join(dir, lib))).size, new TextEncoder().encode(await plotlySource()).length);
+    for (const f of ["f.html", "f2.html"]) {
+      const html = await Deno.readTextFile(join(dir, f));
+      assert(html.includes(`<script src="${lib}"></script>`) && html.length < 20_000, `${f}: ${html.length} chars`);
+    }
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assertEquals(names.sort(), ["f.html", "f2.html", lib]);
     assertEquals([r.png, r.svg], [undefined, undefined]);
     assert(r.note?.includes("png/svg not written"), r.note);
     assertEquals((await Deno.stat(join(dir, "f.html"))).isFile, true);
@@ -125,4 +141,25 @@ Deno.test({
 Deno.test("displayFigure: outside the Jupyter kernel it does nothing and returns the figure", async () => {
   assertEquals(inJupyter(), false);
   assertEquals(await displayFigure(FIG), FIG);
+});
+
+Deno.test("figureMimeBundle: Plotly JSON plus text/html and, with Chromium, image/png, so every front end shows it", async () => {
+  try {
+    const b = await figureMimeBundle(FIG);
+    assertEquals(b["application/vnd.plotly.v1+json"], FIG);
+    assertEquals(b["text/plain"], "<Plotly figure: Curves & bars>");
+    const html = b["text/html"] as string;
+    if (chromiumPath()) {
+      const b64 = b["image/png"] as string;
+      assertEquals(pngSize(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))), { width: 520, height: 300 });
+      assertEquals(html, `<img src="data:image/png;base64,${b64}" alt="Curves &amp; bars" style="max-width: 100%">`);
+    } else {
+      assert(html.includes("install Chromium"), html);
+    }
+    const noPng = await figureMimeBundle(FIG, { png: false });
+    assertEquals(noPng["image/png"], undefined);
+    assert((noPng["text/html"] as string).includes("<b>Curves &amp; bars</b>: an interactive Plotly figure"));
+  } finally {
+    await closeFigureRenderer();
+  }
 });

@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { assert, assertAlmostEquals, assertEquals } from "../assert.ts";
 import { comparePaired } from "../../lib/metrics/paired.ts";
-import { chromiumPath } from "../../lib/report/figure_export.ts";
+import { chromiumPath, plotlyFileName } from "../../lib/report/figure_export.ts";
 import { FIGURE_NAMES } from "../../lib/report/figures.ts";
 import { notebookTools, outputDigest, PLOTLY_MIME, readNotebook, runNotebooks } from "../../lib/report/notebooks.ts";
 import { parsePerImageCsv } from "../../lib/report/per_image.ts";
@@ -111,8 +111,21 @@ Deno.test({
       for (const m of expect[name].mime) assert(mimes.has(m), `${name}: no ${m} output (have ${[...mimes]})`);
       const text = outputDigest(nb).flat().join("\n");
       for (const t of expect[name].text) assert(text.includes(t), `${name}: output lacks "${t}"`);
+      if (name === "00_quickstart") {
+        const dice = Number(/FGI student test Dice after \d+ iterations: ([\d.]+)%/.exec(text)?.[1]);
+        assert(dice >= 40, `quick start: the FGI student does not learn (${dice} %)`);
+      }
       const html = await Deno.readTextFile(r.html!);
       assert(html.includes("Plotly.newPlot"), `${name}: the HTML export has no Plotly figure`);
+      assert(html.length < 3_000_000 && !html.includes("plotly.js, inlined"), `${name}: plotly.js inlined`);
+      // plain nbconvert (no toolkit post-processing) gets a text/html for every Plotly output
+      for (const o of outs.filter((x) => x.data?.[PLOTLY_MIME])) {
+        assert(
+          typeof o.data?.["text/html"] === "string" || Array.isArray(o.data?.["text/html"]),
+          `${name}: no text/html`,
+        );
+        if (chromiumPath()) assert(o.data?.["image/png"], `${name}: a figure without image/png`);
+      }
     }
     // The table notebooks ran reproduce for what was missing: the runs exist now.
     for (const run of ["fullsup_s0", "fgi-code_s0", "fgi-code-no-afc_s0", "fgi-code-tauPos-0.9_s0"]) {
@@ -133,8 +146,12 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
   for (const t of ["main", "ablation", "sensitivity"]) {
     for (const ext of ["md", "csv", "json"]) assert((await Deno.stat(join(dir, `table_${t}.${ext}`))).size > 0);
   }
+  // plotly.js is written once into figures/ and every page references it (pages stay small)
+  const lib = await plotlyFileName();
+  assert((await Deno.stat(join(dir, "figures", lib))).size > 1_000_000, lib);
   for (const f of FIGURE_NAMES) {
-    assert((await Deno.stat(join(dir, "figures", `${f}.html`))).size > 1_000_000, `${f}.html`);
+    const html = await Deno.readTextFile(join(dir, "figures", `${f}.html`));
+    assert(html.includes(`<script src="${lib}"></script>`) && html.length < 1_500_000, `${f}.html: ${html.length}`);
     if (chromiumPath()) assert((await Deno.stat(join(dir, "figures", `${f}.png`))).size > 0, `${f}.png`);
   }
   // Main table cells recomputed from the per-image CSVs (Dice % and HD95 px, mean and population std).
@@ -152,6 +169,14 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
     if (h.length) assertAlmostEquals(main.rows[i].hd95.mean, h.reduce((s, v) => s + v, 0) / h.length, 1e-9);
     const last = await readCsv(`${key}_s0`, "last");
     assertAlmostEquals(main.rows[i].dice_other.mean, 100 * last.reduce((s, x) => s + x.dice, 0) / last.length, 1e-9);
+    // The demo shows every method learning (configs/synthetic.smoke.json, notes): the best and the last
+    // checkpoint are well above 0 (full supervision >= 60 %, every gaze method >= 40 %).
+    const floor = key === "fullsup" ? 60 : 40;
+    assert(main.rows[i].dice.mean >= floor, `${key}: best-checkpoint Dice ${main.rows[i].dice.mean} % < ${floor} %`);
+    assert(
+      main.rows[i].dice_other.mean >= floor,
+      `${key}: last checkpoint collapsed to ${main.rows[i].dice_other.mean} %`,
+    );
   }
   // Ablation: Δ Dice and the Wilcoxon p of "− AFC" recomputed from the two runs' CSVs.
   const abl = JSON.parse(await Deno.readTextFile(join(dir, "table_ablation.json")));
@@ -161,6 +186,11 @@ Deno.test("deno task reproduce --profile smoke --dataset synthetic: tables, figu
   const c = comparePaired(a.map((x) => x.dice), a.map((x) => byId.get(x.id)!));
   assertAlmostEquals(row.d_dice, 100 * c.meanDifference!, 1e-9);
   assertAlmostEquals(row.p_dice, c.wilcoxon!.pValue, 1e-12);
+  // The ablation rows differ from the reference (a run that learns nothing gives Δ 0, p 1 everywhere).
+  const deltas = abl.rows.map((x: { d_dice: number | null }) => x.d_dice).filter((d: number | null) => d !== null);
+  assertEquals(deltas.length, abl.rows.length - 1);
+  assert(deltas.filter((d: number) => Math.abs(d) >= 0.1).length >= 6, `ablation deltas ${deltas}`);
+  assert(abl.rows.some((x: { p_dice: number | null }) => x.p_dice !== null && x.p_dice < 1), "every p is 1");
   // README links every table, figure and run that exists.
   const readme = await Deno.readTextFile(join(dir, "README.md"));
   const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]);

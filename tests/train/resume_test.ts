@@ -43,9 +43,10 @@ function trainCommand(config: string, out: string): Deno.Command {
   });
 }
 
-async function run(config: string, out: string): Promise<void> {
+async function run(config: string, out: string): Promise<string> {
   const r = await trainCommand(config, out).output();
   if (!r.success) throw new Error(`train failed: ${new TextDecoder().decode(r.stderr)}`);
+  return new TextDecoder().decode(r.stderr);
 }
 
 /**
@@ -104,7 +105,8 @@ Deno.test("resume after Ctrl-C and after SIGKILL gives the same final weights as
     assert(!kill.status.success);
     const partial = await readRunState(join(b, "checkpoints", "last"));
     assert(partial.iteration > stopped.iteration && partial.iteration < 24, `killed at ${partial.iteration}`);
-    await run(config, b);
+    const stderr = await run(config, b);
+    assert(stderr.includes(`train fgi: resuming from iteration ${partial.iteration} of 24 (run folder ${b})`), stderr);
     for (const f of ["teacher", "student", "teacher.optim", "student.optim"]) {
       const x = await Deno.readFile(join(a, "checkpoints", "last", `${f}.safetensors`));
       const y = await Deno.readFile(join(b, "checkpoints", "last", `${f}.safetensors`));
