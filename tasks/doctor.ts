@@ -32,7 +32,7 @@ const USAGE = `deno task doctor [--backend ${ALL.join("|")}[,...]] [--json] [--f
 Prints the runtime, each backend's availability and why, then on each available backend (or those
 named) a numerical check against the cpu backend, the unet-step timing and one FGI iteration at the
 paper profile (default: on GPU backends only; it takes minutes on a CPU).
-  --steps N        timed unet-step steps (default 3; 1 on the cpu backend)
+  --steps N        timed unet-step steps after one warm-up (default 3; 1 on the cpu backend; 0 = no timing)
   --accumulate N   micro-batches of the FGI iteration (default 1 on GPUs, 8 on wasm/cpu)`;
 
 interface BackendReport {
@@ -208,11 +208,15 @@ await runTask(async () => {
       continue;
     }
     const steps = intFlag(values.steps, "steps", r.name === "cpu" ? 1 : 3);
-    r.unetStep = await unetStepTiming(steps);
-    say(
-      `  ${r.name}: unet-step ${r.unetStep.median_ms} ms (${r.unetStep.gflops_per_s} GFLOP/s, ` +
-        `${r.unetStep.step_gflop} GFLOP/step, median of ${steps})`,
-    );
+    if (steps < 1) {
+      r.unetStep = { skipped: "--steps 0" };
+    } else {
+      r.unetStep = await unetStepTiming(steps);
+      say(
+        `  ${r.name}: unet-step ${r.unetStep.median_ms} ms (${r.unetStep.gflops_per_s} GFLOP/s, ` +
+          `${r.unetStep.step_gflop} GFLOP/step, median of ${steps})`,
+      );
+    }
     const runFgi = values.fgi ? true : values["no-fgi"] ? false : r.gpu;
     if (!runFgi) {
       r.fgiPaperIteration = {
