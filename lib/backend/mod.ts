@@ -15,3 +15,5 @@ export * from "./wasm_matmul_kernels.ts";
 export * from "./wasm_threads.ts";
 export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";
+export * from "./flop_counter.ts";
+export * from "./probe.ts";
