@@ -13,7 +13,7 @@
  */
 import { extname } from "node:path";
 import { intFlag, numberFlag, parseTaskArgs, runTask } from "../lib/core/mod.ts";
-import { derivedDir, openDataset, resolveDataRoot } from "../lib/data/mod.ts";
+import { derivedDir, openDataset, resolveDataRoot, selectListedIds } from "../lib/data/mod.ts";
 import { encodePngRaster } from "../lib/data/png.ts";
 import type { Raster } from "../lib/data/raster.ts";
 import type { Sample } from "../lib/data/types.ts";
@@ -43,6 +43,7 @@ options:
   --offline              use the offline describer even when GAZE_VLM_URL is set
   --gaze-variant V       read the gaze maps of a variant (heatmap-V/, crf-V/), e.g. sim
   --split S              train | test | all (default all)
+  --ids FILE             only the ids listed in FILE (one per line)
   --limit N              only the first N ids
   --force                rewrite up-to-date files
   --data-dir DIR         data root (default $GAZE_DATA_DIR or ./data/cache)
@@ -79,6 +80,7 @@ await runTask(async () => {
       offline: { type: "boolean" },
       "gaze-variant": { type: "string" },
       split: { type: "string" },
+      ids: { type: "string" },
       limit: { type: "string" },
       force: { type: "boolean" },
     },
@@ -90,6 +92,7 @@ await runTask(async () => {
   const split = values.split ?? "all";
   if (!["train", "test", "all"].includes(split)) throw new Error(`--split: expected train, test or all, got ${split}`);
   let ids = split === "all" ? [...ds.ids("train"), ...ds.ids("test")] : ds.ids(split as "train" | "test");
+  if (values.ids) ids = await selectListedIds(values.ids, ids, ds.name);
   const limit = intFlag(values.limit, "limit", ids.length);
   ids = ids.slice(0, Math.max(0, limit));
 

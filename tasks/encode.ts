@@ -7,7 +7,7 @@
  */
 import { intFlag, parseTaskArgs, runTask } from "../lib/core/mod.ts";
 import { selectBackend } from "../lib/backend/mod.ts";
-import { openDataset, resolveDataRoot } from "../lib/data/mod.ts";
+import { openDataset, resolveDataRoot, selectListedIds } from "../lib/data/mod.ts";
 import {
   createEncoder,
   DEFAULT_ENCODER,
@@ -31,6 +31,7 @@ options:
   --pooling P        transformers: fields (default, L = 6, mean of each field's token states) | tokens (all token states)
   --max-tokens N     transformers: truncation length (default 128)
   --split S          train | test | all (default all)
+  --ids FILE         only the ids listed in FILE (one per line)
   --limit N          only the first N ids
   --force            rewrite up-to-date files
   --backend B        tfjs backend for use-lite: auto | wasm | cpu | webgpu | tensorflow
@@ -48,6 +49,7 @@ await runTask(async () => {
       pooling: { type: "string" },
       "max-tokens": { type: "string" },
       split: { type: "string" },
+      ids: { type: "string" },
       limit: { type: "string" },
       force: { type: "boolean" },
     },
@@ -63,6 +65,7 @@ await runTask(async () => {
   const split = values.split ?? "all";
   if (!["train", "test", "all"].includes(split)) throw new Error(`--split: expected train, test or all, got ${split}`);
   let ids = split === "all" ? [...ds.ids("train"), ...ds.ids("test")] : ds.ids(split as "train" | "test");
+  if (values.ids) ids = await selectListedIds(values.ids, ids, ds.name);
   ids = ids.slice(0, Math.max(0, intFlag(values.limit, "limit", ids.length)));
 
   if (encoderName === "use-lite") await selectBackend(values.backend, { quiet: values.quiet });

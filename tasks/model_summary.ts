@@ -77,7 +77,12 @@ await runTask(async () => {
     return;
   }
   const fmt = (n: number) => n.toLocaleString("en-US");
-  console.log(`${kind} @ ${profile}: input [${summary.inputShape.join(", ")}], widths [${config.features.join(", ")}]`);
+  const textNote = config.kind === "teacher" && config.text !== false
+    ? `, text tokens ${config.textLen} x ${config.textDim}${profile === "paper" ? " (RoBERTa-base)" : " (use-lite)"}`
+    : "";
+  console.log(
+    `${kind} @ ${profile}: input [${summary.inputShape.join(", ")}], widths [${config.features.join(", ")}]${textNote}`,
+  );
   console.log("| module | params | state | output shape |\n|---|---:|---:|---|");
   for (const m of summary.modules) {
     console.log(

@@ -2,7 +2,7 @@
  * `deno task train --config configs/<dataset>.<profile>.json --method <fullsup|gaze1|gazemedseg|fgi>
  *   [--variant code|paper] [--switches k=v,...] [--ablation no-text,no-afc,no-cwc,no-darm] [--seed N]
  *   [--backend B] [--out DIR] [--data-dir DIR] [--iterations N] [--eval-every N] [--eval-teacher]
- *   [--restart] [--stop-after N] [--prepare] [--quiet]`
+ *   [--restart] [--stop-after N] [--prepare] [--accumulate N] [--dry-run [--max-iterations N]] [--quiet]`
  * `deno task train --run-id <key>_s<seed> --config FILE [--out RUNS_DIR] [--backend B] [--data-dir DIR]`
  *
  * Trains one method with the one loop of lib/train (resuming from `<out>/checkpoints/last` when the
@@ -14,6 +14,14 @@
  * With `--run-id`, trains exactly one run of the `reproduce` plan (lib/report/plan.ts; the run is
  * resolved from the config and the id) into `<RUNS_DIR>/<id>/`, with the files `reproduce` reads
  * (config.json, eval_best/last, done.json): what one SLURM array task runs (lib/report/grid.ts).
+ *
+ * `--dry-run` proves a profile runs and measures it: `--max-iterations` (default 2) iterations of
+ * the profile's networks, batch and image size (the schedule compressed to those iterations, so an
+ * FGI teacher-first run does one teacher and one student iteration) and one evaluation on the first
+ * 2 test images, into `results/dry-run/<dataset>/<profile>/<label>` (started afresh). Only the
+ * supervision of the images it reads is prepared (with `--prepare`). It writes `dry_run.json`:
+ * seconds, GFLOP (convolutions and matrix products, forward and backward) per iteration, peak wasm
+ * heap and RSS, load average.
  *
  * @module
  */
@@ -30,13 +38,17 @@ import {
   applyOverrides,
   checkSupervision,
   createSupervision,
+  DRY_RUN_EVAL_IMAGES,
+  dryRunIds,
   loadTrainConfig,
   loadTrainedMethod,
+  measureTraining,
   METHOD_NAMES,
   type MethodName,
   methodNeeds,
   parseAblation,
   parseSwitches,
+  resolveTextModel,
   runLabel,
   train,
   type Variant,
@@ -63,6 +75,13 @@ options:
   --restart                delete the run folder's checkpoints and log first (default: resume)
   --stop-after N           stop cleanly after N completed iterations (resume later)
   --prepare                run the missing preparation tasks (prepare, describe, encode) first
+  --accumulate N           micro-batches per step (gradient accumulation; default: the config's)
+  --dry-run                2 iterations + one evaluation on 2 test images, measured (seconds, GFLOP,
+                           peak memory) into results/dry-run/...; prepares only the images it reads
+  --max-iterations N       iterations of a dry run (default 2)
+  --text-model DIR         RoBERTa-base ONNX folder for a config whose text encoder is "transformers" (the
+                           paper profile); default $GAZE_TEXT_MODEL, else models/roberta-base. Without it
+                           the run falls back to use-lite (512-d) with a warning kept in its provenance
   --backend B              auto | tensorflow | webgpu | wasm | cpu
   --data-dir DIR           data root (default $GAZE_DATA_DIR or ./data/cache)
   --quiet                  no progress bars
@@ -75,11 +94,33 @@ one run of the reproduce plan (what a SLURM array task runs; see "Running the gr
                            --variant, --switches, --ablation, --seed, --iterations, --eval-every,
                            --eval-teacher, --restart, --stop-after and --prepare.`;
 
-async function runPreparation(dataset: string, root: string, needs: { gaze: boolean; text: boolean }, encoder: string) {
+async function runPreparation(
+  dataset: string,
+  root: string,
+  needs: { gaze: boolean; text: boolean },
+  encoder: { name: string; modelDir: string | null },
+  ids?: string[],
+) {
   const steps: string[][] = [];
   if (needs.gaze || needs.text) steps.push(["tasks/prepare.ts", dataset]);
-  if (needs.text) steps.push(["tasks/describe.ts", dataset], ["tasks/encode.ts", dataset, "--encoder", encoder]);
+  const encode = ["tasks/encode.ts", dataset, "--encoder", encoder.name];
+  if (encoder.modelDir) encode.push("--model-dir", encoder.modelDir);
+  if (needs.text) steps.push(["tasks/describe.ts", dataset], encode);
   const here = new URL("..", import.meta.url).pathname;
+  let idFile: string | undefined;
+  if (ids) {
+    idFile = await Deno.makeTempFile({ prefix: "train-ids-", suffix: ".txt" });
+    await Deno.writeTextFile(idFile, ids.join("\n") + "\n");
+    for (const s of steps) s.push("--ids", idFile);
+  }
+  try {
+    await runSteps(steps, root, here);
+  } finally {
+    if (idFile) await Deno.remove(idFile).catch(() => {});
+  }
+}
+
+async function runSteps(steps: string[][], root: string, here: string) {
   for (const s of steps) {
     console.error(`train: running deno run -A ${s.join(" ")} --data-dir ${root}`);
     const r = await new Deno.Command(Deno.execPath(), {
@@ -161,6 +202,10 @@ await runTask(async () => {
       "stop-after": { type: "string" },
       prepare: { type: "boolean" },
       "run-id": { type: "string" },
+      accumulate: { type: "string" },
+      "dry-run": { type: "boolean" },
+      "max-iterations": { type: "string" },
+      "text-model": { type: "string" },
     },
   });
   if (!values.config) throw new Error(`--config is required\n\n${USAGE}`);
@@ -191,7 +236,22 @@ await runTask(async () => {
   if (values.variant !== undefined && values.variant !== "code" && values.variant !== "paper") {
     throw new Error(`--variant: expected code or paper, got ${values.variant}`);
   }
+  const dry = !!values["dry-run"];
+  if (values["max-iterations"] !== undefined && !dry) throw new Error("--max-iterations goes with --dry-run");
+  const dryIterations = dry ? intFlag(values["max-iterations"], "max-iterations", 2) : 0;
+  if (dry && dryIterations < 1) throw new Error(`--max-iterations: expected at least 1, got ${dryIterations}`);
   let config = await loadTrainConfig(values.config);
+  if (dry) {
+    config = applyOverrides(config, { iterations: dryIterations, evalEvery: dryIterations });
+    config = { ...config, evalLimit: DRY_RUN_EVAL_IMAGES };
+  }
+  if (values.accumulate !== undefined) {
+    const acc = intFlag(values.accumulate, "accumulate", 1);
+    if (acc < 1 || acc > config.batchSize) {
+      throw new Error(`--accumulate: at most the batch size (${config.batchSize}), got ${acc}`);
+    }
+    config = { ...config, accumulate: acc };
+  }
   config = applyOverrides(config, {
     variant: values.variant as Variant | undefined,
     switches: values.switches ? parseSwitches(values.switches) : undefined,
@@ -200,12 +260,17 @@ await runTask(async () => {
     iterations: values.iterations !== undefined ? intFlag(values.iterations, "iterations", 1) : undefined,
     evalEvery: values["eval-every"] !== undefined ? intFlag(values["eval-every"], "eval-every", 1) : undefined,
   });
+  const text = resolveTextModel(config, { textModel: values["text-model"] });
+  config = text.config;
   const choice = await selectBackend(values.backend, { quiet: values.quiet });
   const root = resolveDataRoot({ dataDir: values["data-dir"] });
   const dataset = await openDataset(config.dataset, { root, synthetic: config.synthetic, quiet: values.quiet });
   const label = runLabel(method, config);
-  const out = values.out ?? join("results", "runs", config.dataset, config.profile, label, `seed${config.seed}`);
-  if (values.restart) {
+  const out = values.out ??
+    (dry
+      ? join("results", "dry-run", config.dataset, config.profile, label)
+      : join("results", "runs", config.dataset, config.profile, label, `seed${config.seed}`));
+  if (values.restart || dry) {
     for (const p of ["checkpoints", "log.jsonl", "result.json"]) {
       await Deno.remove(join(out, p), { recursive: true }).catch(() => {});
     }
@@ -215,22 +280,32 @@ await runTask(async () => {
   const evalTeacher = !!values["eval-teacher"] && method === "fgi";
   const splits = evalTeacher ? ["train", "test"] as const : ["train"] as const;
   const textNeeds = { gaze: needs.gaze, text: needs.text };
-  let missing = await checkSupervision(dataset, config, { root, needs: textNeeds, splits: [...splits] });
+  // a dry run needs the supervision of the images it reads only
+  const touched = dry ? dryRunIds(dataset, config, { iterations: dryIterations }) : null;
+  const onlyIds = touched ? [...touched.train, ...(evalTeacher ? touched.test : [])] : undefined;
+  const check = () => checkSupervision(dataset, config, { root, needs: textNeeds, splits: [...splits], ids: onlyIds });
+  let missing = await check();
   if (missing.messages.length && values.prepare) {
-    await runPreparation(config.dataset, root, {
-      gaze: missing.gaze.length > 0 || missing.text.length > 0,
-      text: missing.text.length > 0,
-    }, config.text.encoder);
-    missing = await checkSupervision(dataset, config, { root, needs: textNeeds, splits: [...splits] });
+    await runPreparation(
+      config.dataset,
+      root,
+      {
+        gaze: missing.gaze.length > 0 || missing.text.length > 0,
+        text: missing.text.length > 0,
+      },
+      { name: config.text.encoder, modelDir: text.modelDir },
+      onlyIds && [...new Set([...missing.gaze, ...missing.text])],
+    );
+    missing = await check();
   }
   if (missing.messages.length) {
     throw new Error(
       `cannot train ${method} on ${config.dataset}:\n  ${missing.messages.join("\n  ")}\n(or pass --prepare)`,
     );
   }
-  const supervision = createSupervision(dataset, config, { root });
+  const supervision = createSupervision(dataset, config, { root, textModelDir: text.modelDir ?? undefined });
   try {
-    const evaluate = evaluatorFor(dataset, {
+    const evaluateAll = evaluatorFor(dataset, {
       imageSize: config.imageSize,
       supervision,
       alsoNetworks: evalTeacher ? ["teacher"] : [],
@@ -238,9 +313,16 @@ await runTask(async () => {
       config,
       quiet: true,
     });
+    // a dry run's one evaluation (the final one) sees the first DRY_RUN_EVAL_IMAGES test images only
+    const evaluate: typeof evaluateAll = dry
+      ? (m, ctx) => evaluateAll(m, { ...ctx, limit: DRY_RUN_EVAL_IMAGES })
+      : evaluateAll;
+    const measure = dry ? measureTraining() : null;
     console.error(
       `train ${label} on ${config.dataset} (${config.profile}: ${config.imageSize} px, batch ${config.batchSize}, ` +
-        `${config.iterations} iterations, seed ${config.seed}) -> ${out}`,
+        `${config.iterations} iterations, seed ${config.seed}${
+          config.accumulate > 1 ? `, ${config.accumulate} micro-batches per step` : ""
+        }${dry ? ", DRY RUN" : ""}) -> ${out}`,
     );
     const result = await train({
       config,
@@ -253,7 +335,47 @@ await runTask(async () => {
       backend: choice.name,
       quiet: values.quiet,
       stopAfter: values["stop-after"] !== undefined ? intFlag(values["stop-after"], "stop-after", 0) : undefined,
+      onLog: measure?.onLog,
     });
+    measure?.stop();
+    if (measure && !result.stopped) {
+      const report = measure.report();
+      const gib = (b: number | null) => (b === null ? "n/a" : `${(b / 2 ** 30).toFixed(2)} GiB`);
+      await atomicWrite(
+        join(out, "dry_run.json"),
+        JSON.stringify(
+          {
+            method,
+            label,
+            dataset: config.dataset,
+            profile: config.profile,
+            imageSize: config.imageSize,
+            batchSize: config.batchSize,
+            accumulate: config.accumulate,
+            evalImages: DRY_RUN_EVAL_IMAGES,
+            eval: result.last?.metrics ?? null,
+            ...report,
+            provenance: provenance({ backend: choice.name }),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+      console.log(
+        `${label} dry run (${config.profile}, ${config.imageSize} px, batch ${config.batchSize} in ` +
+          `${config.accumulate} micro-batches, ${choice.name}): ${
+            report.secondsPerIteration.toFixed(1)
+          } s/iteration, ` +
+          `${report.gflopPerIteration.toFixed(1)} GFLOP/iteration ` +
+          `(${
+            report.iterations.map((i) => `${i.phase} ${i.seconds.toFixed(1)} s ${i.gflop.toFixed(1)} GFLOP`).join("; ")
+          }), ` +
+          `evaluation of ${DRY_RUN_EVAL_IMAGES} images ${report.evalSeconds.toFixed(1)} s; peak wasm heap ` +
+          `${gib(report.memory.wasmHeapBytes)}, peak RSS ${gib(report.memory.peakRssBytes)}; load ` +
+          `${report.loadAverage?.join(" ") ?? "n/a"} -> ${join(out, "dry_run.json")}`,
+      );
+      return;
+    }
     if (result.stopped) {
       console.error(
         `train: stopped at iteration ${result.iterations}/${config.iterations}; rerun the command to resume`,

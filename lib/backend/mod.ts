@@ -17,3 +17,5 @@ export * from "./tensor_types.ts";
 export type { GazeKernelExports } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";
 export * from "./sgd_kernel.ts";
+export * from "./flop_counter.ts";
+export * from "./probe.ts";

@@ -39,8 +39,25 @@ export function gitCommit(): string {
   return cachedCommit;
 }
 
+const warnings: string[] = [];
+
 /**
- * Build a provenance record with the given extra fields.
+ * Record a warning that qualifies every output this process writes from now on (e.g. "the paper
+ * profile fell back to the use-lite text encoder"): {@link provenance} lists it under `warnings`.
+ * Repeated messages are kept once.
+ */
+export function addProvenanceWarning(message: string): void {
+  if (!warnings.includes(message)) warnings.push(message);
+}
+
+/** The warnings recorded by {@link addProvenanceWarning} so far. */
+export function provenanceWarnings(): string[] {
+  return [...warnings];
+}
+
+/**
+ * Build a provenance record with the given extra fields (and `warnings`, when any were recorded
+ * with {@link addProvenanceWarning}).
  *
  * @example
  * ```ts
@@ -55,6 +72,7 @@ export function provenance(extra: Record<string, unknown> = {}): Provenance {
     commit: gitCommit(),
     created: new Date().toISOString(),
     runtime: `deno ${Deno.version.deno}, v8 ${Deno.version.v8}`,
+    ...(warnings.length ? { warnings: [...warnings] } : {}),
     ...extra,
   };
 }

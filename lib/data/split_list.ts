@@ -51,3 +51,16 @@ export async function readSplitList(path: string): Promise<ListedId[]> {
   }
   return parseSplitList(text, path);
 }
+
+/**
+ * Restrict `ids` to those listed in the id-list file `path` (the `--ids FILE` option of the
+ * preparation tasks), in the file's order; an id the dataset does not have is an error naming the line.
+ */
+export async function selectListedIds(path: string, ids: readonly string[], dataset: string): Promise<string[]> {
+  const known = new Set(ids);
+  const listed = await readSplitList(path);
+  for (const { id, line } of listed) {
+    if (!known.has(id)) throw new Error(`${path}:${line}: id ${id} is not an image of ${dataset}`);
+  }
+  return listed.map((x) => x.id);
+}

@@ -5,12 +5,15 @@
  *
  * | profile | input | teacher widths            | student widths          | GazeMedSeg / UNet widths | text L x D |
  * |---------|-------|---------------------------|-------------------------|--------------------------|-----------|
- * | paper   | 224   | 64,128,256,512,1024,128   | 32,64,128,256,512,32    | 64,128,256,512,1024,128  | 6 x 512   |
+ * | paper   | 224   | 64,128,256,512,1024,128   | 32,64,128,256,512,32    | 64,128,256,512,1024,128  | 6 x 768   |
  * | cpu     | 96    | 16,32,64,128,256,16       | 8,16,32,64,128,8        | 16,32,64,128,256,16      | 6 x 512   |
  * | smoke   | 32    | 8,8,16,16,32,8            | 4,4,8,8,16,4            | 8,8,16,16,32,8           | 6 x 512   |
  *
- * Text: L = 6 tokens (one per field of the VLM's JSON answer), D = 512 (Universal
- * Sentence Encoder lite, the offline default encoder).
+ * Text: L = 6 tokens (one per field of the VLM's JSON answer). D = 768 at `paper` (RoBERTa-base, the
+ * released teacher's `text_proj = Linear(768, C)`; the `transformers` encoder with a local ONNX model),
+ * D = 512 at `cpu` and `smoke` (Universal Sentence Encoder lite, the offline default encoder). A paper
+ * run without the RoBERTa folder falls back to 512 (lib/train/text_model.ts) and builds its teacher
+ * from the run's config, not from this table.
  *
  * @module
  */
@@ -49,7 +52,7 @@ export const MODEL_PROFILES: Readonly<Record<ProfileName, ModelProfile>> = {
     studentFeatures: [32, 64, 128, 256, 512, 32],
     unetFeatures: [64, 128, 256, 512, 1024, 128],
     textLen: 6,
-    textDim: 512,
+    textDim: 768,
   },
   cpu: {
     name: "cpu",

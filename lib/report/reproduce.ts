@@ -44,6 +44,7 @@ import {
 import { train } from "../train/loop.ts";
 import { checkpointDir, checkpointPath, readRunState } from "../train/run_checkpoint.ts";
 import { checkSupervision, createSupervision, type Supervision } from "../train/supervision.ts";
+import { resolveTextModel } from "../train/text_model.ts";
 import { loadTrainedMethod } from "../train/trained.ts";
 import { ablationTable } from "./ablation_table.ts";
 import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_choice.ts";
@@ -561,7 +562,7 @@ export async function resolvePlan(
       `${configPath}: no training config for ${choice.dataset} at the ${profile} profile (pass --config FILE)`,
     );
   }
-  const base = await loadTrainConfig(configPath);
+  const base = resolveTextModel(await loadTrainConfig(configPath)).config; // paper: RoBERTa or use-lite + warning
   if (base.dataset !== choice.dataset) {
     throw new Error(`${configPath}: config is for dataset '${base.dataset}', not '${choice.dataset}'`);
   }
@@ -839,7 +840,7 @@ export async function trainSingleRun(options: SingleRunOptions): Promise<{ run: 
       `${configPath}: no training config for ${options.dataset} at the ${profile} profile (pass --config FILE)`,
     );
   }
-  const base = await loadTrainConfig(configPath);
+  const base = resolveTextModel(await loadTrainConfig(configPath)).config; // paper: RoBERTa or use-lite + warning
   const key = options.key ?? "fgi-code";
   const seed = options.seed ?? base.seed;
   const plan = experimentPlan(base, {

@@ -19,3 +19,4 @@ export * from "./transformers_encoder.ts";
 export * from "./encoder.ts";
 export * from "./batch.ts";
 export * from "./summary.ts";
+export * from "./model_dir.ts";

@@ -22,6 +22,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import type { DescriptionEncoder, TextEmbedding } from "./embedding.ts";
+import { TEXT_MODEL_ENV, textModelDir, textModelProblem } from "./model_dir.ts";
 import { type Description, fieldSentences } from "./schema.ts";
 
 /** How token states become rows; see the module doc. */
@@ -80,8 +81,13 @@ export async function loadTransformersEncoder(options: TransformersEncoderOption
   // deno-lint-ignore no-explicit-any
   const hf: any = await import(TRANSFORMERS_PACKAGE);
   const env = hf.env;
-  if (options.modelDir) {
-    const dir = resolve(options.modelDir);
+  // no folder and no hub id: $GAZE_TEXT_MODEL or models/roberta-base when it holds a model
+  const fallbackDir = !options.modelDir && !options.model && !textModelProblem(textModelDir())
+    ? textModelDir()
+    : undefined;
+  const modelDir = options.modelDir ?? fallbackDir;
+  if (modelDir) {
+    const dir = resolve(modelDir);
     try {
       if (!Deno.statSync(dir).isDirectory) throw new Error("not a folder");
     } catch (err) {
@@ -101,7 +107,9 @@ export async function loadTransformersEncoder(options: TransformersEncoderOption
     where = `hub model ${options.model}`;
   } else {
     throw new Error(
-      "transformers encoder: pass --model-dir DIR (a local ONNX model folder) or --model ID with --allow-remote",
+      `transformers encoder: pass --model-dir DIR (a local ONNX model folder; default $${TEXT_MODEL_ENV}, else ` +
+        `${textModelDir()}, which ${textModelProblem(textModelDir())?.replace(/^\S+ /, "") ?? "is empty"}) or ` +
+        `--model ID with --allow-remote`,
     );
   }
   env.allowLocalModels = true;

@@ -13,8 +13,8 @@
  *
  * Per iteration: load the batch (through lib/data's disk cache), cut the gaze levels, split into
  * `config.accumulate` micro-batches, differentiate each micro-batch's loss over the networks of
- * the current phase with `tf.variableGrads`, sum the gradients weighted by the micro-batch's share
- * of the batch, and step each network's optimiser at lr = half-cosine(epoch within the phase).
+ * the current phase with `tf.variableGrads` (in stages, one tape each, when the method splits its
+ * loss: FGI's joint step), sum the gradients weighted by the micro-batch's share of the batch, and step each network's optimiser at lr = half-cosine(epoch within the phase).
  * Every `evalEvery` iterations and at the end: evaluate (callback), append to the log, save
  * `last` and, when the reported network's Dice improved, `best`.
  *
@@ -132,6 +132,8 @@ export interface TrainOptions {
   checkFiles?: boolean;
   /** Where the one-line session notes go ("resuming from iteration N ..."); default stderr. */
   log?: (line: string) => void;
+  /** Differentiate each loss in one tape even when the method offers stages (see {@link TrainStepOptions}). */
+  singleTape?: boolean;
 }
 
 /** Outcome of {@link train}. */
@@ -202,6 +204,8 @@ export interface TrainStepOptions {
   lr: Record<string, number>;
   /** Micro-batches (gradient accumulation; default 1). */
   accumulate?: number;
+  /** Differentiate a method's whole loss in one tape even when it offers `stages` (tests; more memory). */
+  singleTape?: boolean;
 }
 
 /**
@@ -234,6 +238,21 @@ export async function trainStep(
   const sums = new Map<string, tf.Tensor>();
   const losses: Record<string, number> = {};
   const stats: Record<string, number> = {};
+  // add a micro-batch's (or stage's) gradients, weighted by the micro-batch's share of the batch
+  const addGrads = (grads: tf.NamedTensorMap, share: number) => {
+    for (const [vname, g] of Object.entries(grads)) {
+      const scaled = share === 1 ? g : tf.tidy(() => tf.mul(g, share));
+      if (scaled !== g) g.dispose();
+      const prev = sums.get(vname);
+      if (prev) {
+        sums.set(vname, tf.tidy(() => tf.add(prev, scaled)));
+        prev.dispose();
+        scaled.dispose();
+      } else {
+        sums.set(vname, scaled);
+      }
+    }
+  };
   try {
     for (let start = 0; start < n; start += per) {
       const end = Math.min(n, start + per);
@@ -247,28 +266,24 @@ export async function trainStep(
         throw err;
       }
       try {
-        let kept: Record<string, tf.Scalar> = {};
-        const { value, grads } = tf.variableGrads(() => {
-          const r = prepared.compute();
-          kept = Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, tf.keep(t)]));
-          return r.total;
-        }, vars);
-        const values = await Promise.all([value, ...Object.values(kept)].map((t) => t.data()));
-        ["total", ...Object.keys(kept)].forEach((k, i) => (losses[k] = (losses[k] ?? 0) + values[i][0] * share));
-        tf.dispose([value, ...Object.values(kept)]);
-        for (const [k, v] of Object.entries(prepared.stats)) stats[k] = (stats[k] ?? 0) + v;
-        for (const [vname, g] of Object.entries(grads)) {
-          const scaled = share === 1 ? g : tf.tidy(() => tf.mul(g, share));
-          if (scaled !== g) g.dispose();
-          const prev = sums.get(vname);
-          if (prev) {
-            sums.set(vname, tf.tidy(() => tf.add(prev, scaled)));
-            prev.dispose();
-            scaled.dispose();
-          } else {
-            sums.set(vname, scaled);
-          }
+        const stages = prepared.stages && !options.singleTape
+          ? prepared.stages
+          : [{ networks: ctx.phase.networks, compute: prepared.compute }];
+        for (const stage of stages) {
+          const stageVars = vars.filter((v) => stage.networks.includes(route.get(v.name)!.net));
+          if (stageVars.length === 0) continue;
+          let kept: Record<string, tf.Scalar> = {};
+          const { value, grads } = tf.variableGrads(() => {
+            const r = stage.compute();
+            kept = Object.fromEntries(Object.entries(r.terms).map(([k, t]) => [k, tf.keep(t)]));
+            return r.total;
+          }, stageVars);
+          const values = await Promise.all([value, ...Object.values(kept)].map((t) => t.data()));
+          ["total", ...Object.keys(kept)].forEach((k, i) => (losses[k] = (losses[k] ?? 0) + values[i][0] * share));
+          tf.dispose([value, ...Object.values(kept)]);
+          addGrads(grads, share);
         }
+        for (const [k, v] of Object.entries(prepared.stats)) stats[k] = (stats[k] ?? 0) + v;
       } finally {
         prepared.dispose();
         if (micro !== batch) disposeTrainBatch(micro);
@@ -576,6 +591,7 @@ async function runLoop(
           optimizers,
           lr: lrs,
           accumulate: config.accumulate,
+          singleTape: options.singleTape,
         });
         const seconds = (performance.now() - t0) / 1000;
         state.iteration = it + 1;

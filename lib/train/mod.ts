@@ -16,3 +16,5 @@ export * from "./methods/mod.ts";
 export * from "./run_checkpoint.ts";
 export * from "./loop.ts";
 export * from "./trained.ts";
+export * from "./dry_run.ts";
+export * from "./text_model.ts";

@@ -139,17 +139,17 @@ export interface MissingSupervision {
 }
 
 /**
- * Check that the derived files a run needs exist for `splits` (no decoding; stat only).
- * Synthetic datasets need nothing (simulated on the fly).
+ * Check that the derived files a run needs exist for `splits`, or only for `ids` when given (a dry
+ * run touches a few images; no decoding, stat only). Synthetic datasets need nothing (simulated on the fly).
  */
 export async function checkSupervision(
   dataset: Dataset,
   config: TrainConfig,
-  options: { root: string; needs: SupervisionNeeds; splits: Split[]; gazeVariant?: string },
+  options: { root: string; needs: SupervisionNeeds; splits: Split[]; ids?: readonly string[]; gazeVariant?: string },
 ): Promise<MissingSupervision> {
   const out: MissingSupervision = { gaze: [], text: [], messages: [] };
   if (dataset.name === "synthetic") return out;
-  const ids = options.splits.flatMap((s) => dataset.ids(s));
+  const ids = options.ids ?? options.splits.flatMap((s) => dataset.ids(s));
   const ref = { root: options.root, name: dataset.name };
   const dir = embeddingsDir(ref, config.text.encoder);
   for (const id of ids) {
@@ -187,6 +187,8 @@ export interface SyntheticSupervisionOptions {
   gazeSeed?: number;
   /** An encoder to use (default: `createEncoder(config.text.encoder)`, loaded on the first text request). */
   encoder?: DescriptionEncoder;
+  /** Model folder of the `transformers` encoder (lib/train/text_model.ts resolves it). */
+  textModelDir?: string;
   /**
    * Data root whose derived folder caches the computed maps and text on disk (so later runs and
    * processes reuse them): `derivedDir(root, "synthetic", "{heatmap,crf}-<key>")/<id>.png` and
@@ -285,7 +287,7 @@ export function syntheticSupervision(
               }
             } catch { /* not cached yet */ }
           }
-          encoder ??= createEncoder(config.text.encoder);
+          encoder ??= createEncoder(config.text.encoder, { modelDir: options.textModelDir });
           const [sample, g, enc] = await Promise.all([dataset.load(id), gaze(id), encoder]);
           const d = describeFromGaze(sample.image, g, { kind: targetKind("synthetic") });
           const e = await enc.encode(d.description);

@@ -44,7 +44,7 @@ Deno.test("BasicUNet at (64..1024, 128), in 3, out 128 has the MONAI parameter c
 Deno.test("teacher / student / GazeMedSeg totals at paper widths follow the layer formulas", () => {
   const before = tf.memory().numTensors;
   const teacher = monaiBasicUNet(3, PAPER_T, 128) +
-    [1, 2, 3, 4].reduce((a, s) => a + fusion(PAPER_T[s], (224 / 2 ** s) ** 2, 512) + distill(PAPER_T[s]), 0) +
+    [1, 2, 3, 4].reduce((a, s) => a + fusion(PAPER_T[s], (224 / 2 ** s) ** 2, 768) + distill(PAPER_T[s]), 0) +
     head(128) + conv(128, 2, 1);
   const student = monaiBasicUNet(3, PAPER_S, 32) +
     [1, 2, 3, 4].reduce((a, s) => a + distill(PAPER_S[s]) + conv(PAPER_S[s], PAPER_T[s], 1) + norm(PAPER_T[s]), 0) +
@@ -57,7 +57,13 @@ Deno.test("teacher / student / GazeMedSeg totals at paper widths follow the laye
   );
   assertEquals(
     summarizeModel(modelConfigFor("teacher", "paper", { overrides: { text: false } })).totalParams,
-    teacher - [1, 2, 3, 4].reduce((a, s) => a + fusion(PAPER_T[s], (224 / 2 ** s) ** 2, 512), 0),
+    teacher - [1, 2, 3, 4].reduce((a, s) => a + fusion(PAPER_T[s], (224 / 2 ** s) ** 2, 768), 0),
+  );
+  // RoBERTa-base (768-d) tokens as the released teacher: 491,520 more than with 512-d use-lite tokens.
+  assertEquals(teacher, 44_250_434);
+  assertEquals(
+    summarizeModel(modelConfigFor("teacher", "paper", { overrides: { textDim: 512 } })).totalParams,
+    44_250_434 - 491_520,
   );
   assertEquals(summarizeModel(modelConfigFor("student", "paper")).totalParams, student);
   assertEquals(summarizeModel(modelConfigFor("gazemedseg", "paper")).totalParams, gms);

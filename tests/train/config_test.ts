@@ -142,6 +142,8 @@ Deno.test("config: every configs/*.json validates; paper = docs/METHOD.md sectio
       assertEquals(c.models.teacher, [64, 128, 256, 512, 1024, 128]);
       assertEquals(c.models.student, [32, 64, 128, 256, 512, 32]);
       assertEquals(c.models.unet, [64, 128, 256, 512, 1024, 128]);
+      // RoBERTa-base tokens (the released teacher's text_proj = Linear(768, C))
+      assertEquals(c.text, { encoder: "transformers", length: 6, dim: 768 });
     } else {
       assertEquals(c.rampUp.length, scaledRampLength(c.iterations), `${n}: ramp scaled to the iterations`);
     }

@@ -102,6 +102,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     if (useText && !batch.text) throw new Error("fgi: the teacher needs text tokens but the batch has none");
     const phase = ctx.phase.name;
     const owned: Tensor[] = [];
+    const carried: Tensor[] = []; // values passed between the joint stages
     const own = <T extends Tensor>(t: T): T => {
       owned.push(t);
       return t;
@@ -217,9 +218,68 @@ export function createFgi(options: MethodOptions): TrainMethod {
         }
         return { total: tf.addN(parts) as Scalar, terms };
       },
+      stages: frozen ? undefined : jointStages(),
       stats,
-      dispose: () => tf.dispose(owned),
+      dispose: () => tf.dispose([...owned, ...carried.splice(0)]),
     };
+
+    /**
+     * The joint loss in three tapes (see PreparedStep.stages): teacher on the clean image (L_T),
+     * then the student's passes (L_S, AFC, CWC_S against the kept sg(z_T), sg(D_s)), then the teacher
+     * on its CutMix input (CWC_T against the kept sg(z_S)). Every cross-network value is a
+     * stop-gradient constant in `compute` too, so the summed gradients are the same; each network's
+     * passes keep their order (clean, then CutMix), so BatchNorm statistics update as in `compute`.
+     */
+    function jointStages() {
+      let zT: Tensor4D | null = null, dT: Tensor4D[] = [], zS: Tensor4D | null = null;
+      const carry = <T extends Tensor>(t: T): T => {
+        const k = tf.keep(tf.clone(t)) as T;
+        carried.push(k);
+        return k;
+      };
+      return [
+        {
+          networks: ["teacher"],
+          compute(): LossTerms {
+            const tOut = teacherForward(teacher, teacherInputs(batch.image, batch), { training: true });
+            zT = carry(tOut.logits);
+            dT = tOut.distill.map(carry);
+            const lt = teacherLoss(tOut.logits, batch);
+            return { total: lt, terms: { L_T: lt } };
+          },
+        },
+        {
+          networks: ["student"],
+          compute(): LossTerms {
+            const w = ctx.rampWeight;
+            const sOut = studentForward(student, { image: imageS }, { training: true });
+            zS = carry(sOut.logits);
+            const terms: Record<string, tf.Scalar> = { L_S: bceWithLogits(sOut.logits, mbcS) };
+            const parts: tf.Tensor[] = [terms.L_S];
+            if (ab.afc) {
+              terms.AFC = afcLoss(sOut.aligned, dT);
+              parts.push(tf.mul(terms.AFC, f.afcWeight * w));
+            }
+            if (boxS && mixS) {
+              const z = studentForward(student, { image: mixS }, { training: true }).logits;
+              terms.CWC_S = cwcLoss(z, cutMixTarget(zT!, boxS), cwcOpts);
+              parts.push(tf.mul(terms.CWC_S, w));
+            }
+            return { total: tf.addN(parts) as tf.Scalar, terms };
+          },
+        },
+        ...(boxT && mixT
+          ? [{
+            networks: ["teacher"],
+            compute(): LossTerms {
+              const z = teacherForward(teacher, teacherInputs(mixT!, batch), { training: true }).logits;
+              const cwcT = cwcLoss(z, cutMixTarget(zS!, boxT!), cwcOpts);
+              return { total: tf.mul(cwcT, ctx.rampWeight) as tf.Scalar, terms: { CWC_T: cwcT } };
+            },
+          }]
+          : []),
+      ];
+    }
   }
 
   function outputs(image: Tensor4D, opts: { network?: string; text?: Tensor3D } = {}): Tensor4D {

@@ -68,10 +68,29 @@ export interface LossTerms {
   terms: Record<string, Scalar>;
 }
 
+/**
+ * One part of a loss that reaches the trainable parameters of `networks` only (every value it takes
+ * from another network is a stop-gradient constant). See {@link PreparedStep.stages}.
+ */
+export interface LossStage {
+  /** Networks whose parameters this part differentiates (those outside the phase are skipped). */
+  networks: string[];
+  /** Build this part (called inside its own `tf.variableGrads`, in list order). */
+  compute(): LossTerms;
+}
+
 /** A micro-batch made ready for differentiation. */
 export interface PreparedStep {
   /** Build the loss (called inside `tf.variableGrads`). */
   compute(): LossTerms;
+  /**
+   * The same loss as `compute`, split into parts that the loop differentiates one after another
+   * (one tape each) and whose gradients it sums: the tape then holds one part's activations, not
+   * all of them (the FGI joint step at 224 px: one network's passes instead of four). The parts'
+   * totals add up to `compute`'s total and their terms to its terms; forward passes run once each,
+   * in an order that keeps each network's own passes (and BatchNorm updates) in `compute`'s order.
+   */
+  stages?: LossStage[];
   /** Numbers for the log gathered while preparing (e.g. DARM candidates and masked area). */
   stats: Record<string, number>;
   /** Free what `prepare` made. */
