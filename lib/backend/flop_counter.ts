@@ -41,7 +41,8 @@ export interface FlopCounter {
 }
 
 type Shape = readonly number[];
-type TensorLike = { shape: Shape };
+/** Anything with a shape (a tensor or the engine's tensor info). */
+export type TensorLike = { shape: readonly number[] };
 
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
 

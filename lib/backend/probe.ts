@@ -29,9 +29,11 @@ export const GPU_STACK = {
 
 /** The runtime. */
 export interface RuntimeInfo {
-  /** Deno, V8 and TypeScript versions. */
+  /** Deno version. */
   deno: string;
+  /** V8 version. */
   v8: string;
+  /** TypeScript version. */
   typescript: string;
   /** `linux x86_64` etc. */
   os: string;
