@@ -74,7 +74,7 @@ function describeStart(b: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { checkImageFile } from "./check_files.ts";
+ * import { checkImageFile } from "../../mod.ts";
  * const path = await Deno.makeTempFile({ suffix: ".jpg" });
  * const r = await checkImageFile(path); // { file: path, reason: "0-byte file" }
  * if (!("reason" in r!)) throw new Error("an empty file passed");

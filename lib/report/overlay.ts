@@ -136,7 +136,7 @@ export function turbo(t: number): Rgb {
  *
  * @example
  * ```ts
- * import { turboColorscale } from "./overlay.ts";
+ * import { turboColorscale } from "../../mod.ts";
  * const cs = turboColorscale(3); // [[0, "#..."], [0.5, "#..."], [1, "#..."]]
  * ```
  */
