@@ -207,6 +207,14 @@ await runTask(async () => {
       say(`  cpu: unet-step skipped (${r.unetStep.skipped})`);
       continue;
     }
+    if (r.name === "webgpu" && !r.gpu && !wanted?.includes("webgpu") && values.steps === undefined) {
+      // a software adapter (Mesa llvmpipe) ran one 19-GFLOP unet-step for over 10 minutes here
+      r.unetStep = {
+        skipped: "software WebGPU adapter: a correctness check only (pass --backend webgpu --steps 1 to time it)",
+      };
+      say(`  webgpu: unet-step skipped (${r.unetStep.skipped})`);
+      continue;
+    }
     const steps = intFlag(values.steps, "steps", r.name === "cpu" ? 1 : 3);
     if (steps < 1) {
       r.unetStep = { skipped: "--steps 0" };
