@@ -24,7 +24,7 @@ import { gazeLevels, orderLevelsByArea } from "../gaze/levels.ts";
 import type { Dataset, Split } from "../data/types.ts";
 import type { TeacherConfig } from "../models/types.ts";
 import type { EvalContext, EvaluateFn } from "../train/loop.ts";
-import { resolveSwitches, type TrainConfig } from "../train/config.ts";
+import { darmOptionsFor, type TrainConfig } from "../train/config.ts";
 import { buildTrainingProbe, probeOutputs, type TrainingProbe } from "./training_probe.ts";
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
@@ -272,8 +272,6 @@ export function darmTestImages(batch: Batch, config: TrainConfig): Float32Array 
   if (!crf || crf.shape[3] !== 1) throw new Error("DARM-masked evaluation: the batch has no 1-channel 'crf' map");
   const [B, H, W, C] = batch.shape;
   const px = H * W;
-  const sw = resolveSwitches(config);
-  const d = config.fgi.darm;
   const out = new Float32Array(batch.images.length);
   for (let b = 0; b < B; b++) {
     const ordered = orderLevelsByArea(gazeLevels(crf.data.subarray(b * px, (b + 1) * px), config.gaze.levels));
@@ -283,16 +281,7 @@ export function darmTestImages(batch: Batch, config: TrainConfig): Float32Array 
       mhc: ordered[0].mask,
       mbc: ordered[ordered.length - 1].mask,
       shape: { batch: 1, height: H, width: W, channels: C },
-    }, {
-      rng: new Rng(deriveSeed(config.seed, `test-darm:${batch.ids[b]}`)),
-      ratio: d.ratio,
-      minBlock: d.minBlock,
-      maxBlock: d.maxBlock,
-      window: sw.darmWindow,
-      target: sw.darmTarget,
-      placement: sw.darmPlacement,
-      fill: sw.darmFill,
-    });
+    }, darmOptionsFor(config, new Rng(deriveSeed(config.seed, `test-darm:${batch.ids[b]}`))));
     out.set(r.image, b * px * C);
   }
   return out;

@@ -16,7 +16,7 @@ import type { Dataset } from "../data/types.ts";
 import { darmGaze } from "../darm/gaze.ts";
 import type { TeacherConfig } from "../models/types.ts";
 import { disposeTrainBatch, toTrainBatch } from "../train/batch.ts";
-import { resolveSwitches, type TrainConfig } from "../train/config.ts";
+import { darmOptionsFor, type TrainConfig } from "../train/config.ts";
 import type { TrainMethod } from "../train/methods/types.ts";
 import type { Supervision } from "../train/supervision.ts";
 import { batchDice, type OutputQuantity, OutputStats } from "./output_stats.ts";
@@ -69,18 +69,10 @@ export async function buildTrainingProbe(
     disposeTrainBatch(tb);
   }
   const [B, S, , C] = batch.shape;
-  const sw = resolveSwitches(config);
-  const d = config.fgi.darm;
-  const r = darmGaze({ image: batch.images, mhc, mbc, shape: { batch: B, height: S, width: S, channels: C } }, {
-    rng: new Rng(deriveSeed(config.seed, "probe:darm")),
-    ratio: d.ratio,
-    minBlock: d.minBlock,
-    maxBlock: d.maxBlock,
-    window: sw.darmWindow,
-    target: sw.darmTarget,
-    placement: sw.darmPlacement,
-    fill: sw.darmFill,
-  });
+  const r = darmGaze(
+    { image: batch.images, mhc, mbc, shape: { batch: B, height: S, width: S, channels: C } },
+    darmOptionsFor(config, new Rng(deriveSeed(config.seed, "probe:darm"))),
+  );
   const [L, D] = [config.text.length, config.text.dim];
   let text: Float32Array | null = null;
   if (options.text) {

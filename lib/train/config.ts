@@ -42,6 +42,8 @@ import type { DatasetName } from "../data/types.ts";
 import type { Features } from "../models/types.ts";
 import type { EncoderName } from "../text/embedding.ts";
 import { rampUpWeight } from "../losses/ramp_up.ts";
+import type { DarmOptions } from "../darm/types.ts";
+import type { Rng } from "../core/rng.ts";
 
 /** Training methods, one plug-in each in lib/train/methods/. */
 export type MethodName = "fullsup" | "gaze1" | "gazemedseg" | "fgi";
@@ -288,6 +290,26 @@ export function scaledRampLength(iterations: number): number {
 /** The switches in force: the variant's preset with the config's `switches` on top. */
 export function resolveSwitches(config: Pick<TrainConfig, "variant" | "switches">): FgiSwitches {
   return { ...VARIANT_SWITCHES[config.variant], ...config.switches };
+}
+
+/**
+ * The DARM options a config implies: ratio and block sizes from `fgi.darm`, window, stop rule,
+ * placement and fill from the resolved switches (docs/METHOD.md section 6.5), drawing from `rng`.
+ * One definition for training, the masked-test diagnostic and the training probe.
+ */
+export function darmOptionsFor(config: Pick<TrainConfig, "variant" | "switches" | "fgi">, rng: Rng): DarmOptions {
+  const sw = resolveSwitches(config);
+  const d = config.fgi.darm;
+  return {
+    rng,
+    ratio: d.ratio,
+    minBlock: d.minBlock,
+    maxBlock: d.maxBlock,
+    window: sw.darmWindow,
+    target: sw.darmTarget,
+    placement: sw.darmPlacement,
+    fill: sw.darmFill,
+  };
 }
 
 /**

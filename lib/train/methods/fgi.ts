@@ -50,7 +50,7 @@ import { stopGradient } from "../../models/stop_gradient.ts";
 import { studentForward } from "../../models/student.ts";
 import { teacherForward } from "../../models/teacher.ts";
 import type { Model, StudentConfig, TeacherConfig } from "../../models/types.ts";
-import { type FgiSwitches, resolveSwitches } from "../config.ts";
+import { darmOptionsFor, type FgiSwitches, resolveSwitches } from "../config.ts";
 import type { Rng } from "../../core/rng.ts";
 import { buildNetworks, disposeNetworks, foregroundLogit, optimizerSettings } from "./networks.ts";
 import type { LossTerms, MethodOptions, Phase, PreparedStep, StepContext, TrainBatch, TrainMethod } from "./types.ts";
@@ -133,16 +133,7 @@ export function createFgi(options: MethodOptions): TrainMethod {
     // DARM on the student's input and M_bc.
     let imageS = batch.image, mbcS = batch.mbc;
     if (ab.darm) {
-      const darmOpts = {
-        rng: ctx.rng.darm,
-        ratio: f.darm.ratio,
-        minBlock: f.darm.minBlock,
-        maxBlock: f.darm.maxBlock,
-        window: sw.darmWindow,
-        target: sw.darmTarget,
-        placement: sw.darmPlacement,
-        fill: sw.darmFill,
-      };
+      const darmOpts = darmOptionsFor(config, ctx.rng.darm);
       // Read back asynchronously (GPU backends) and run the array version of DARM.
       const shape = { batch: B, height: S, width: S, channels: batch.image.shape[3] };
       const [image, mbc] = (await Promise.all([batch.image.data(), batch.mbc.data()])) as Float32Array[];
