@@ -29,18 +29,55 @@ export function gazeMedSegForward(
   if (image.rank !== 4 || image.shape[3] !== config.inChannels) {
     throw new Error(`gazeMedSegForward: image must be [B, H, W, ${config.inChannels}], got [${image.shape}]`);
   }
-  const groups = config.groups ?? 4;
   const levels = config.levels ?? 2;
   return tf.tidy(() => {
     const levelLogits: tf.Tensor4D[] = [], propLogits: tf.Tensor4D[] = [], features: tf.Tensor4D[] = [];
     for (let k = 0; k < levels; k++) {
-      const prefix = `model.${k}.encoder`;
-      const feat = basicUNetDecode(basicUNetEncode(image, { store, prefix, groups }), { store, prefix, groups });
-      features.push(feat);
-      levelLogits.push(conv2d(feat, { store, name: `model.${k}.classifier` }));
-      propLogits.push(conv2d(featurePropagation(feat), { store, name: `model.${k}.classifier` }));
+      const out = gazeMedSegLevelForward(model, image, k);
+      features.push(out.features);
+      levelLogits.push(out.logits);
+      propLogits.push(out.propLogits);
     }
     const logits = tf.div(tf.addN(levelLogits), levels) as tf.Tensor4D;
     return { logits, levelLogits, propLogits, features };
+  });
+}
+
+/** What {@link gazeMedSegLevelForward} returns for one level. Dispose with `tf.dispose(output)`. */
+export type GazeMedSegLevelOutput = {
+  /** The level's logits `[B, H, W, 1]`. */
+  logits: tf.Tensor4D;
+  /** The level's logits after feature propagation `[B, H, W, 1]`. */
+  propLogits: tf.Tensor4D;
+  /** The level's features `[B, H, W, featDim]`. */
+  features: tf.Tensor4D;
+};
+
+/**
+ * One level of {@link gazeMedSegForward}: the pass of UNet `level` alone (it reads only the
+ * parameters `model.{level}.*`), so a training step can differentiate one UNet at a time.
+ *
+ * @param image `[B, H, W, inChannels]` (not checked here; see {@link gazeMedSegForward}).
+ * @param level 0 <= level < `config.levels`.
+ */
+export function gazeMedSegLevelForward(
+  model: Model<GazeMedSegConfig>,
+  image: tf.Tensor4D,
+  level: number,
+): GazeMedSegLevelOutput {
+  const { config, params: store } = model;
+  const levels = config.levels ?? 2;
+  if (!(Number.isInteger(level) && level >= 0 && level < levels)) {
+    throw new Error(`gazeMedSegLevelForward: level must be an integer in [0, ${levels}), got ${level}`);
+  }
+  const groups = config.groups ?? 4;
+  return tf.tidy(() => {
+    const prefix = `model.${level}.encoder`;
+    const feat = basicUNetDecode(basicUNetEncode(image, { store, prefix, groups }), { store, prefix, groups });
+    return {
+      logits: conv2d(feat, { store, name: `model.${level}.classifier` }),
+      propLogits: conv2d(featurePropagation(feat), { store, name: `model.${level}.classifier` }),
+      features: feat,
+    };
   });
 }
