@@ -24,7 +24,7 @@ export function gazeMedSegForward(
   options: ForwardOptions = {},
 ): GazeMedSegOutput {
   void options;
-  const { config, params: store } = model;
+  const { config } = model;
   const { image } = inputs;
   if (image.rank !== 4 || image.shape[3] !== config.inChannels) {
     throw new Error(`gazeMedSegForward: image must be [B, H, W, ${config.inChannels}], got [${image.shape}]`);
