@@ -65,19 +65,32 @@ export function gazeMedSegLevelForward(
   image: tf.Tensor4D,
   level: number,
 ): GazeMedSegLevelOutput {
-  const { config, params: store } = model;
-  const levels = config.levels ?? 2;
-  if (!(Number.isInteger(level) && level >= 0 && level < levels)) {
-    throw new Error(`gazeMedSegLevelForward: level must be an integer in [0, ${levels}), got ${level}`);
-  }
-  const groups = config.groups ?? 4;
+  const store = model.params;
   return tf.tidy(() => {
-    const prefix = `model.${level}.encoder`;
-    const feat = basicUNetDecode(basicUNetEncode(image, { store, prefix, groups }), { store, prefix, groups });
+    const feat = levelFeatures(model, image, level);
     return {
       logits: conv2d(feat, { store, name: `model.${level}.classifier` }),
       propLogits: conv2d(featurePropagation(feat), { store, name: `model.${level}.classifier` }),
       features: feat,
     };
   });
+}
+
+/**
+ * The logits of UNet `level` alone (no feature propagation): {@link gazeMedSegLevelForward}'s
+ * `logits` at the cost of the UNet pass only.
+ */
+export function gazeMedSegLevelLogits(model: Model<GazeMedSegConfig>, image: tf.Tensor4D, level: number): tf.Tensor4D {
+  return tf.tidy(() =>
+    conv2d(levelFeatures(model, image, level), { store: model.params, name: `model.${level}.classifier` })
+  );
+}
+
+function levelFeatures(model: Model<GazeMedSegConfig>, image: tf.Tensor4D, level: number): tf.Tensor4D {
+  const levels = model.config.levels ?? 2;
+  if (!(Number.isInteger(level) && level >= 0 && level < levels)) {
+    throw new Error(`gazeMedSeg: level must be an integer in [0, ${levels}), got ${level}`);
+  }
+  const store = model.params, groups = model.config.groups ?? 4, prefix = `model.${level}.encoder`;
+  return basicUNetDecode(basicUNetEncode(image, { store, prefix, groups }), { store, prefix, groups });
 }

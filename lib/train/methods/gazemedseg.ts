@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits } from "../../losses/bce_with_logits.ts";
 import { gazeMedSegConsistency, gazeMedSegConsistencyTerm } from "../../losses/gazemedseg_consistency.ts";
-import { gazeMedSegForward, gazeMedSegLevelForward } from "../../models/gazemedseg.ts";
+import { gazeMedSegForward, gazeMedSegLevelForward, gazeMedSegLevelLogits } from "../../models/gazemedseg.ts";
 import type { Tensor4D } from "../../backend/tensor_types.ts";
 import type { GazeMedSegConfig, Model } from "../../models/types.ts";
 import { buildNetworks, disposeNetworks, optimizerSettings, singlePhase } from "./networks.ts";
@@ -45,7 +45,7 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
       // p_j = sigmoid(level logits_j) of UNets 1..K-1, without a tape (stage 0 adds p_0)
       const probs: (Tensor4D | null)[] = [null];
       for (let j = 1; j < K; j++) {
-        probs.push(tf.tidy(() => tf.sigmoid(gazeMedSegLevelForward(model, batch.image, j).logits) as Tensor4D));
+        probs.push(tf.tidy(() => tf.sigmoid(gazeMedSegLevelLogits(model, batch.image, j)) as Tensor4D));
       }
       return {
         compute() {
