@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { basicUNetDecode, basicUNetEncode } from "./basic_unet.ts";
 import { conv2d } from "./conv.ts";
 import { featurePropagation } from "./feature_propagation.ts";
+import type { Tensor4D } from "../backend/tensor_types.ts";
 import type { ForwardOptions, GazeMedSegConfig, GazeMedSegOutput, ImageInputs, Model } from "./types.ts";
 
 /**
@@ -46,11 +47,11 @@ export function gazeMedSegForward(
 /** What {@link gazeMedSegLevelForward} returns for one level. Dispose with `tf.dispose(output)`. */
 export type GazeMedSegLevelOutput = {
   /** The level's logits `[B, H, W, 1]`. */
-  logits: tf.Tensor4D;
+  logits: Tensor4D;
   /** The level's logits after feature propagation `[B, H, W, 1]`. */
-  propLogits: tf.Tensor4D;
+  propLogits: Tensor4D;
   /** The level's features `[B, H, W, featDim]`. */
-  features: tf.Tensor4D;
+  features: Tensor4D;
 };
 
 /**
@@ -62,7 +63,7 @@ export type GazeMedSegLevelOutput = {
  */
 export function gazeMedSegLevelForward(
   model: Model<GazeMedSegConfig>,
-  image: tf.Tensor4D,
+  image: Tensor4D,
   level: number,
 ): GazeMedSegLevelOutput {
   const store = model.params;
@@ -80,13 +81,13 @@ export function gazeMedSegLevelForward(
  * The logits of UNet `level` alone (no feature propagation): {@link gazeMedSegLevelForward}'s
  * `logits` at the cost of the UNet pass only.
  */
-export function gazeMedSegLevelLogits(model: Model<GazeMedSegConfig>, image: tf.Tensor4D, level: number): tf.Tensor4D {
+export function gazeMedSegLevelLogits(model: Model<GazeMedSegConfig>, image: Tensor4D, level: number): Tensor4D {
   return tf.tidy(() =>
     conv2d(levelFeatures(model, image, level), { store: model.params, name: `model.${level}.classifier` })
   );
 }
 
-function levelFeatures(model: Model<GazeMedSegConfig>, image: tf.Tensor4D, level: number): tf.Tensor4D {
+function levelFeatures(model: Model<GazeMedSegConfig>, image: Tensor4D, level: number): Tensor4D {
   const levels = model.config.levels ?? 2;
   if (!(Number.isInteger(level) && level >= 0 && level < levels)) {
     throw new Error(`gazeMedSeg: level must be an integer in [0, ${levels}), got ${level}`);
