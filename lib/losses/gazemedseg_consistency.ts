@@ -44,16 +44,34 @@ export function gazeMedSegConsistency(
     const p = levelLogits.map((z) => tf.sigmoid(z));
     const q = mode === "prop" ? options.propLogits!.map((z) => tf.sigmoid(z)) : p;
     const terms: Tensor[] = [];
-    for (let i = 0; i < k; i++) {
-      const parts: Tensor[] = [];
-      for (let j = 0; j < k; j++) {
-        if (j === i) continue;
-        const pj = stopGradient(p[j]);
-        const agree = tf.add(tf.mul(q[i], pj), tf.mul(tf.sub(1, q[i]), tf.sub(1, pj)));
-        parts.push(tf.mean(agree));
-      }
-      terms.push(tf.neg(tf.div(tf.addN(parts), parts.length)));
-    }
+    for (let i = 0; i < k; i++) terms.push(consistencyTerm(q[i], p.filter((_, j) => j !== i)));
     return tf.addN(terms) as Scalar;
   });
+}
+
+/** -mean over j of mean_pixels[q * sg(p_j) + (1 - q) * sg(1 - p_j)] (the one place this is computed). */
+function consistencyTerm(q: Tensor, others: Tensor[]): Tensor {
+  const parts: Tensor[] = [];
+  for (const other of others) {
+    const pj = stopGradient(other);
+    const agree = tf.add(tf.mul(q, pj), tf.mul(tf.sub(1, q), tf.sub(1, pj)));
+    parts.push(tf.mean(agree));
+  }
+  return tf.neg(tf.div(tf.addN(parts), parts.length));
+}
+
+/**
+ * One level's term of {@link gazeMedSegConsistency}: consistency_k = -mean over the other levels j
+ * of mean_pixels[q_k * sg(p_j) + (1 - q_k) * sg(1 - p_j)], q_k = sigmoid(`ownLogits`) (the level's
+ * propagated logits for mode `prop`, its level logits for `pure`). The sum over k of these terms is
+ * {@link gazeMedSegConsistency}; gradients flow into `ownLogits` only, so each level's term can be
+ * differentiated in its own tape with the other levels' probabilities computed beforehand.
+ *
+ * @param ownLogits `[B, H, W, 1]`: the logits whose probabilities q_k receive the gradient.
+ * @param otherProbs the K - 1 other levels' probabilities p_j = sigmoid(level logits_j) (constants).
+ * @returns a scalar.
+ */
+export function gazeMedSegConsistencyTerm(ownLogits: Tensor4D, otherProbs: Tensor4D[]): Scalar {
+  if (otherProbs.length < 1) throw new Error("gazeMedSegConsistencyTerm: needs at least one other level");
+  return tf.tidy(() => consistencyTerm(tf.sigmoid(ownLogits), otherProbs) as Scalar);
 }

@@ -39,7 +39,7 @@ import {
 } from "./config.ts";
 import { epochsFor, halfCosineLr } from "./lr_schedule.ts";
 import { createMethod } from "./methods/mod.ts";
-import type { Phase, StepContext, TrainBatch, TrainMethod } from "./methods/types.ts";
+import type { LossStage, Phase, StepContext, TrainBatch, TrainMethod } from "./methods/types.ts";
 import { createOptimizer, type Optimizer } from "./optimizer.ts";
 import {
   checkpointDir,
@@ -266,11 +266,15 @@ export async function trainStep(
         throw err;
       }
       try {
-        const stages = prepared.stages && !options.singleTape
+        const stages: LossStage[] = prepared.stages && !options.singleTape
           ? prepared.stages
           : [{ networks: ctx.phase.networks, compute: prepared.compute }];
         for (const stage of stages) {
-          const stageVars = vars.filter((v) => stage.networks.includes(route.get(v.name)!.net));
+          const prefixes = stage.paramPrefixes;
+          const stageVars = vars.filter((v) => {
+            const r = route.get(v.name)!;
+            return stage.networks.includes(r.net) && (!prefixes || prefixes.some((p) => r.param.startsWith(p)));
+          });
           if (stageVars.length === 0) continue;
           let kept: Record<string, tf.Scalar> = {};
           const { value, grads } = tf.variableGrads(() => {

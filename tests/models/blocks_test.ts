@@ -372,6 +372,55 @@ Deno.test("featurePropagation matches a brute-force 5x5 dilation-2 neighbourhood
   });
 });
 
+/** featurePropagation written plainly (autodiff through every shifted copy): the gradient reference. */
+function featurePropagationAutodiff(f: tf.Tensor4D, k: number, dil: number): tf.Tensor4D {
+  const r = ((k - 1) / 2) * dil;
+  const [b, h, w, c] = f.shape;
+  const padded = tf.pad(f, [[0, 0], [r, r], [r, r], [0, 0]]);
+  const nb: tf.Tensor[] = [], corr: tf.Tensor[] = [];
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const fn = tf.slice(padded, [0, i * dil, j * dil, 0], [b, h, w, c]);
+      nb.push(fn);
+      corr.push(tf.sum(tf.mul(f, fn), 3));
+    }
+  }
+  const a = tf.softmax(tf.relu(tf.stack(corr, 3)), -1);
+  return tf.addN(nb.map((fn, n) => tf.mul(fn, tf.slice(a, [0, 0, 0, n], [b, h, w, 1])))) as tf.Tensor4D;
+}
+
+Deno.test("featurePropagation: the hand-written gradient equals autodiff of the plain form and finite differences", async () => {
+  await noLeak("featurePropagation gradient", () => {
+    const rng = new Rng(6);
+    for (const [k, dil] of [[5, 2], [3, 1]]) {
+      const f = randomVariable([2, 6, 7, 4], rng, 0.8);
+      const target = randomTensor([2, 6, 7, 4], rng);
+      const loss = (fp: (x: tf.Tensor4D) => tf.Tensor4D) => () =>
+        tf.tidy(() => tf.sum(tf.mul(fp(f as unknown as tf.Tensor4D), target)) as tf.Scalar);
+      const mine = loss((x) => featurePropagation(x, { kernelSize: k, dilation: dil }));
+      const ref = loss((x) => featurePropagationAutodiff(x, k, dil));
+      tf.tidy(() => {
+        const [a, b] = [mine, ref].map((fn) => tf.variableGrads(fn, [f]));
+        assertAlmostEquals(a.value.dataSync()[0], b.value.dataSync()[0], 1e-4);
+        const ga = a.grads[f.name].dataSync(), gb = b.grads[f.name].dataSync();
+        let worst = 0, scale = 0;
+        for (let i = 0; i < ga.length; i++) {
+          worst = Math.max(worst, Math.abs(ga[i] - gb[i]));
+          scale = Math.max(scale, Math.abs(gb[i]));
+        }
+        assert(
+          scale > 0.1 && worst <= 1e-5 * Math.max(1, scale),
+          `k ${k}: gradient differs by ${worst} (max ${scale})`,
+        );
+        tf.dispose([a.grads[f.name], b.grads[f.name]]);
+      });
+      const rep = checkGradients(mine, { f }, { samples: 8, h: 2e-3 });
+      assertEquals(rep.failures, []);
+      tf.dispose([f, target]);
+    }
+  });
+});
+
 Deno.test("stopGradient passes values and blocks gradients", async () => {
   await noLeak("stopGradient", () => {
     const x = tf.tensor1d([1, -2, 3]);

@@ -5,12 +5,12 @@
  * evaluates on 2 test images (small sizes here; the paper-profile figures are in the README).
  */
 import { join } from "node:path";
-import { assert, assertAllClose, assertEquals } from "../assert.ts";
+import { assert, assertAllClose, assertEquals, assertThrows } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { openSynthetic } from "../../lib/data/synthetic.ts";
 import { decodeSafetensors } from "../../lib/models/safetensors.ts";
 import type { DescriptionEncoder } from "../../lib/text/embedding.ts";
-import { applyOverrides, type MethodName, validateTrainConfig } from "../../lib/train/config.ts";
+import { applyOverrides, type MethodName, type TrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
 import { dryRunIds } from "../../lib/train/dry_run.ts";
 import { train } from "../../lib/train/loop.ts";
 import { syntheticSupervision } from "../../lib/train/supervision.ts";
@@ -49,15 +49,28 @@ const supervision = syntheticSupervision(dataset, base, { encoder: constantEncod
 async function finalTensors(
   method: MethodName,
   patch: Parameters<typeof applyOverrides>[1] & { accumulate?: number },
-  options: { singleTape?: boolean } = {},
+  options: { singleTape?: boolean; gazemedseg?: Partial<TrainConfig["gazemedseg"]> } = {},
 ): Promise<Map<string, Float32Array>> {
   const out = await Deno.makeTempDir({ prefix: `dry_${method}_` });
   try {
     const { accumulate, ...rest } = patch;
     const c = applyOverrides(base, rest);
     // every pixel confident (tauPos = tauNeg = 0.5) so that both CWC terms carry gradient from the start
-    const config = { ...c, fgi: { ...c.fgi, tauPos: 0.5, tauNeg: 0.5 }, ...(accumulate ? { accumulate } : {}) };
-    const r = await train({ config, method, outDir: out, dataset, supervision, quiet: true, ...options });
+    const config = {
+      ...c,
+      fgi: { ...c.fgi, tauPos: 0.5, tauNeg: 0.5 },
+      gazemedseg: { ...c.gazemedseg, ...options.gazemedseg },
+      ...(accumulate ? { accumulate } : {}),
+    };
+    const r = await train({
+      config,
+      method,
+      outDir: out,
+      dataset,
+      supervision,
+      quiet: true,
+      singleTape: options.singleTape,
+    });
     const all = new Map<string, Float32Array>();
     for await (const e of Deno.readDir(r.checkpoints.last)) {
       if (!e.name.endsWith(".safetensors")) continue;
@@ -95,6 +108,20 @@ Deno.test("fgi joint step: the three staged tapes give the single-tape update (w
   const staged = await finalTensors("fgi", { iterations: 2, rampLength: 1 });
   assertSameTensors(staged, single, 2e-5);
 });
+
+for (const mode of ["prop", "pure"] as const) {
+  Deno.test(`gazemedseg (${mode}): one tape per UNet gives the single-tape update; a 1 % change of the consistency weight does not`, async () => {
+    const single = await finalTensors("gazemedseg", { iterations: 2 }, {
+      singleTape: true,
+      gazemedseg: { consistencyMode: mode },
+    });
+    const staged = await finalTensors("gazemedseg", { iterations: 2 }, { gazemedseg: { consistencyMode: mode } });
+    assertSameTensors(staged, single, 2e-5);
+    if (mode !== "prop") return;
+    const off = await finalTensors("gazemedseg", { iterations: 2 }, { gazemedseg: { consistencyWeight: 3.03 } });
+    assertThrows(() => assertSameTensors(off, single, 2e-5));
+  });
+}
 
 Deno.test("dryRunIds: the ids of the first iterations in the loop's order, and the first test ids", () => {
   const ids = dryRunIds(dataset, base, { iterations: 2 });

@@ -7,15 +7,22 @@
  * probabilities. SGD with momentum `optimizer.gazeMedSegMomentum` (0.99). Prediction = mean of the
  * K logits.
  *
+ * The step is offered in K stages (one tape per UNet, see PreparedStep.stages): stage k
+ * differentiates UNet k's BCE_k + consistencyWeight * consistency_k, whose other-level
+ * probabilities are stop-gradient constants in the single-tape loss too, so the summed gradients
+ * are the single-tape ones. Those constants come from a tape-free forward pass of UNets 1..K-1 in
+ * `prepare` (one extra forward pass per micro-batch for K = 2) and, for UNet 0, from stage 0.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { bceWithLogits } from "../../losses/bce_with_logits.ts";
-import { gazeMedSegConsistency } from "../../losses/gazemedseg_consistency.ts";
-import { gazeMedSegForward } from "../../models/gazemedseg.ts";
+import { gazeMedSegConsistency, gazeMedSegConsistencyTerm } from "../../losses/gazemedseg_consistency.ts";
+import { gazeMedSegForward, gazeMedSegLevelForward, gazeMedSegLevelLogits } from "../../models/gazemedseg.ts";
+import type { Tensor4D } from "../../backend/tensor_types.ts";
 import type { GazeMedSegConfig, Model } from "../../models/types.ts";
 import { buildNetworks, disposeNetworks, optimizerSettings, singlePhase } from "./networks.ts";
-import type { MethodOptions, TrainBatch, TrainMethod } from "./types.ts";
+import type { LossStage, LossTerms, MethodOptions, TrainBatch, TrainMethod } from "./types.ts";
 
 /** Create the `gazemedseg` method. */
 export function createGazeMedSeg(options: MethodOptions): TrainMethod {
@@ -35,6 +42,11 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
       if (batch.levels.length !== K) {
         throw new Error(`gazemedseg: the batch has ${batch.levels.length} gaze levels, the config ${K}`);
       }
+      // p_j = sigmoid(level logits_j) of UNets 1..K-1, without a tape (stage 0 adds p_0)
+      const probs: (Tensor4D | null)[] = [null];
+      for (let j = 1; j < K; j++) {
+        probs.push(tf.tidy(() => tf.sigmoid(gazeMedSegLevelLogits(model, batch.image, j)) as Tensor4D));
+      }
       return {
         compute() {
           const out = gazeMedSegForward(model, { image: batch.image }, { training: true });
@@ -45,9 +57,27 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
           const total = tf.add(tf.addN(bces), tf.mul(cons, weight)) as tf.Scalar;
           return { total, terms };
         },
+        stages: levelStages(),
         stats: {},
-        dispose() {},
+        dispose: () => tf.dispose(probs.splice(0).filter((p): p is Tensor4D => p !== null)),
       };
+
+      /** Stage k: UNet k's BCE_k + weight * consistency_k against the other levels' constant probabilities. */
+      function levelStages(): LossStage[] {
+        return Array.from({ length: K }, (_, k) => ({
+          networks: ["gazemedseg"],
+          paramPrefixes: [`model.${k}.`],
+          compute(): LossTerms {
+            const out = gazeMedSegLevelForward(model, batch.image, k);
+            if (k === 0) probs[0] = tf.keep(tf.sigmoid(out.logits)) as Tensor4D;
+            const bce = bceWithLogits(out.logits, batch.levels[k]);
+            const own = mode === "prop" ? out.propLogits : out.logits;
+            const cons = gazeMedSegConsistencyTerm(own, probs.filter((_, j) => j !== k) as Tensor4D[]);
+            const total = tf.add(bce, tf.mul(cons, weight)) as tf.Scalar;
+            return { total, terms: { [`BCE_${k}`]: bce, CONS: cons } };
+          },
+        }));
+      }
     },
     predict(image) {
       return tf.tidy(() => gazeMedSegForward(model, { image }).logits);

@@ -75,6 +75,11 @@ export interface LossTerms {
 export interface LossStage {
   /** Networks whose parameters this part differentiates (those outside the phase are skipped). */
   networks: string[];
+  /**
+   * Only the parameters of `networks` whose names start with one of these prefixes (default: all
+   * of them): a part that reaches one sub-network of a network (GazeMedSeg's UNet k, `model.k.`).
+   */
+  paramPrefixes?: string[];
   /** Build this part (called inside its own `tf.variableGrads`, in list order). */
   compute(): LossTerms;
 }
