@@ -4,6 +4,7 @@
  * pass group) gives the single-tape update, and `deno task train --dry-run` runs, measures and
  * evaluates on 2 test images (small sizes here; the paper-profile figures are in the README).
  */
+import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { assert, assertAllClose, assertEquals, assertThrows } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
@@ -13,6 +14,9 @@ import type { DescriptionEncoder } from "../../lib/text/embedding.ts";
 import { applyOverrides, type MethodName, type TrainConfig, validateTrainConfig } from "../../lib/train/config.ts";
 import { dryRunIds } from "../../lib/train/dry_run.ts";
 import { train } from "../../lib/train/loop.ts";
+import { createMethod } from "../../lib/train/methods/mod.ts";
+import { Rng } from "../../lib/core/mod.ts";
+import { syntheticTrainBatch } from "../../tasks/bench/train.ts";
 import { syntheticSupervision } from "../../lib/train/supervision.ts";
 import { basicUNetConvs } from "../../tasks/bench/unet_step.ts";
 
@@ -111,14 +115,19 @@ Deno.test("fgi joint step: the three staged tapes give the single-tape update (w
 
 for (const mode of ["prop", "pure"] as const) {
   Deno.test(`gazemedseg (${mode}): one tape per UNet gives the single-tape update; a 1 % change of the consistency weight does not`, async () => {
-    const single = await finalTensors("gazemedseg", { iterations: 2 }, {
+    // stages are offered with micro-batches only (accumulate > 1)
+    const single = await finalTensors("gazemedseg", { iterations: 2, accumulate: 2 }, {
       singleTape: true,
       gazemedseg: { consistencyMode: mode },
     });
-    const staged = await finalTensors("gazemedseg", { iterations: 2 }, { gazemedseg: { consistencyMode: mode } });
+    const staged = await finalTensors("gazemedseg", { iterations: 2, accumulate: 2 }, {
+      gazemedseg: { consistencyMode: mode },
+    });
     assertSameTensors(staged, single, 2e-5);
     if (mode !== "prop") return;
-    const off = await finalTensors("gazemedseg", { iterations: 2 }, { gazemedseg: { consistencyWeight: 3.03 } });
+    const off = await finalTensors("gazemedseg", { iterations: 2, accumulate: 2 }, {
+      gazemedseg: { consistencyWeight: 3.03 },
+    });
     assertThrows(() => assertSameTensors(off, single, 2e-5));
   });
 }
@@ -193,5 +202,26 @@ Deno.test("deno task train --dry-run: 2 iterations in micro-batches, one evaluat
   } finally {
     await Deno.remove(out, { recursive: true });
     await Deno.remove(derived, { recursive: true });
+  }
+});
+
+Deno.test("gazemedseg offers one tape per UNet only with micro-batches (the staged step costs a forward pass)", async () => {
+  for (const accumulate of [1, 2]) {
+    const config = validateTrainConfig({ ...base, accumulate });
+    const method = createMethod("gazemedseg", { config, channels: 3 });
+    const batch = syntheticTrainBatch(config);
+    try {
+      const step = await method.prepare(batch, {
+        iteration: 0,
+        phase: method.phases()[0],
+        rampWeight: 1,
+        rng: { darm: new Rng(0), cwc: new Rng(1) },
+      });
+      assertEquals(step.stages?.length, accumulate > 1 ? 2 : undefined, `accumulate ${accumulate}`);
+      step.dispose();
+    } finally {
+      tf.dispose([batch.image, batch.mask!, ...batch.levels, batch.mhc!, batch.mbc!, batch.single!, batch.text!]);
+      method.dispose();
+    }
   }
 });

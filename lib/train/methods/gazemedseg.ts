@@ -7,11 +7,13 @@
  * probabilities. SGD with momentum `optimizer.gazeMedSegMomentum` (0.99). Prediction = mean of the
  * K logits.
  *
- * The step is offered in K stages (one tape per UNet, see PreparedStep.stages): stage k
- * differentiates UNet k's BCE_k + consistencyWeight * consistency_k, whose other-level
- * probabilities are stop-gradient constants in the single-tape loss too, so the summed gradients
- * are the single-tape ones. Those constants come from a tape-free forward pass of UNets 1..K-1 in
- * `prepare` (one extra forward pass per micro-batch for K = 2) and, for UNet 0, from stage 0.
+ * With micro-batches (`accumulate > 1`, how a memory-bound run such as the paper profile on the 4 GiB
+ * wasm heap is configured) the step is offered in K stages (one tape per UNet, see
+ * PreparedStep.stages): stage k differentiates UNet k's BCE_k + consistencyWeight * consistency_k,
+ * whose other-level probabilities are stop-gradient constants in the single-tape loss too, so the
+ * summed gradients are the single-tape ones. Those constants come from a tape-free forward pass of
+ * UNets 1..K-1 in `prepare` (one extra forward pass per micro-batch for K = 2, about +1/6 of the
+ * FLOPs) and, for UNet 0, from stage 0. With `accumulate` 1 the step is one tape, without that pass.
  *
  * @module
  */
@@ -30,6 +32,8 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
   const networks = buildNetworks(["gazemedseg"], config, { channels: options.channels, existing: options.networks });
   const model = networks.get("gazemedseg") as Model<GazeMedSegConfig>;
   const weight = config.gazemedseg.consistencyWeight, mode = config.gazemedseg.consistencyMode;
+  // one tape per UNet only where memory is the constraint (micro-batches); it costs a forward pass
+  const staged = config.accumulate > 1;
   return {
     name: "gazemedseg",
     needs: { masks: false, gaze: true, text: false },
@@ -44,7 +48,7 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
       }
       // p_j = sigmoid(level logits_j) of UNets 1..K-1, without a tape (stage 0 adds p_0)
       const probs: (Tensor4D | null)[] = [null];
-      for (let j = 1; j < K; j++) {
+      for (let j = 1; staged && j < K; j++) {
         probs.push(tf.tidy(() => tf.sigmoid(gazeMedSegLevelLogits(model, batch.image, j)) as Tensor4D));
       }
       return {
@@ -57,7 +61,7 @@ export function createGazeMedSeg(options: MethodOptions): TrainMethod {
           const total = tf.add(tf.addN(bces), tf.mul(cons, weight)) as tf.Scalar;
           return { total, terms };
         },
-        stages: levelStages(),
+        stages: staged ? levelStages() : undefined,
         stats: {},
         dispose: () => tf.dispose(probs.splice(0).filter((p): p is Tensor4D => p !== null)),
       };
