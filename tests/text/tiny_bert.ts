@@ -3,8 +3,10 @@
  * hidden 32) in the folder layout transformers.js reads
  * (`config.json`, `tokenizer.json`, `tokenizer_config.json`, `onnx/model.onnx`),
  * written at test time into a temporary folder. The ONNX protobuf is encoded
- * here by hand (no Python, no committed binary); the graph is the same as the
- * probe ../shared/probes/make_tiny_bert.py. Its vectors carry no meaning: it
+ * here by hand (no Python, no committed binary): word, position and token-type
+ * embeddings, one single-head self-attention layer and a ReLU feed-forward block,
+ * each with LayerNorm.
+ * Its vectors carry no meaning: it
  * only proves the offline loading path (tokenizer -> ONNX -> token states).
  *
  * @module
