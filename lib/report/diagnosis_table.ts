@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { mean, std } from "../metrics/summary.ts";
 import { comparisonCells } from "./ablation_table.ts";
 import { aggregateMetric, type PerImageRow } from "./per_image.ts";
 import type { RowDef } from "./plan.ts";
@@ -32,9 +33,7 @@ export interface DiagnosisTableOptions {
 function overSeeds(values: (number | undefined)[]): MeanStd | null {
   if (!values.length || values.some((v) => typeof v !== "number" || !Number.isFinite(v))) return null;
   const xs = values as number[];
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
-  return { mean, std };
+  return { mean: mean(xs), std: xs.length > 1 ? std(xs, { ddof: 1 }) : null };
 }
 
 /** Build the diagnosis table; the first row is the reference of the paired tests. */
