@@ -307,13 +307,33 @@ export interface RunStatus {
 }
 
 /**
+ * Whether a run folder's config.json text `saved` describes the same run as `config`: the
+ * texts are equal byte for byte once the free-text `notes` field is left out of both, so that
+ * documenting a config (its notes) does not orphan the runs trained with it.
+ */
+export function sameRunConfig(saved: string, config: TrainConfig): boolean {
+  const text = JSON.stringify(config, null, 2) + "\n";
+  if (saved === text) return true;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(saved);
+  } catch {
+    return false;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return false;
+  const strip = (c: Record<string, unknown>) => JSON.stringify({ ...c, notes: undefined }, null, 2);
+  return strip(parsed as Record<string, unknown>) === strip(config as unknown as Record<string, unknown>);
+}
+
+/**
  * The status of the run folder `runDir` for a run whose config is `config` (the text
- * {@link executeRun} writes to config.json is compared byte for byte).
+ * {@link executeRun} writes to config.json is compared byte for byte, `notes` aside: see
+ * {@link sameRunConfig}).
  */
 export async function runStatus(config: TrainConfig, runDir: string): Promise<RunStatus> {
   const f = runFiles(runDir);
   if (!(await exists(f.config))) return { status: "pending", iteration: null, detail: "not started" };
-  if ((await Deno.readTextFile(f.config)) !== JSON.stringify(config, null, 2) + "\n") {
+  if (!sameRunConfig(await Deno.readTextFile(f.config), config)) {
     return { status: "conflict", iteration: null, detail: `${f.config} holds another config` };
   }
   if (await exists(f.done)) return { status: "done", iteration: config.iterations, detail: "done" };
@@ -392,7 +412,7 @@ export async function executeRun(
   const text = JSON.stringify(config, null, 2) + "\n";
   if (await exists(f.config)) {
     const old = await Deno.readTextFile(f.config);
-    if (old !== text) {
+    if (!sameRunConfig(old, config)) {
       const diff = configDifferences(JSON.parse(old), config);
       throw new Error(
         `${f.config}: the run exists with a different config (${diff.join("; ") || "formatting"}; the base config, ` +

@@ -17,7 +17,7 @@ import {
   writePlanJson,
   writeSlurmScripts,
 } from "../../lib/report/grid.ts";
-import { resolvePlan, runConfig, runStatus } from "../../lib/report/reproduce.ts";
+import { resolvePlan, runConfig, runStatus, sameRunConfig } from "../../lib/report/reproduce.ts";
 import { acquireRunLock } from "../../lib/report/run_lock.ts";
 import { loadTrainConfig } from "../../lib/train/config.ts";
 
@@ -70,6 +70,12 @@ Deno.test("plan entries: one per run and seed, hash of the exact config.json tex
     assertEquals([st.status, st.iteration], ["partial", 7]);
     await Deno.writeTextFile(join(dir, "done.json"), "{}");
     assertEquals((await runStatus(runConfig(p.base, spec), dir)).status, "done");
+    // Rewording the config's notes does not orphan a finished run; any training field does.
+    const renoted = { ...runConfig(p.base, spec), notes: "reworded notes" };
+    assertEquals((await runStatus(renoted, dir)).status, "done");
+    assert(sameRunConfig(text, renoted));
+    assert(!sameRunConfig(text, { ...renoted, iterations: renoted.iterations + 1 }));
+    assert(!sameRunConfig("not json", renoted));
     await Deno.writeTextFile(join(dir, "config.json"), text.replace('"seed": 1', '"seed": 5'));
     assertEquals((await runStatus(runConfig(p.base, spec), dir)).status, "conflict");
     assertThrows(() => slurmScripts(p, [{ ...e, status: "conflict", detail: "x holds another config" }]), Error, "x");
