@@ -51,6 +51,7 @@ import { chooseDataset, type DatasetRequest, defaultProfile } from "./dataset_ch
 import { writeFigures, type WrittenFigure } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
 import { parsePerImageCsv } from "./per_image.ts";
+import { parseLogJsonl } from "./training_curves.ts";
 import {
   DEFAULT_GROUPS,
   DIAGNOSIS_SEEDS,
@@ -61,6 +62,7 @@ import {
   type RunSpec,
   withSensitivity,
 } from "./plan.ts";
+import { curvesTable } from "./curves_table.ts";
 import { diagnosisTable } from "./diagnosis_table.ts";
 import { type ReadmeRun, resultsReadme } from "./results_readme.ts";
 import type { RunOutcome } from "./run_outcome.ts";
@@ -365,11 +367,19 @@ export async function readRunOutcome(spec: RunSpec, runDir: string): Promise<Run
   } catch {
     lastMetrics = undefined;
   }
+  const evaluations = (await exists(f.log))
+    ? parseLogJsonl(await Deno.readTextFile(f.log), f.log).flatMap((r) =>
+      r.type === "eval" && typeof r.iteration === "number"
+        ? [{ iteration: r.iteration, metrics: (r as { metrics: Record<string, number> }).metrics }]
+        : []
+    )
+    : [];
   return {
     spec,
     dir: runDir,
     best,
     last,
+    ...(evaluations.length ? { evaluations } : {}),
     ...(teacher ? { teacher } : {}),
     ...(masked ? { masked } : {}),
     ...(lastMetrics ? { lastMetrics } : {}),
@@ -716,6 +726,17 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       tables[g] = files;
       readmeTables.push({ name: g, markdown: toMarkdown(table), files });
       log(`table ${g}: ${files.md}`);
+    }
+    // Learning curves of the main and diagnosis rows with finished runs for every seed (schedule planning).
+    const curveRows = [...(plan.tables.main ?? []), ...(plan.tables.diagnosis ?? [])].filter((row) =>
+      seeds.every((s) => outcomes.some((o) => o.spec.key === row.key && o.spec.seed === s && o.evaluations?.length))
+    );
+    if (curveRows.length) {
+      const table = curvesTable(curveRows, outcomes, common);
+      const files = await writeTable(table, join(dir, "table_curves"), { provenance: prov });
+      tables["curves"] = files;
+      readmeTables.push({ name: "curves", markdown: toMarkdown(table), files });
+      log(`table curves: ${files.md}`);
     }
 
     // Figures.

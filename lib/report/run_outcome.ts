@@ -25,6 +25,8 @@ export interface RunOutcome {
   teacher?: { best: PerImageRow[]; last: PerImageRow[] };
   /** Diagnosis runs: the student's per-image scores on DARM-masked test images, when written. */
   masked?: { best: PerImageRow[]; last: PerImageRow[] };
+  /** Every evaluation logged during training (log.jsonl `eval` records), in order, when read. */
+  evaluations?: { iteration: number; metrics: Record<string, number> }[];
   /** The metrics of the run's last evaluation (result.json), e.g. the `dyn/...` output statistics. */
   lastMetrics?: Record<string, number>;
   /** Unit of the surface distances. */

@@ -252,6 +252,9 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains th
   }
   const t = JSON.parse(await Deno.readTextFile(join(dir, "table_diagnosis.json")));
   assertEquals(t.rows.length, 4);
+  // Learning curves of the diagnosis rows: FGI rows give student and teacher curves.
+  const curves = JSON.parse(await Deno.readTextFile(join(dir, "table_curves.json")));
+  assertEquals(curves.rows.length, 3 * 2 + 1);
   const masked = await Deno.readTextFile(join(run, "eval_best_masked.csv"));
   const rows = parsePerImageCsv(masked, "masked");
   assertAlmostEquals(t.rows[2].masked.mean, 100 * rows.reduce((s, x) => s + x.dice, 0) / rows.length, 1e-9);
