@@ -1,7 +1,10 @@
 /**
  * Fast convolution kernels for the tfjs wasm backend: `Conv2D`, `Conv2DBackpropInput`
  * (also the forward pass of `conv2dTranspose`) and `Conv2DBackpropFilter`, computed by
- * the toolkit's own WebAssembly SIMD module (lib/backend/native/gaze_kernels.c).
+ * the toolkit's own WebAssembly SIMD module (lib/backend/native/gaze_kernels.c), and
+ * `FusedConv2D` with a per-channel bias and no activation (`tf.fused.conv2d`, as the models'
+ * `conv2d` calls it): the same convolution, then the bias added in place, bit-identical to
+ * `Conv2D` followed by `Add` but one kernel instead of two.
  *
  * The module imports the wasm backend's memory, so kernels read their inputs and
  * write their outputs in place in the tfjs heap (no copies). Stride-1 convolutions
@@ -373,10 +376,23 @@ function conv2dBackpropFilter(
   return out;
 }
 
+/** Whether a `FusedConv2D` call is one the toolkit's kernel covers: no activation, bias absent or [CO] float32. */
+function fusedSupported(
+  a: Record<string, unknown>,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  bias: tf.TensorInfo | undefined,
+  prelu: tf.TensorInfo | undefined,
+): boolean {
+  if (prelu || (a.activation ?? "linear") !== "linear" || !supported(a, x, filter)) return false;
+  return !bias || (bias.dtype === "float32" && bias.shape.length === 1 && bias.shape[0] === filter.shape[3]);
+}
+
 /**
- * Replace `Conv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` of a wasm backend
- * (default "wasm") by the toolkit's SIMD kernels; configurations they do not cover
- * (NCHW, dilations > 1, non-float32) fall back to the kernels registered before.
+ * Replace `Conv2D`, `Conv2DBackpropInput`, `Conv2DBackpropFilter` and `FusedConv2D` (linear,
+ * per-channel bias) of a wasm backend (default "wasm") by the toolkit's SIMD kernels;
+ * configurations they do not cover (NCHW, dilations > 1, non-float32, activations) fall back to
+ * the kernels registered before.
  * Call it after {@link registerWasmConv2DBackpropFilter} so that kernel is the fallback.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
@@ -403,6 +419,19 @@ export function registerWasmConvKernels(backendName = "wasm"): string[] {
     if (!supported(a, x, dy)) return fallback(args);
     const info = convInfo(x.shape, a.filterShape as number[], a);
     return conv2dBackpropFilter(args.backend as unknown as WasmBackendLike, x, dy, info);
+  });
+  reg("FusedConv2D", (args, fallback) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!fusedSupported(a, x!, filter!, bias, preluActivationWeights)) return fallback(args);
+    const b = args.backend as unknown as WasmBackendLike;
+    const out = conv2dForward(b, x!, filter!, convInfo(x!.shape, filter!.shape, a));
+    if (bias && tf.util.sizeFromShape(out.shape) > 0) {
+      count("FusedConv2D/bias");
+      const [B, OH, OW, CO] = out.shape;
+      heapState(b).k.add_bias(ptr(b, out), ptr(b, bias), B * OH * OW, CO);
+    }
+    return out;
   });
   return done;
 }
