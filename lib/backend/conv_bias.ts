@@ -24,8 +24,16 @@ export const CONV_BIAS_KERNEL = "GazeConv2DBias";
 /** Kernel of {@link conv2dTransposeBias}: inputs `dy` (the op's input), `filter`, `bias`; attrs as `Conv2DBackpropInput`. */
 export const CONV_TRANSPOSE_BIAS_KERNEL = "GazeConv2DTransposeBias";
 
-type Pad = "valid" | "same";
-type Strides = number | [number, number];
+/** Stride and padding of {@link conv2dBias} and {@link conv2dTransposeBias} (as tfjs's conv2d / conv2dTranspose). */
+export interface ConvBiasOptions {
+  /** Stride (one number for both axes, or [height, width]). */
+  strides: number | [number, number];
+  /** Padding mode. */
+  pad: "valid" | "same";
+}
+
+type Pad = ConvBiasOptions["pad"];
+type Strides = ConvBiasOptions["strides"];
 
 function backpropFilter(x: Tensor, dy: Tensor, filterShape: number[], strides: Strides, pad: Pad): Tensor {
   // tfjs-core's conv2DBackpropFilter op (not exported by the package) with the attrs it passes
@@ -85,7 +93,7 @@ export function conv2dBias(
   x: Tensor4D,
   filter: Tensor4D,
   bias: Tensor,
-  options: { strides: Strides; pad: Pad },
+  options: ConvBiasOptions,
 ): Tensor4D {
   const { strides, pad } = options;
   if (!fusable(CONV_BIAS_KERNEL, x, bias, filter.shape[3])) {
@@ -109,7 +117,7 @@ export function conv2dTransposeBias(
   filter: Tensor4D,
   bias: Tensor,
   outputShape: [number, number, number, number],
-  options: { strides: Strides; pad: Pad },
+  options: ConvBiasOptions,
 ): Tensor4D {
   const { strides, pad } = options;
   if (!fusable(CONV_TRANSPOSE_BIAS_KERNEL, x, bias, outputShape[3])) {
