@@ -112,10 +112,12 @@ const nativeBackends = new Set<string>();
 
 /**
  * Run {@link SGD_STEP_KERNEL} of the wasm backend `backendName` (default "wasm") in the toolkit's
- * WebAssembly module instead of JavaScript (bit-identical; called by `registerGazeWasmKernels`).
+ * WebAssembly module instead of JavaScript (bit-identical; called by `registerGazeWasmKernels`);
+ * `on = false` goes back to the JavaScript loop (to measure the difference).
  */
-export function useNativeSgdStep(backendName = "wasm"): void {
-  nativeBackends.add(backendName);
+export function useNativeSgdStep(backendName = "wasm", on = true): void {
+  if (on) nativeBackends.add(backendName);
+  else nativeBackends.delete(backendName);
 }
 
 function wasmKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }) {
