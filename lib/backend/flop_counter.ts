@@ -5,8 +5,9 @@
  * and matrix product; norms, activations, pooling, element-wise ops and optimisers are not counted.
  *
  * Per executed kernel (NHWC; filter `[KH, KW, Cin, Cout]`):
- * - `Conv2D`, `FusedConv2D`: MACs = size(output) * KH * KW * Cin;
- * - `Conv2DBackpropInput` (the input gradient of a conv, and the forward pass of a transposed conv):
+ * - `Conv2D`, `FusedConv2D`, `GazeConv2DBias` (lib/backend/conv_bias.ts): MACs = size(output) * KH * KW * Cin;
+ * - `Conv2DBackpropInput` (the input gradient of a conv, and the forward pass of a transposed conv;
+ *   also `GazeConv2DTransposeBias`, the transposed conv + bias of lib/backend/conv_bias.ts):
  *   MACs = size(dy) * KH * KW * Cin (for a transposed conv: inH * inW * KH * KW * Cin_t * Cout_t);
  * - `Conv2DBackpropFilter`: MACs = size(dy) * KH * KW * Cin;
  * - `BatchMatMul`, `_FusedMatMul`: MACs = batch * M * N * K.
@@ -19,6 +20,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { CONV_BIAS_KERNEL, CONV_TRANSPOSE_BIAS_KERNEL } from "./conv_bias.ts";
 
 /** Floating-point operations by kernel name, since the counter started or was last reset. */
 export interface FlopCount {
@@ -58,11 +60,13 @@ export function kernelFlops(
 ): number {
   switch (kernelName) {
     case "Conv2D":
-    case "FusedConv2D": {
+    case "FusedConv2D":
+    case CONV_BIAS_KERNEL: {
       const [kh, kw, cin] = inputs.filter!.shape;
       return 2 * size(output.shape) * kh * kw * cin;
     }
-    case "Conv2DBackpropInput": {
+    case "Conv2DBackpropInput":
+    case CONV_TRANSPOSE_BIAS_KERNEL: {
       const [kh, kw, cin] = inputs.filter!.shape;
       return 2 * size(inputs.dy!.shape) * kh * kw * cin;
     }

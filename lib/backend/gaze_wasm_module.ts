@@ -60,6 +60,10 @@ export interface GazeKernelExports {
   slice4(...a: number[]): void;
   /** Batched matrix product with small inner sizes (optional transposes, batch broadcasting by stride 0). */
   bmm_small(...a: number[]): void;
+  /** Add a per-channel bias to P rows of C floats in place (GazeConv2DBias, GazeConv2DTransposeBias). */
+  add_bias(y: number, bias: number, p: number, c: number): void;
+  /** One SGD step over n floats (GazeSgdStep; rounding as the tf-op chain). */
+  sgd_step(...a: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */

@@ -19,3 +19,4 @@ export * from "./wasm_kernels.ts";
 export * from "./sgd_kernel.ts";
 export * from "./flop_counter.ts";
 export * from "./probe.ts";
+export * from "./conv_bias.ts";

@@ -13,12 +13,16 @@
  * g   = nesterov ? g + buf * momentum : buf
  * p   = p - g * lr
  * ```
- * Other backends (webgpu, tensorflow) keep the tf-op chain: {@link sgdStepKernelAvailable}.
+ * On wasm the loop runs in the toolkit's WebAssembly module (`sgd_step` in
+ * lib/backend/native/gaze_kernels.c, SIMD, same rounding) once {@link useNativeSgdStep} was called
+ * for the backend (`selectBackend("wasm")` does, unless `GAZE_WASM_KERNELS=off`); before that, in
+ * JavaScript. Other backends (webgpu, tensorflow) keep the tf-op chain: {@link sgdStepKernelAvailable}.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { ptr, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { heapState, ptr, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { countKernelPath } from "./override_kernel.ts";
 import type { Tensor } from "./tensor_types.ts";
 
 /** Kernel name. */
@@ -104,12 +108,42 @@ function cpuKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attr
   return outs;
 }
 
+const nativeBackends = new Set<string>();
+
+/**
+ * Run {@link SGD_STEP_KERNEL} of the wasm backend `backendName` (default "wasm") in the toolkit's
+ * WebAssembly module instead of JavaScript (bit-identical; called by `registerGazeWasmKernels`);
+ * `on = false` goes back to the JavaScript loop (to measure the difference).
+ */
+export function useNativeSgdStep(backendName = "wasm", on = true): void {
+  if (on) nativeBackends.add(backendName);
+  else nativeBackends.delete(backendName);
+}
+
 function wasmKernel(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: unknown }) {
   const a = args.attrs as unknown as SgdStepAttrs;
   const { p, g, buf } = check(args.inputs, a);
   const b = args.backend as unknown as WasmBackendLike;
   const pOutInfo = b.makeOutput(p.shape, "float32");
   const bufOutInfo = a.momentum ? b.makeOutput(p.shape, "float32") : null;
+  if (nativeBackends.has("wasm")) {
+    countKernelPath(`${SGD_STEP_KERNEL}/native`);
+    const readBuf = buf && !a.first && a.momentum ? ptr(b, buf) : 0;
+    heapState(b).k.sgd_step(
+      ptr(b, p),
+      ptr(b, g),
+      readBuf,
+      ptr(b, pOutInfo),
+      bufOutInfo ? ptr(b, bufOutInfo) : 0,
+      tf.util.sizeFromShape(p.shape),
+      a.lr,
+      a.momentum,
+      a.weightDecay,
+      a.nesterov ? 1 : 0,
+      a.first ? 1 : 0,
+    );
+    return bufOutInfo ? [pOutInfo, bufOutInfo] : [pOutInfo];
+  }
   // views after every allocation (an allocation may grow, and so detach, the heap)
   const heap = b.wasm.asm.memory.buffer;
   const n = tf.util.sizeFromShape(p.shape);

@@ -1,7 +1,9 @@
 /**
  * Fast convolution kernels for the tfjs wasm backend: `Conv2D`, `Conv2DBackpropInput`
  * (also the forward pass of `conv2dTranspose`) and `Conv2DBackpropFilter`, computed by
- * the toolkit's own WebAssembly SIMD module (lib/backend/native/gaze_kernels.c).
+ * the toolkit's own WebAssembly SIMD module (lib/backend/native/gaze_kernels.c), and the
+ * toolkit's `GazeConv2DBias` / `GazeConv2DTransposeBias` (lib/backend/conv_bias.ts): the same
+ * convolutions, then the bias added in place (bit-identical to the conv followed by `Add`).
  *
  * The module imports the wasm backend's memory, so kernels read their inputs and
  * write their outputs in place in the tfjs heap (no copies). Stride-1 convolutions
@@ -17,8 +19,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
-import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
+import { countKernelPath, type KernelArgs, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
 import { wasmThreadPool } from "./wasm_threads.ts";
+import { CONV_BIAS_KERNEL, CONV_TRANSPOSE_BIAS_KERNEL } from "./conv_bias.ts";
 
 const count = countKernelPath;
 
@@ -376,7 +379,8 @@ function conv2dBackpropFilter(
 /**
  * Replace `Conv2D`, `Conv2DBackpropInput` and `Conv2DBackpropFilter` of a wasm backend
  * (default "wasm") by the toolkit's SIMD kernels; configurations they do not cover
- * (NCHW, dilations > 1, non-float32) fall back to the kernels registered before.
+ * (NCHW, dilations > 1, non-float32) fall back to the kernels registered before. Also registers
+ * `GazeConv2DBias` and `GazeConv2DTransposeBias` (lib/backend/conv_bias.ts).
  * Call it after {@link registerWasmConv2DBackpropFilter} so that kernel is the fallback.
  *
  * @returns the kernel names replaced by this call (empty when already registered).
@@ -403,6 +407,35 @@ export function registerWasmConvKernels(backendName = "wasm"): string[] {
     if (!supported(a, x, dy)) return fallback(args);
     const info = convInfo(x.shape, a.filterShape as number[], a);
     return conv2dBackpropFilter(args.backend as unknown as WasmBackendLike, x, dy, info);
+  });
+  const withBias = (name: string, conv: (b: WasmBackendLike, args: KernelArgs) => tf.TensorInfo) => {
+    if (tf.getKernel(name, backendName)) return;
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: (args) => {
+        const b = args.backend as unknown as WasmBackendLike;
+        const out = conv(b, args);
+        if (tf.util.sizeFromShape(out.shape) > 0) {
+          const [B, OH, OW, CO] = out.shape;
+          heapState(b).k.add_bias(ptr(b, out), ptr(b, (args.inputs as { bias: tf.TensorInfo }).bias), B * OH * OW, CO);
+        }
+        return out;
+      },
+    });
+    done.push(name);
+  };
+  withBias(CONV_BIAS_KERNEL, (b, args) => {
+    const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!supported(a, x, filter)) throw new Error(`${CONV_BIAS_KERNEL}: NHWC float32 with dilation 1 only`);
+    return conv2dForward(b, x, filter, convInfo(x.shape, filter.shape, a));
+  });
+  withBias(CONV_TRANSPOSE_BIAS_KERNEL, (b, args) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const a = args.attrs as unknown as Record<string, unknown>;
+    if (!supported(a, dy, filter)) throw new Error(`${CONV_TRANSPOSE_BIAS_KERNEL}: NHWC float32 only`);
+    return conv2dBackpropInput(b, dy, filter, convInfo(a.inputShape as number[], filter.shape, a));
   });
   return done;
 }

@@ -1,7 +1,7 @@
 /**
  * Everything the toolkit registers on the tfjs wasm backend, in one call (made by
  * `selectBackend("wasm")`): the SIMD conv kernels, the fused GroupNorm kernels, the copy kernels,
- * the reduce kernels and the small batched matmul, all from lib/backend/native/gaze_kernels.c.
+ * the reduce kernels, the small batched matmul and the SGD step's loop, all from lib/backend/native/gaze_kernels.c.
  *
  * `GAZE_WASM_KERNELS=off` in the environment leaves the stock tfjs kernels in place (plus the
  * tf-ops Conv2DBackpropFilter), e.g. to measure the difference. Where the engine cannot compile
@@ -15,6 +15,7 @@ import { registerWasmGroupNorm } from "./group_norm.ts";
 import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
 import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
 import { registerWasmMatMulKernels } from "./wasm_matmul_kernels.ts";
+import { useNativeSgdStep } from "./sgd_kernel.ts";
 
 /** What {@link registerGazeWasmKernels} did. */
 export interface GazeWasmKernelsResult {
@@ -53,5 +54,6 @@ export function registerGazeWasmKernels(backendName = "wasm"): GazeWasmKernelsRe
   if (registerWasmGroupNorm(backendName)) registered.push("GazeGroupNorm", "GazeGroupNormGrad");
   registered.push(...registerWasmCopyKernels(backendName), ...registerWasmReduceKernels(backendName));
   registered.push(...registerWasmMatMulKernels(backendName));
+  useNativeSgdStep(backendName);
   return { registered };
 }

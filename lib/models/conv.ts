@@ -9,6 +9,7 @@ import { kaimingUniformBound, uniformValues } from "./init.ts";
 import { addParam, getParam, hasParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
 import type { Tensor4D } from "../backend/tensor_types.ts";
+import { conv2dBias } from "../backend/mod.ts";
 
 /** Options for {@link initConv2d}. */
 export interface InitConv2dOptions {
@@ -45,8 +46,8 @@ export function initConv2d(store: ParamStore, name: string, options: InitConv2dO
 export function conv2d(x: Tensor4D, options: { store: ParamStore; name: string }): Tensor4D {
   const { store, name } = options;
   const w = getParam(store, `${name}.weight`) as Tensor4D;
-  return tf.tidy(() => {
-    const y = tf.conv2d(x, w, 1, "same");
-    return hasParam(store, `${name}.bias`) ? tf.add(y, getParam(store, `${name}.bias`)) : y;
-  });
+  // with a bias: one kernel on wasm (conv, then the bias added in place; bit-identical to conv2d + add,
+  // with the same gradients), the composite elsewhere
+  if (!hasParam(store, `${name}.bias`)) return tf.conv2d(x, w, 1, "same");
+  return conv2dBias(x, w, getParam(store, `${name}.bias`), { strides: 1, pad: "same" });
 }

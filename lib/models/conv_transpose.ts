@@ -3,12 +3,12 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../core/mod.ts";
 import { kaimingUniformBound, uniformValues } from "./init.ts";
 import { addParam, getParam } from "./params.ts";
 import type { ParamStore } from "./types.ts";
 import type { Tensor4D } from "../backend/tensor_types.ts";
+import { conv2dTransposeBias } from "../backend/mod.ts";
 
 /** Options for {@link initConvTranspose2x2}. */
 export interface InitConvTransposeOptions {
@@ -41,7 +41,9 @@ export function convTranspose2x2(x: Tensor4D, options: { store: ParamStore; name
   const w = getParam(store, `${name}.weight`) as Tensor4D;
   const [b, h, wd] = x.shape;
   const co = w.shape[2];
-  return tf.tidy(() =>
-    tf.add(tf.conv2dTranspose(x, w, [b, 2 * h, 2 * wd, co], 2, "valid"), getParam(store, `${name}.bias`))
-  );
+  // one kernel on wasm (bit-identical to conv2dTranspose + add, same gradients), the composite elsewhere
+  return conv2dTransposeBias(x, w, getParam(store, `${name}.bias`), [b, 2 * h, 2 * wd, co], {
+    strides: 2,
+    pad: "valid",
+  });
 }

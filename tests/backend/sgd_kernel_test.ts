@@ -2,7 +2,7 @@
 // and wasm backends: bit-identical parameters and momentum buffers over several steps, for
 // Nesterov / heavy-ball / plain SGD, with and without weight decay; and the optimiser uses it.
 import * as tf from "@tensorflow/tfjs";
-import { selectBackend, SGD_STEP_KERNEL, sgdStep } from "../../lib/backend/mod.ts";
+import { kernelPathStats, selectBackend, SGD_STEP_KERNEL, sgdStep, sgdStepArrays } from "../../lib/backend/mod.ts";
 import { createOptimizer } from "../../lib/train/optimizer.ts";
 import { assertEquals } from "../assert.ts";
 import { assertClose, randomValues, runOn } from "./backend_compare.ts";
@@ -86,4 +86,28 @@ Deno.test("the SGD optimiser runs the fused kernel on wasm and keeps its state s
     tf.unregisterKernel(SGD_STEP_KERNEL, "wasm");
     tf.registerKernel(k);
   }
+});
+
+Deno.test("wasm: the SGD step runs in the WebAssembly module, bit-identical to the JavaScript loop (odd sizes, every branch)", async () => {
+  await selectBackend("wasm", { quiet: true });
+  const before = kernelPathStats()[`${SGD_STEP_KERNEL}/native`] ?? 0;
+  const n = 10007;
+  let calls = 0;
+  for (const c of [...CONFIGS, { momentum: 0.5, nesterov: true, weightDecay: 0 }]) {
+    for (const first of [true, false]) {
+      const p = randomValues(n, 1), g = randomValues(n, 2), buf = randomValues(n, 3);
+      const attrs = { ...c, lr: 0.37, first };
+      const pRef = new Float32Array(n), bRef = c.momentum ? new Float32Array(n) : null;
+      sgdStepArrays(p, g, first ? null : buf, pRef, bRef, attrs);
+      const ts = [tf.tensor(p), tf.tensor(g), tf.tensor(buf)];
+      const r = sgdStep(ts[0], ts[1], ts[2], attrs);
+      const got = [r.p.dataSync() as Float32Array, r.buf ? r.buf.dataSync() as Float32Array : null];
+      tf.dispose([...ts, r.p, r.buf ?? []].flat());
+      calls++;
+      assertClose(got[0]!, pRef, 0, `p (${JSON.stringify(attrs)})`);
+      if (bRef) assertClose(got[1]!, bRef, 0, `buf (${JSON.stringify(attrs)})`);
+      else assertEquals(got[1], null);
+    }
+  }
+  assertEquals((kernelPathStats()[`${SGD_STEP_KERNEL}/native`] ?? 0) - before, calls);
 });

@@ -84,6 +84,6 @@ Deno.test("train-step: one timed iteration plus a kernel profile whose shares ad
   const p = r.profile!;
   const sum = p.kernels.reduce((s, k) => s + k.share, 0);
   assert(Math.abs(sum - 1) < 0.02, `shares sum to ${sum}`);
-  assert(p.kernels.some((k) => k.name === "Conv2D"), "Conv2D is profiled");
+  assert(p.kernels.some((k) => k.name === "Conv2D" || k.name === "GazeConv2DBias"), "the convolutions are profiled");
   assert(p.kernel_ms <= p.total_ms + 1e-6, `kernels ${p.kernel_ms} ms within the iteration ${p.total_ms} ms`);
 });

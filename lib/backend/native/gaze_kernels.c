@@ -1044,3 +1044,68 @@ void bmm_small(const f32* a, const f32* b, f32* out, f32* scratch, int batch, in
     }
   }
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* element-wise: bias add (FusedConv2D), SGD step (GazeSgdStep)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* y[p][c] = y[p][c] + bias[c] for P rows of C floats: one f32 addition per element, as tfjs's Add. */
+EXPORT(add_bias)
+void add_bias(f32* y, const f32* bias, int P, int C) {
+  if ((C & 3) == 0) {
+    for (int p = 0; p < P; p++) {
+      f32* r = y + (long)p * C;
+      for (int c = 0; c < C; c += 4) ST(r + c, ADD(LD(r + c), LD(bias + c)));
+    }
+    return;
+  }
+  if (C == 1) {
+    v4 b = SPLAT(bias);
+    int i = 0;
+    for (; i + 4 <= P; i += 4) ST(y + i, ADD(LD(y + i), b));
+    for (; i < P; i++) y[i] = y[i] + bias[0];
+    return;
+  }
+  for (int p = 0; p < P; p++) {
+    f32* r = y + (long)p * C;
+    for (int c = 0; c < C; c++) r[c] = r[c] + bias[c];
+  }
+}
+
+/* JavaScript truthiness of a float: false for +-0 and NaN. */
+INLINE int truthy(f32 v) { return v != 0.0f && v == v; }
+
+/*
+ * One PyTorch SGD step over n floats, rounding to f32 after every operation in the order of the
+ * tf-op chain it replaces (lib/backend/sgd_kernel.ts; no contraction into fused multiply-adds):
+ *   g = wd ? g0 + p*wd : g0;  nb = first ? g : buf*m + g  (m != 0; written to bout);
+ *   g = m ? (nesterov ? g + nb*m : nb) : g;  pout = p - g*lr.
+ * buf is not read when first or m = 0; bout is not written when m = 0. No aliasing.
+ */
+EXPORT(sgd_step)
+void sgd_step(const f32* p, const f32* g0, const f32* buf, f32* pout, f32* bout, int n, f32 lr, f32 m, f32 wd,
+              int nesterov, int first) {
+#pragma clang fp contract(off)
+  int hw = truthy(wd), hm = truthy(m), i = 0;
+  v4 vlr = wasm_f32x4_splat(lr), vm = wasm_f32x4_splat(m), vwd = wasm_f32x4_splat(wd);
+  for (; i + 4 <= n; i += 4) {
+    v4 pi = LD(p + i), g = LD(g0 + i);
+    if (hw) g = ADD(g, MUL(pi, vwd));
+    if (hm) {
+      v4 nb = first ? g : ADD(MUL(LD(buf + i), vm), g);
+      ST(bout + i, nb);
+      g = nesterov ? ADD(g, MUL(nb, vm)) : nb;
+    }
+    ST(pout + i, wasm_f32x4_sub(pi, MUL(g, vlr)));
+  }
+  for (; i < n; i++) {
+    f32 pi = p[i], g = g0[i];
+    if (hw) g = g + pi * wd;
+    if (hm) {
+      f32 nb = first ? g : buf[i] * m + g;
+      bout[i] = nb;
+      g = nesterov ? g + nb * m : nb;
+    }
+    pout[i] = pi - g * lr;
+  }
+}
