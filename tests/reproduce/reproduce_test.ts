@@ -256,6 +256,14 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains th
   const rows = parsePerImageCsv(masked, "masked");
   assertAlmostEquals(t.rows[2].masked.mean, 100 * rows.reduce((s, x) => s + x.dice, 0) / rows.length, 1e-9);
   assertEquals(t.rows[0].masked, null, "a reused run trained without masked-test scoring has no value");
+  // Verdicts from the numbers: the leak of the reused reference cannot be judged (no masked scores); the
+  // collapse is judged against the ground truth's foreground share; the variant's own gap is judged.
+  const verdicts = (t.notes as string[]).filter((n) => n.startsWith("verdict: "));
+  assert(verdicts[0].startsWith("verdict: label leak (FGI (code variant)): not judged"), verdicts[0]);
+  assert(/^verdict: collapse (HOLDS|does not hold)/.test(verdicts[1]), verdicts[1]);
+  assert(verdicts.some((n) => /ring \+ random .* removes the leak (HOLDS|does NOT hold)/.test(n)), verdicts.join("\n"));
+  assert(verdicts.some((n) => n.includes("GazeMedSeg")), "FGI rows against GazeMedSeg");
+  assert((t.notes as string[]).some((n) => /the ground truth marks \d+\.\d % of the test pixels/.test(n)));
   // The earlier tables stay in the README.
   const readme = await Deno.readTextFile(join(dir, "README.md"));
   assert(readme.includes("table_main") && readme.includes("table_diagnosis"), readme.slice(0, 400));
