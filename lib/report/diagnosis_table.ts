@@ -236,11 +236,17 @@ export function diagnosisVerdicts(
       continue;
     }
     const leaks = sig(c) && c.delta! > 0;
+    const refLeaks = refLeak !== null && sig(refLeak) && refLeak.delta! > 0;
+    const premise = refLeak === null
+      ? ` (${ref.label} was not scored on DARM-masked images, so whether it leaked is not known)`
+      : refLeaks
+      ? ""
+      : ` (but ${ref.label} shows no leak either, so there was none to remove)`;
     const how = leaks
       ? "does NOT hold: its student still scores significantly higher on DARM-masked test images"
       : sig(c)
-      ? "HOLDS: its student scores significantly LOWER, not higher, on DARM-masked test images"
-      : "HOLDS: its student gains nothing significant from DARM-masked test images";
+      ? `HOLDS: its student scores significantly LOWER, not higher, on DARM-masked test images${premise}`
+      : `HOLDS: its student gains nothing significant from DARM-masked test images${premise}`;
     out.push({
       hypothesis: "variant-no-leak",
       row: v.key,

@@ -19,6 +19,7 @@ export * from "./run_outcome.ts";
 export * from "./main_table.ts";
 export * from "./ablation_table.ts";
 export * from "./sensitivity_table.ts";
+export * from "./diagnosis_table.ts";
 export * from "./overlay.ts";
 export * from "./image_grid.ts";
 export * from "./cases.ts";

@@ -259,6 +259,15 @@ Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences;
     assertEquals(g.holds, false);
     assert(g.text.includes("not significantly different from GazeMedSeg"), g.text);
   }
+  // A variant without a leak while the reference shows none either: said so (nothing to remove).
+  const calm = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.3, [RR]: 0.3, gazemedseg: 0.3 },
+    { "fgi-code": { base: 0.3, jitter: 0.01 }, [RR]: { base: 0.3, jitter: 0.01 } },
+    {},
+  );
+  const calmV = diagnosisVerdicts(calm.rows, calm.outs, { seeds: [0, 1, 2] }).find((x) => x.row === RR)!;
+  assertEquals(calmV.holds, true);
+  assert(calmV.text.includes("shows no leak either, so there was none to remove"), calmV.text);
   // Without masked scores, without the ground-truth share, without a GazeMedSeg row: not judged / no verdict.
   const bare = outs.map((o) => ({ ...o, masked: undefined }));
   const noGms = rows.filter((r) => r.method !== "gazemedseg");

@@ -97,6 +97,16 @@ Deno.test({
       "fig_annotation_cost": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_interpretability": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_qualitative": { mime: [PLOTLY_MIME], text: ["best: ", "worst: "] },
+      "fig_training_dynamics": {
+        mime: ["text/html", "text/markdown", PLOTLY_MIME],
+        text: [
+          "ground-truth foreground share of the test pixels",
+          "training dynamics: FGI (code variant)",
+          "training dynamics: FGI − DARM",
+          "- label leak ",
+          "- FGI (code variant) student ",
+        ],
+      },
       "table_ablation": { mime: ["text/html", PLOTLY_MIME], text: ["results "] },
       "table_main": { mime: ["text/html", PLOTLY_MIME], text: ["table_main.md"] },
       "table_sensitivity": { mime: ["text/html", PLOTLY_MIME], text: ["results "] },
@@ -238,7 +248,8 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains th
   assertEquals(status, {
     "fgi-code_s0": "reused",
     "fgi-code-no-darm_s0": "reused",
-    "fgi-code-darmPlacement-ring+random_s0": "trained",
+    // trained by the fig_training_dynamics notebook above when Jupyter is there (same function, same files)
+    "fgi-code-darmPlacement-ring+random_s0": tools.ok ? "reused" : "trained",
     "gazemedseg_s0": "reused",
   });
   const run = join(dir, "runs", "fgi-code-darmPlacement-ring+random_s0");
