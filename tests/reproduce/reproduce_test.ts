@@ -229,7 +229,7 @@ Deno.test("a second reproduce reuses every run; a run whose config changed is re
   }
 });
 
-Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains the new DARM variant with masked-test scoring", async () => {
+Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs; the DARM variant has masked-test scoring; verdicts", async () => {
   const r = await cli([
     "--profile",
     "smoke",
