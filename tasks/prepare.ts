@@ -4,7 +4,10 @@
  * refinement, as 8-bit PNGs under `<derived>/<dataset>/heatmap|crf/<id>.png`
  * (lib/gaze/store.ts), plus `<derived>/<dataset>/gaze/quality.json|csv`: per
  * image and mean Dice/IoU vs the ground truth of heatmap > 0.5, CRF >= 0.5 and
- * CRF >= 0.3, and the seconds each image took, with provenance.
+ * CRF >= 0.3, and the seconds each image took, with provenance. A run on part of the
+ * images (`--ids`, `--limit`) updates the report: its rows replace those of the same ids and
+ * the rows of the other images are kept (unless the maps' settings changed, `--force`), so
+ * the report always covers every image whose maps were made with the current settings.
  *
  * Resumable: images whose two maps exist are re-read, not recomputed (unless
  * --force); every file is written atomically. Work is spread over Deno
@@ -22,7 +25,8 @@ import type { QualityRow, WorkerInit } from "./prepare_worker.ts";
 const USAGE = `usage: deno task prepare <dataset> [options]
 
 Write the gaze heatmap and dense-CRF map of every image to <derived>/<dataset>/{heatmap,crf}/<id>.png
-and the quality report to <derived>/<dataset>/gaze/quality.{json,csv}.
+and the quality report to <derived>/<dataset>/gaze/quality.{json,csv} (a run on part of the images
+updates the rows of those images and keeps the others).
 Datasets: kvasir, nci-isbi (real GazeMedSeg gaze), isic, synthetic (simulated gaze).
 
 options:
@@ -114,10 +118,12 @@ await runTask(async () => {
 
   // the image ids: every id of the dataset (train then test), restricted to those with gaze when it is real
   let ids = [...ds.ids("train"), ...ds.ids("test")];
+  let allIds = ids;
   if (gaze === "real") {
     const table = await readFixations(root, dataset as "kvasir" | "nci-isbi");
     const before = ids.length;
     ids = ids.filter((id) => table.images.has(id));
+    allIds = ids;
     if (ids.length < before && !values.quiet) {
       console.error(
         `prepare ${dataset}: ${before - ids.length} of ${before} images have no recorded gaze and are left out`,
@@ -151,7 +157,8 @@ await runTask(async () => {
   const settingsPath = join(reportDir, "settings.json");
   const recorded = { settings, gaze, seed: gaze === "simulated" ? seed : null };
   const previous = await readJson(settingsPath);
-  if (previous && JSON.stringify(previous.recorded) !== JSON.stringify(recorded) && !values.force) {
+  const sameSettings = !previous || JSON.stringify(previous.recorded) === JSON.stringify(recorded);
+  if (!sameSettings && !values.force) {
     throw new Error(
       `${settingsPath}: the maps in ${
         gazeMapDir(root, dataset, "heatmap", { variant })
@@ -238,18 +245,41 @@ await runTask(async () => {
 
   const ordered = ids.filter((id) => rows.has(id)).map((id) => rows.get(id)!);
   const computed = ordered.filter((r) => !r.skipped);
-  const timed = ordered.filter((r) => r.crf_seconds !== null);
+  // A run on part of the images updates the report instead of replacing it: the earlier report's
+  // rows and failures of the images not in this run are kept when their maps were made with the
+  // same settings (after --force with other settings they describe maps of other settings: dropped).
+  const thisRun = new Set(ids);
+  const earlier = sameSettings && previousQuality ? previousQuality : null;
+  const keptRows = ((earlier?.rows as QualityRow[] | undefined) ?? []).filter((r) => !thisRun.has(r.id));
+  const keptFailures = ((earlier?.failures as { id: string; message: string }[] | undefined) ?? []).filter((x) =>
+    !thisRun.has(x.id)
+  );
+  const byId = new Map([...keptRows, ...ordered].map((r) => [r.id, r]));
+  const rank = new Map(allIds.map((id, i) => [id, i]));
+  const merged = [...byId.values()].sort((a, b) =>
+    (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+  const failures = [...keptFailures, ...failed];
+  if (!sameSettings && previousQuality && !values.quiet) {
+    console.error(
+      `prepare ${dataset}: the maps' settings changed (--force): the earlier quality report is replaced, not merged`,
+    );
+  }
+  const timed = merged.filter((r) => r.crf_seconds !== null);
   const megapixels = timed.reduce((a, r) => a + (r.width * r.height) / 1e6, 0);
   const means: Record<string, number | null> = {};
-  for (const m of METRICS) means[m] = mean(ordered.map((r) => r[m]));
+  for (const m of METRICS) means[m] = mean(merged.map((r) => r[m]));
+  // images, withGroundTruth, mean and the timings are over the whole report; computed, skipped,
+  // failed (this run's), wallSeconds and workers describe this run (`run` says which images it had).
   const summary = {
-    images: ordered.length,
-    withGroundTruth: ordered.filter((r) => r.dice_crf_05 !== null).length,
+    images: merged.length,
+    withGroundTruth: merged.filter((r) => r.dice_crf_05 !== null).length,
     computed: computed.length,
     skipped: ordered.length - computed.length,
     failed: failed.length,
+    run: { images: ordered.length, keptFromEarlierReport: merged.length - ordered.length },
     mean: means,
-    secondsPerImage: mean(ordered.map((r) => r.seconds)),
+    secondsPerImage: mean(merged.map((r) => r.seconds)),
     crfSecondsPerImage: mean(timed.map((r) => r.crf_seconds)),
     crfSecondsPerMegapixel: megapixels > 0 ? timed.reduce((a, r) => a + r.crf_seconds!, 0) / megapixels : null,
     wallSeconds,
@@ -282,11 +312,11 @@ await runTask(async () => {
     summary,
     published: PUBLISHED[dataset] ?? null,
     comparison: comparison ?? null,
-    failures: failed,
-    rows: ordered,
+    failures,
+    rows: merged,
   };
   await atomicWrite(join(reportDir, "quality.json"), JSON.stringify(report, null, 1));
-  await atomicWrite(join(reportDir, "quality.csv"), csv(ordered));
+  await atomicWrite(join(reportDir, "quality.csv"), csv(merged));
 
   const f = (v: number | null | undefined) => (v === null || v === undefined ? "n/a" : v.toFixed(4));
   console.log(
@@ -317,7 +347,11 @@ await runTask(async () => {
         }`,
     );
   }
-  console.log(`  report: ${join(reportDir, "quality.json")}`);
+  console.log(
+    `  report: ${join(reportDir, "quality.json")} (${merged.length} images${
+      merged.length > ordered.length ? `: ${merged.length - ordered.length} kept from the earlier report` : ""
+    })`,
+  );
   if (failed.length) {
     for (const x of failed.slice(0, 10)) console.error(`  ${x.id}: ${x.message.split("\n")[0]}`);
     throw new Error(`${failed.length} of ${ids.length} images failed`);

@@ -64,8 +64,10 @@ options:
                            schedule=joint|teacher-first, optimizer=sgd|adam,
                            cwcStudentInput=clean|masked, cutMix=per-direction|shared,
                            darmWindow=odd|side-k, darmTarget=floor|exact, rampStart=one|zero;
-                           this toolkit's DARM variants darmPlacement=ring|ring+random,
+                           this toolkit's DARM variants darmPlacement=ring|ring+random|mixed,
                            darmFill=zero|mean|noise (docs/METHOD.md sections 6.4-6.6)
+  --ring-probability P     with darmPlacement=mixed (this toolkit's variant): probability in [0, 1] that a
+                           DARM block sits on the ring (sets fgi.darm.ringProbability; default 0.5)
   --ablation LIST          FGI ablations: no-text,no-afc,no-cwc,no-darm
   --seed N                 base seed (default: the config's)
   --iterations N           override the iteration count (the ramp-up is rescaled)
@@ -92,7 +94,7 @@ one run of the reproduce plan (what a SLURM array task runs; see "Running the gr
                            results/<dataset>/<profile>/runs), skips it when finished, resumes a killed
                            one, and stops cleanly on SIGTERM/SIGINT (saving 'last'). Excludes --method,
                            --variant, --switches, --ablation, --seed, --iterations, --eval-every,
-                           --eval-teacher, --restart, --stop-after and --prepare.`;
+                           --ring-probability, --eval-teacher, --restart, --stop-after and --prepare.`;
 
 async function runPreparation(
   dataset: string,
@@ -183,6 +185,15 @@ async function trainPlannedRun(
   }
 }
 
+/** `--ring-probability`: a number in [0, 1]. */
+function probabilityFlag(value: string): number {
+  const p = Number(value);
+  if (value.trim() === "" || !(p >= 0 && p <= 1)) {
+    throw new Error(`--ring-probability: expected a number in [0, 1], got '${value}'`);
+  }
+  return p;
+}
+
 await runTask(async () => {
   const { values } = parseTaskArgs(Deno.args, {
     usage: USAGE,
@@ -196,6 +207,7 @@ await runTask(async () => {
       seed: { type: "string" },
       iterations: { type: "string" },
       "eval-every": { type: "string" },
+      "ring-probability": { type: "string" },
       "eval-teacher": { type: "boolean" },
       out: { type: "string" },
       restart: { type: "boolean" },
@@ -218,6 +230,7 @@ await runTask(async () => {
       "seed",
       "iterations",
       "eval-every",
+      "ring-probability",
       "eval-teacher",
       "restart",
       "stop-after",
@@ -259,6 +272,7 @@ await runTask(async () => {
     seed: values.seed !== undefined ? intFlag(values.seed, "seed", 0) : undefined,
     iterations: values.iterations !== undefined ? intFlag(values.iterations, "iterations", 1) : undefined,
     evalEvery: values["eval-every"] !== undefined ? intFlag(values["eval-every"], "eval-every", 1) : undefined,
+    ringProbability: values["ring-probability"] !== undefined ? probabilityFlag(values["ring-probability"]) : undefined,
   });
   const text = resolveTextModel(config, { textModel: values["text-model"] });
   config = text.config;

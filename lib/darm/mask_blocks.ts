@@ -35,6 +35,7 @@ export function darmSettings(
   target: DarmTarget;
   placement: DarmPlacement;
   fill: DarmFill;
+  ringProbability: number;
 } {
   const ratio = options.ratio ?? 0.3, minBlock = options.minBlock ?? 3, maxBlock = options.maxBlock ?? 10;
   const window = options.window ?? "odd", target = options.target ?? "floor";
@@ -50,13 +51,17 @@ export function darmSettings(
   }
   if (!options.rng) throw new Error("DARM: option 'rng' (a seeded Rng) is required");
   const placement = options.placement ?? "ring", fill = options.fill ?? "zero";
-  if (placement !== "ring" && placement !== "ring+random") {
-    throw new Error(`DARM: 'placement' must be "ring" or "ring+random", got ${JSON.stringify(placement)}`);
+  if (placement !== "ring" && placement !== "ring+random" && placement !== "mixed") {
+    throw new Error(`DARM: 'placement' must be "ring", "ring+random" or "mixed", got ${JSON.stringify(placement)}`);
+  }
+  const ringProbability = options.ringProbability ?? 0.5;
+  if (!(typeof ringProbability === "number" && ringProbability >= 0 && ringProbability <= 1)) {
+    throw new Error(`DARM: 'ringProbability' must be a number in [0, 1], got ${JSON.stringify(ringProbability)}`);
   }
   if (fill !== "zero" && fill !== "mean" && fill !== "noise") {
     throw new Error(`DARM: 'fill' must be "zero", "mean" or "noise", got ${JSON.stringify(fill)}`);
   }
-  return { ratio, minBlock, maxBlock, window, target, placement, fill };
+  return { ratio, minBlock, maxBlock, window, target, placement, fill, ringProbability };
 }
 
 /** Check that the flat arrays match the shape. */
@@ -81,11 +86,21 @@ export function checkDarmArrays(shape: DarmShape, arrays: Record<string, ArrayLi
  * then blocks of the same size rule at centres uniform over every pixel of the batch until they
  * add an area >= A; those random blocks change the image only (M_bc keeps its values: they do not
  * mark uncertain pixels), so block presence no longer outlines the disagreement ring.
+ * `placement: "mixed"` keeps the stop rule (the walk ends once the summed block area reaches the
+ * target) but centres each block, with probability p = `ringProbability` (default 0.5), on the next
+ * candidate in the walk's order (M_bc zeroed there, as `ring`) and otherwise on a pixel uniform over
+ * the batch (image only, M_bc kept, as the extra blocks of `ring+random`); every block counts toward
+ * the target. Per block the draws are: u = rng.next() (compared with p; not drawn when p is 0 or 1),
+ * the uniform centre (if chosen), the side k. So p = 1 places exactly the blocks of `ring` from the
+ * same generator state, and p = 0 places blocks that do not depend on the ring's position at all (its
+ * size |U| still sets the total area). The walk also ends when a ring draw finds the candidates used up.
  * `fill: "mean"` fills the blocks with the image's own per-channel mean, `fill: "noise"` with
  * normal noise of the image's per-channel mean and standard deviation, instead of 0.
  */
 export function maskBlocks(inputs: MaskBlocksInputs, options: DarmOptions): DarmResult {
-  const { ratio, minBlock, maxBlock, window, target: targetRule, placement, fill } = darmSettings(options);
+  const { ratio, minBlock, maxBlock, window, target: targetRule, placement, fill, ringProbability } = darmSettings(
+    options,
+  );
   const { shape, order } = inputs;
   checkDarmArrays(shape, { image: inputs.image, mbc: inputs.mbc });
   const { batch: nb, height: h, width: w, channels: c } = shape;
@@ -118,12 +133,28 @@ export function maskBlocks(inputs: MaskBlocksInputs, options: DarmOptions): Darm
     }
     return (y1 - y0) * (x1 - x0);
   };
-  let maskedArea = 0, blockCount = 0;
+  let maskedArea = 0, blockCount = 0, randomArea = 0;
+  if (placement === "mixed") {
+    const p = ringProbability;
+    let next = 0;
+    while (maskedArea < target) {
+      const onRing = p >= 1 || (p > 0 && rng.next() < p);
+      if (onRing) {
+        if (next >= order.length) break;
+        maskedArea += place(order[next++], true);
+      } else {
+        const area = place(rng.int(0, nb * h * w - 1), false);
+        maskedArea += area;
+        randomArea += area;
+      }
+      blockCount++;
+    }
+    return { image, mbc, blocks, candidates, maskedArea, blockCount, randomArea };
+  }
   for (let i = 0; i < order.length && maskedArea < target; i++) {
     maskedArea += place(order[i], true);
     blockCount++;
   }
-  let randomArea = 0;
   if (placement === "ring+random") {
     while (randomArea < maskedArea) {
       randomArea += place(rng.int(0, nb * h * w - 1), false);

@@ -39,14 +39,22 @@ export interface DarmOptions {
   window?: DarmWindow;
   /** Stop target: `floor` (default, the released code) = floor(ratio |U|); `exact` = ratio |U|. */
   target?: DarmTarget;
-  /** Block placement: `ring` (default, the released code) or `ring+random` (this toolkit's variant, see `maskBlocks`). */
+  /**
+   * Block placement: `ring` (default, the released code), or this toolkit's variants `ring+random` and
+   * `mixed` (see `maskBlocks`).
+   */
   placement?: DarmPlacement;
+  /**
+   * `placement: "mixed"` only (this toolkit's variant): probability p that a block is centred on the next
+   * ring candidate rather than on a uniformly random pixel; in [0, 1], default 0.5. Ignored otherwise.
+   */
+  ringProbability?: number;
   /** Block content: `zero` (default, the released code), `mean` or `noise` (this toolkit's variants, see `maskBlocks`). */
   fill?: DarmFill;
 }
 
 /** DARM block placement (see {@link DarmOptions.placement}). */
-export type DarmPlacement = "ring" | "ring+random";
+export type DarmPlacement = "ring" | "ring+random" | "mixed";
 
 /** DARM block content (see {@link DarmOptions.fill}). */
 export type DarmFill = "zero" | "mean" | "noise";
@@ -67,10 +75,14 @@ export interface DarmResult {
   blocks: Uint8Array;
   /** |U|, the number of candidate (disagreement) pixels over the batch. */
   candidates: number;
-  /** Masked area of the candidate blocks, counted with overlaps (sum of the clipped block areas). */
+  /**
+   * Masked area the stop rule counts, with overlaps (sum of the clipped block areas): the candidate
+   * blocks, and with `placement: "mixed"` also its uniformly placed blocks (the extra blocks of
+   * `ring+random` are not counted here).
+   */
   maskedArea: number;
   /** Number of blocks placed. */
   blockCount: number;
-  /** Area of the extra random blocks (`placement: "ring+random"`; 0 otherwise). */
+  /** Area of the blocks at uniformly random centres (`placement: "ring+random"` or `"mixed"`; 0 otherwise). */
   randomArea: number;
 }

@@ -26,3 +26,4 @@ export * from "./score_files.ts";
 export * from "./evaluate.ts";
 export * from "./output_stats.ts";
 export * from "./training_probe.ts";
+export * from "./foreground_share.ts";

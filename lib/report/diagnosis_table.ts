@@ -8,11 +8,16 @@
  * the teacher's Dice; and the share of test pixels the student calls foreground at the last
  * evaluation (a collapsing student predicts almost nothing).
  *
+ * Under the table, {@link diagnosisVerdicts} states for each hypothesis of issue 11 whether the
+ * numbers support it (label leak, collapse, DARM as the cause, whether each DARM variant of this
+ * toolkit removes the leak, each FGI row against GazeMedSeg); every sentence is built from the
+ * numbers and the paired tests, none is fixed in advance.
+ *
  * @module
  */
 import { mean, std } from "../metrics/summary.ts";
 import { comparisonCells } from "./ablation_table.ts";
-import { aggregateMetric, type PerImageRow } from "./per_image.ts";
+import { aggregateMetric, comparePerImage, type PerImageRow } from "./per_image.ts";
 import type { RowDef } from "./plan.ts";
 import { type CheckpointChoice, outcomesFor, perImageAt, type RunOutcome } from "./run_outcome.ts";
 import { type Cell, makeTable, type MeanStd, type Table } from "./table.ts";
@@ -27,6 +32,30 @@ export interface DiagnosisTableOptions {
   checkpoint?: CheckpointChoice;
   /** Extra notes. */
   notes?: string[];
+  /**
+   * Share of the test pixels the ground truth marks foreground, at the training size
+   * (`foregroundShare` of lib/metrics); the collapse verdict compares the student's share with it.
+   */
+  groundTruthShare?: number | null;
+  /** Significance level of the verdicts (default 0.05). */
+  alpha?: number;
+}
+
+/** The hypotheses {@link diagnosisVerdicts} judges. */
+export type DiagnosisHypothesis = "label-leak" | "collapse" | "darm-cause" | "variant-no-leak" | "vs-gazemedseg";
+
+/** One verdict: what the numbers say about one hypothesis for one row. */
+export interface DiagnosisVerdict {
+  /** Which hypothesis. */
+  hypothesis: DiagnosisHypothesis;
+  /** The row (plan key) it is about. */
+  row: string;
+  /** true: the numbers support it; false: they do not (or contradict it); null: it cannot be judged (data missing). */
+  holds: boolean | null;
+  /** The sentence, with the numbers (shown under the table). */
+  text: string;
+  /** The numbers behind it (Dice and shares in [0, 1], differences in Dice units, p-values). */
+  numbers: Record<string, number | null>;
 }
 
 /** Mean ± std over seeds of one number per run (null when a run lacks it). */
@@ -34,6 +63,219 @@ function overSeeds(values: (number | undefined)[]): MeanStd | null {
   if (!values.length || values.some((v) => typeof v !== "number" || !Number.isFinite(v))) return null;
   const xs = values as number[];
   return { mean: mean(xs), std: xs.length > 1 ? std(xs, { ddof: 1 }) : null };
+}
+
+const pct = (v: number | null | undefined) => (typeof v === "number" ? `${(100 * v).toFixed(1)} %` : "n/a");
+const pp = (d: number | null) => (d === null ? "n/a" : `${d < 0 ? "−" : "+"}${Math.abs(100 * d).toFixed(1)} pp`);
+const pText = (p: number | null) => (p === null ? "p n/a" : p < 1e-4 ? "p < 0.0001" : `p = ${p.toFixed(4)}`);
+
+/** Paired comparison a − b of per-image Dice (seed-averaged), plus how many seeds have a's mean above b's. */
+function pairedDice(a: PerImageRow[][], b: PerImageRow[][]) {
+  const c = comparePerImage(a, b, "dice");
+  const sa = aggregateMetric(a, "dice"), sb = aggregateMetric(b, "dice");
+  const higher = sa.perSeed.filter((v, i) => v !== null && sb.perSeed[i] !== null && v > sb.perSeed[i]!).length;
+  return {
+    a: sa.mean,
+    b: sb.mean,
+    delta: c.meanDifference,
+    p: c.wilcoxon ? c.wilcoxon.pValue : null,
+    n: c.n,
+    higher,
+    seeds: a.length,
+  };
+}
+
+type Paired = ReturnType<typeof pairedDice>;
+
+const pairedNumbers = (c: Paired) => ({ a: c.a, b: c.b, delta: c.delta, p: c.p, images: c.n, seedsHigher: c.higher });
+const testText = (c: Paired) =>
+  `${pp(c.delta)}, paired Wilcoxon ${pText(c.p)}, ${c.n} images; higher in ${c.higher} of ${c.seeds} seed${
+    c.seeds === 1 ? "" : "s"
+  }`;
+
+/**
+ * The verdicts under the diagnosis table, computed from the runs: rows are found by what they are
+ * (the first row is the reference, the FGI row with DARM off is "no DARM", every other FGI row a
+ * DARM variant, the GazeMedSeg row the baseline), so a missing row just drops its verdicts.
+ * - label leak (reference): student Dice on DARM-masked vs clean test images; holds when masked >
+ *   clean with paired Wilcoxon p < alpha;
+ * - collapse (reference): the student's foreground share at its last evaluation (mean over seeds)
+ *   vs the ground truth's; holds when under half of it;
+ * - DARM is the cause: no-DARM student minus the reference; holds when > 0 with p < alpha;
+ * - a DARM variant removes the leak: its own masked-minus-clean gap is not significantly > 0;
+ * - each FGI row vs GazeMedSeg: holds ("beats GazeMedSeg") when > 0 with p < alpha.
+ * Dice is the student's at `options.checkpoint` (default best), per image averaged over seeds.
+ */
+export function diagnosisVerdicts(
+  rows: readonly RowDef[],
+  outcomes: readonly RunOutcome[],
+  options: Pick<DiagnosisTableOptions, "seeds" | "checkpoint" | "groundTruthShare" | "alpha">,
+): DiagnosisVerdict[] {
+  const ck = options.checkpoint ?? "best", alpha = options.alpha ?? 0.05;
+  if (!rows.length) return [];
+  const sig = (c: Paired) => c.p !== null && c.p < alpha && c.delta !== null;
+  const runsOf = (row: RowDef) => outcomesFor(outcomes, row.key, options.seeds);
+  const clean = (row: RowDef) => perImageAt(runsOf(row), ck);
+  const masked = (row: RowDef) => {
+    const runs = runsOf(row);
+    return runs.every((o) => o.masked?.[ck]) ? runs.map((o) => o.masked![ck]) : null;
+  };
+  const ref = rows[0];
+  const fgiRows = rows.filter((r) => r.method === "fgi");
+  const noDarm = fgiRows.find((r) => r !== ref && r.ablation?.darm === false);
+  const variants = fgiRows.filter((r) => r !== ref && r !== noDarm);
+  const gms = rows.find((r) => r.method === "gazemedseg");
+  const out: DiagnosisVerdict[] = [];
+  const leakCheck = (row: RowDef): Paired | null => {
+    const m = masked(row);
+    return m ? pairedDice(m, clean(row)) : null;
+  };
+  if (ref.method === "fgi") {
+    const c = leakCheck(ref);
+    if (!c) {
+      out.push({
+        hypothesis: "label-leak",
+        row: ref.key,
+        holds: null,
+        text: `label leak (${ref.label}): not judged, its runs have no DARM-masked test scores`,
+        numbers: {},
+      });
+    } else {
+      const holds = sig(c) && c.delta! > 0;
+      const how = holds
+        ? "HOLDS: the student scores higher when DARM's blocks are present, so it reads them (they outline the target)"
+        : sig(c)
+        ? "does not hold: the student scores LOWER on DARM-masked images, no sign that it reads the blocks"
+        : `not shown: no significant difference at alpha = ${alpha}`;
+      out.push({
+        hypothesis: "label-leak",
+        row: ref.key,
+        holds,
+        text: `label leak ${how}. ${ref.label} student, ${ck} checkpoint: DARM-masked test ${pct(c.a)} vs clean ${
+          pct(c.b)
+        } (${testText(c)})`,
+        numbers: pairedNumbers(c),
+      });
+    }
+    // Collapse: foreground share of the last evaluation against the ground truth's.
+    const runs = runsOf(ref);
+    const shares = runs.map((o) => o.lastMetrics?.["dyn/test/student/fg_sigmoid"]);
+    const gt = options.groundTruthShare ?? null;
+    const have = shares.every((v) => typeof v === "number" && Number.isFinite(v));
+    const z = have ? mean(shares as number[]) : null;
+    const best = aggregateMetric(perImageAt(runs, "best"), "dice").mean;
+    const last = aggregateMetric(perImageAt(runs, "last"), "dice").mean;
+    const others = fgiRows.filter((r) => r !== ref).map((r) => {
+      const v = runsOf(r).map((o) => o.lastMetrics?.["dyn/test/student/fg_sigmoid"]);
+      return `${r.label} ${v.every((x) => typeof x === "number") ? pct(mean(v as number[])) : "n/a"}`;
+    });
+    const tail = `; student Dice ${pct(best)} at the best checkpoint, ${pct(last)} at the last` +
+      (others.length ? `; other FGI rows' foreground share: ${others.join(", ")}` : "");
+    if (z === null || gt === null) {
+      out.push({
+        hypothesis: "collapse",
+        row: ref.key,
+        holds: null,
+        text: `collapse (${ref.label}): not judged, ${
+          z === null ? "the runs did not log the student's foreground share (dyn/test/student/fg_sigmoid)" : ""
+        }${z === null && gt === null ? " and " : ""}${
+          gt === null ? "the ground-truth foreground share was not given" : ""
+        }; student foreground share ${pct(z)}${tail}`,
+        numbers: { studentShare: z, groundTruthShare: gt, diceBest: best, diceLast: last },
+      });
+    } else {
+      const under = (shares as number[]).filter((v) => v < 0.5 * gt).length;
+      const holds = z < 0.5 * gt;
+      const how = holds
+        ? "HOLDS: the student calls under half as many pixels foreground as the ground truth marks (near-empty predictions)"
+        : "does not hold: the student's foreground share is at least half the ground truth's";
+      out.push({
+        hypothesis: "collapse",
+        row: ref.key,
+        holds,
+        text: `collapse ${how}. ${ref.label} student: foreground share ${pct(z)} of the test pixels at its last ` +
+          `evaluation (per seed ${(shares as number[]).map((v) => (100 * v).toFixed(1)).join(", ")}; under half ` +
+          `the ground truth in ${under} of ${shares.length}) vs ground truth ${pct(gt)}${tail}`,
+        numbers: { studentShare: z, groundTruthShare: gt, seedsUnderHalf: under, diceBest: best, diceLast: last },
+      });
+    }
+  }
+  if (noDarm && ref.method === "fgi") {
+    const c = pairedDice(clean(noDarm), clean(ref));
+    const holds = sig(c) && c.delta! > 0;
+    const how = holds
+      ? "HOLDS: without DARM the student does significantly better"
+      : sig(c)
+      ? "does not hold: without DARM the student does significantly WORSE"
+      : `not shown: without DARM no significant difference at alpha = ${alpha}`;
+    out.push({
+      hypothesis: "darm-cause",
+      row: noDarm.key,
+      holds,
+      text: `DARM is the cause ${how}. ${noDarm.label} minus ${ref.label}: student Dice ${pct(c.a)} vs ${pct(c.b)} (${
+        testText(c)
+      })`,
+      numbers: pairedNumbers(c),
+    });
+  }
+  const refLeak = ref.method === "fgi" ? leakCheck(ref) : null;
+  for (const v of variants) {
+    const c = leakCheck(v);
+    const vsRef = ref.method === "fgi" ? pairedDice(clean(v), clean(ref)) : null;
+    const refPart = vsRef
+      ? `; clean Dice ${pct(vsRef.a)} vs ${pct(vsRef.b)} for ${ref.label} (${testText(vsRef)})`
+      : "";
+    if (!c) {
+      out.push({
+        hypothesis: "variant-no-leak",
+        row: v.key,
+        holds: null,
+        text: `${v.label} removes the leak: not judged, its runs have no DARM-masked test scores${refPart}`,
+        numbers: vsRef ? { cleanDelta: vsRef.delta, cleanP: vsRef.p } : {},
+      });
+      continue;
+    }
+    const leaks = sig(c) && c.delta! > 0;
+    const refLeaks = refLeak !== null && sig(refLeak) && refLeak.delta! > 0;
+    const premise = refLeak === null
+      ? ` (${ref.label} was not scored on DARM-masked images, so whether it leaked is not known)`
+      : refLeaks
+      ? ""
+      : ` (but ${ref.label} shows no leak either, so there was none to remove)`;
+    const how = leaks
+      ? "does NOT hold: its student still scores significantly higher on DARM-masked test images"
+      : sig(c)
+      ? `HOLDS: its student scores significantly LOWER, not higher, on DARM-masked test images${premise}`
+      : `HOLDS: its student gains nothing significant from DARM-masked test images${premise}`;
+    out.push({
+      hypothesis: "variant-no-leak",
+      row: v.key,
+      holds: !leaks,
+      text: `${v.label} removes the leak ${how}. Masked minus clean ${testText(c)} (masked ${pct(c.a)}, clean ${
+        pct(c.b)
+      })${refLeak ? `, against ${pp(refLeak.delta)} (${pText(refLeak.p)}) for ${ref.label}` : ""}${refPart}`,
+      numbers: { ...pairedNumbers(c), cleanDelta: vsRef?.delta ?? null, cleanP: vsRef?.p ?? null },
+    });
+  }
+  if (gms) {
+    for (const r of fgiRows) {
+      const c = pairedDice(clean(r), clean(gms));
+      const holds = sig(c) && c.delta! > 0;
+      const how = holds
+        ? "beats GazeMedSeg"
+        : sig(c)
+        ? "is significantly BELOW GazeMedSeg"
+        : `is not significantly different from GazeMedSeg (alpha = ${alpha})`;
+      out.push({
+        hypothesis: "vs-gazemedseg",
+        row: r.key,
+        holds,
+        text: `${r.label} student ${how}: ${pct(c.a)} vs ${pct(c.b)} (${testText(c)})`,
+        numbers: pairedNumbers(c),
+      });
+    }
+  }
+  return out;
 }
 
 /** Build the diagnosis table; the first row is the reference of the paired tests. */
@@ -45,6 +287,8 @@ export function diagnosisTable(
   const ck = options.checkpoint ?? "best";
   const ref = rows[0];
   const opts = { seeds: options.seeds, checkpoint: ck };
+  const verdicts = diagnosisVerdicts(rows, outcomes, options);
+  const gt = options.groundTruthShare;
   const body: Record<string, Cell>[] = rows.map((row) => {
     const runs = outcomesFor(outcomes, row.key, options.seeds);
     const d = comparisonCells(outcomes, row.key, ref.key, "dice", opts);
@@ -84,9 +328,11 @@ export function diagnosisTable(
         "DARM-masked test: each test image masked by DARM from its own gaze levels (diagnostic only; a student " +
         "that reads the blocks, which outline the target, scores higher there than on clean images)",
         "foreground share: test pixels with sigmoid(channel 1) > 0.5 at the last evaluation (evaluation subset " +
-        "during training, all images at the final one)",
+        "during training, all images at the final one)" +
+        (typeof gt === "number" ? `; the ground truth marks ${pct(gt)} of the test pixels at the training size` : ""),
         "the ring + random DARM is this toolkit's variant (not the paper's, not the released code)",
         `mean ± std over seeds ${options.seeds.join(", ")}`,
+        ...verdicts.map((v) => `verdict: ${v.text}`),
         ...(options.notes ?? []),
       ],
     },

@@ -4,7 +4,9 @@
  * they work on, a supervision that works without any preparation step (prepared files
  * where they exist, otherwise gaze maps and text computed on the fly for the images
  * actually used), and {@link openResults}: the results of `deno task reproduce` for the
- * parts a notebook shows, running what is missing at the notebook's profile.
+ * parts a notebook shows, running what is missing at the notebook's profile (the diagnosis:
+ * every seed the results folder has finished, else seed 0 at the smoke profile and
+ * `DIAGNOSIS_SEEDS` at the others).
  *
  * @module
  */
@@ -33,11 +35,13 @@ import {
   VARIANT_SWITCHES,
 } from "../train/config.ts";
 import type { Supervision } from "../train/supervision.ts";
+import { foregroundShare } from "../metrics/foreground_share.ts";
 import { ablationTable } from "./ablation_table.ts";
+import { diagnosisTable } from "./diagnosis_table.ts";
 import { chooseDataset, DATASET_REQUESTS, type DatasetChoice, type DatasetRequest } from "./dataset_choice.ts";
 import type { FigureContext } from "./figures.ts";
 import { mainTable } from "./main_table.ts";
-import { type ExperimentGroup, type ExperimentPlan, experimentPlan } from "./plan.ts";
+import { DIAGNOSIS_ROWS, DIAGNOSIS_SEEDS, type ExperimentGroup, type ExperimentPlan, experimentPlan } from "./plan.ts";
 import {
   configPathFor,
   ensureWritableDerived,
@@ -271,6 +275,11 @@ export interface NotebookResults extends NotebookData {
   supervision: LiveSupervision;
   /** True when this call ran `reproduce` (something was missing). */
   ran: boolean;
+  /**
+   * With the diagnosis: the share of test pixels the ground truth marks foreground at the training
+   * size (lib/metrics `foregroundShare`), which the collapse verdict compares with; null otherwise.
+   */
+  groundTruthShare: number | null;
   /** The context the figure builders take. */
   figureContext(): FigureContext;
   /** A table recomputed from the runs (the same numbers as its files). */
@@ -280,9 +289,33 @@ export interface NotebookResults extends NotebookData {
 }
 
 /**
+ * The seeds `s` for which every run `<key>_s<s>` of `keys` has finished (`done.json`) in
+ * `<dir>/runs`, ascending; empty when there are none (or no runs folder).
+ */
+export async function finishedSeeds(dir: string, keys: readonly string[]): Promise<number[]> {
+  const found = new Map<number, Set<string>>();
+  try {
+    for await (const e of Deno.readDir(join(dir, "runs"))) {
+      const m = /^(.+)_s(\d+)$/.exec(e.name);
+      if (!e.isDirectory || !m || !keys.includes(m[1])) continue;
+      if (!(await exists(join(dir, "runs", e.name, "done.json")))) continue;
+      const seed = Number(m[2]);
+      if (!found.has(seed)) found.set(seed, new Set());
+      found.get(seed)!.add(m[1]);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return [...found].filter(([, k]) => k.size === new Set(keys).size).map(([s]) => s).sort((a, b) => a - b);
+}
+
+/**
  * The results of `parts` at the settings' profile: reads `<results>/<dataset>/<profile>`
  * and, when a run of those parts is missing, runs `reproduce` for them first (resumable;
- * HTML-only figures, no download). Figures need the main runs.
+ * HTML-only figures, no download). Figures need the main runs. Seeds: those of the
+ * folder's `reproduce.json`, else [0]; with the diagnosis among `parts`, every seed whose
+ * diagnosis runs have all finished, else [0] at the smoke profile (cheap) and
+ * `DIAGNOSIS_SEEDS` at the others (as `reproduce --only diagnosis`).
  */
 export async function openResults(
   parts: readonly ReproducePart[],
@@ -297,7 +330,11 @@ export async function openResults(
     const found = s?.provenance?.seeds;
     if (Array.isArray(found) && found.length) seeds = found;
   }
-  const groups = (["main", "ablation", "sensitivity"] as ExperimentGroup[]).filter((g) =>
+  if (parts.includes("diagnosis")) {
+    const done = await finishedSeeds(dir, DIAGNOSIS_ROWS.map((r) => r.key));
+    seeds = done.length ? done : settings.profile === "smoke" ? [0] : [...DIAGNOSIS_SEEDS];
+  }
+  const groups = (["main", "ablation", "sensitivity", "diagnosis"] as ExperimentGroup[]).filter((g) =>
     parts.includes(g) || (g === "main" && parts.includes("figures"))
   );
   const plan = experimentPlan(data.config, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
@@ -327,6 +364,9 @@ export async function openResults(
   for (const r of plan.runs) outcomes.push(await readRunOutcome(r, join(dir, "runs", r.id)));
   const supervision = liveSupervision(data.dataset, data.config, { root: data.root });
   const trainImages = data.dataset.ids("train").length;
+  const groundTruthShare = parts.includes("diagnosis")
+    ? await foregroundShare(data.dataset, data.dataset.ids("test"), { size: data.config.imageSize, quiet: true })
+    : null;
   const common = { dataset: data.choice.dataset, seeds };
   return {
     ...data,
@@ -337,6 +377,7 @@ export async function openResults(
     outcomes,
     supervision,
     ran,
+    groundTruthShare,
     figureContext: () => ({
       dataset: data.dataset,
       supervision,
@@ -350,6 +391,7 @@ export async function openResults(
       if (!rows) throw new Error(`table ${name} was not requested from openResults`);
       if (name === "main") return mainTable(rows, outcomes, { ...common, trainImages });
       if (name === "ablation") return ablationTable(rows, outcomes, common);
+      if (name === "diagnosis") return diagnosisTable(rows, outcomes, { ...common, groundTruthShare });
       return sensitivityTable(rows, outcomes, common);
     },
     dispose: () => supervision.dispose(),

@@ -31,6 +31,7 @@ import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
 import { type Evaluation, evaluatorFor, trainingEvaluation, writeEvaluation } from "../metrics/evaluate.ts";
+import { foregroundShare } from "../metrics/foreground_share.ts";
 import {
   applyOverrides,
   configDifferences,
@@ -704,11 +705,15 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       seeds,
       notes: [...synthNote, `profile ${profile}, backend ${backend.name}`],
     };
+    // The diagnosis's collapse verdict compares the student's foreground share with the ground truth's.
+    const groundTruthShare = groups.includes("diagnosis") && complete("diagnosis")
+      ? await foregroundShare(dataset, dataset.ids("test"), { size: base.imageSize, quiet: options.quiet })
+      : null;
     const build: [ExperimentGroup, () => Table][] = [
       ["main", () => mainTable(plan.tables.main!, outcomes, { ...common, trainImages })],
       ["ablation", () => ablationTable(plan.tables.ablation!, outcomes, common)],
       ["sensitivity", () => sensitivityTable(plan.tables.sensitivity!, outcomes, common)],
-      ["diagnosis", () => diagnosisTable(plan.tables.diagnosis!, outcomes, common)],
+      ["diagnosis", () => diagnosisTable(plan.tables.diagnosis!, outcomes, { ...common, groundTruthShare })],
     ];
     for (const [g, make] of build) {
       const base = join(dir, `table_${g}`);

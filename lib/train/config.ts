@@ -28,7 +28,7 @@
  * | darmWindow      | `odd`                     | `odd` (`side-k`: earlier reading) |
  * | darmTarget      | `floor`                   | `floor` (`exact`: earlier reading) |
  * | rampStart       | `one` (w(1) at step 1)    | `zero` (w(0) at the first step of each phase) |
- * | darmPlacement   | `ring`                    | `ring` (`ring+random`: this toolkit's non-leaking variant) |
+ * | darmPlacement   | `ring`                    | `ring` (`ring+random`, `mixed`: this toolkit's variants) |
  * | darmFill        | `zero`                    | `zero` (`mean`, `noise`: this toolkit's variants) |
  *
  * `switches` in the file (or `--variant` / overrides) replace single entries of the preset.
@@ -99,9 +99,11 @@ export interface FgiSwitches {
   /**
    * THIS TOOLKIT's DARM variant (not the released code, not the article): `ring` (the released
    * placement) or `ring+random` (the ring blocks plus an equal area of blocks at uniformly random
-   * positions, which leave M_bc unchanged), so that blocks no longer outline the target (issue 11).
+   * positions, which leave M_bc unchanged), so that blocks no longer outline the target (issue 11), or
+   * `mixed` (each block centred on the next ring candidate with probability `fgi.darm.ringProbability`,
+   * default 0.5, and on a uniformly random pixel otherwise; same stop rule).
    */
-  darmPlacement: "ring" | "ring+random";
+  darmPlacement: "ring" | "ring+random" | "mixed";
   /** THIS TOOLKIT's DARM variant: block content `zero` (released), the image's channel `mean`, or `noise` of its mean and std. */
   darmFill: "zero" | "mean" | "noise";
 }
@@ -119,7 +121,7 @@ export const SWITCH_CHOICES: Readonly<Record<keyof FgiSwitches, readonly string[
   darmWindow: ["odd", "side-k"],
   darmTarget: ["floor", "exact"],
   rampStart: ["one", "zero"],
-  darmPlacement: ["ring", "ring+random"],
+  darmPlacement: ["ring", "ring+random", "mixed"],
   darmFill: ["zero", "mean", "noise"],
 };
 
@@ -224,7 +226,12 @@ export interface TrainConfig {
     tauNeg: number;
     noise: number;
     cutMixAlpha: number;
-    darm: { ratio: number; minBlock: number; maxBlock: number };
+    /**
+     * DARM numbers. `ringProbability` (OPTIONAL, absent unless set; this toolkit's variant): with
+     * `switches.darmPlacement: "mixed"`, the probability that a block is centred on the ring (default
+     * 0.5 when absent, in [0, 1]); ignored by the other placements.
+     */
+    darm: { ratio: number; minBlock: number; maxBlock: number; ringProbability?: number };
     /** Share of the iterations given to the teacher alone under `schedule: "teacher-first"`. */
     teacherFirstFraction: number;
   };
@@ -309,6 +316,7 @@ export function darmOptionsFor(config: Pick<TrainConfig, "variant" | "switches" 
     target: sw.darmTarget,
     placement: sw.darmPlacement,
     fill: sw.darmFill,
+    ...(d.ringProbability !== undefined ? { ringProbability: d.ringProbability } : {}),
   };
 }
 
@@ -565,10 +573,11 @@ export function validateTrainConfig(value: unknown, options: { source?: string }
   ck.num(fgi.cutMixAlpha, "fgi.cutMixAlpha", { gt: 0 });
   ck.num(fgi.teacherFirstFraction, "fgi.teacherFirstFraction", { gt: 0, max: 1 });
   const darm = ck.object(fgi.darm, "fgi.darm");
-  ck.known(darm, "fgi.darm", ["ratio", "minBlock", "maxBlock"]);
+  ck.known(darm, "fgi.darm", ["ratio", "minBlock", "maxBlock", "ringProbability"]);
   ck.num(darm.ratio, "fgi.darm.ratio", { min: 0 });
   const lo = ck.num(darm.minBlock, "fgi.darm.minBlock", { int: true, min: 1 });
   ck.num(darm.maxBlock, "fgi.darm.maxBlock", { int: true, min: lo });
+  if (darm.ringProbability !== undefined) ck.num(darm.ringProbability, "fgi.darm.ringProbability", { min: 0, max: 1 });
   const gms = ck.object(c.gazemedseg, "gazemedseg");
   ck.known(gms, "gazemedseg", ["consistencyWeight", "consistencyMode"]);
   ck.num(gms.consistencyWeight, "gazemedseg.consistencyWeight", { min: 0 });
@@ -620,6 +629,8 @@ export interface ConfigOverrides {
   rampLength?: number;
   /** Evaluation interval. */
   evalEvery?: number;
+  /** `fgi.darm.ringProbability` (this toolkit's `darmPlacement: "mixed"` DARM). */
+  ringProbability?: number;
 }
 
 /**
@@ -643,13 +654,15 @@ export function applyOverrides(config: TrainConfig, overrides: ConfigOverrides):
   }
   if (overrides.rampLength !== undefined) c.rampUp = { length: overrides.rampLength };
   if (overrides.evalEvery !== undefined) c.evalEvery = overrides.evalEvery;
+  if (overrides.ringProbability !== undefined) c.fgi.darm.ringProbability = overrides.ringProbability;
   return validateTrainConfig(c, { source: `${c.name || "config"} (with overrides)` });
 }
 
 /**
  * A short, file-name-safe label of a run: the method, and for FGI the variant, any switch that
- * differs from the variant's preset and the ablation; for gaze1 its loss. E.g. `fullsup`,
- * `gaze1-partial-ce`, `fgi-code`, `fgi-paper-no-darm`, `fgi-code-fusion=learnable`.
+ * differs from the variant's preset (with `darmPlacement=mixed`, a set `fgi.darm.ringProbability` as
+ * `ringProbability=P`) and the ablation; for gaze1 its loss. E.g. `fullsup`, `gaze1-partial-ce`,
+ * `fgi-code`, `fgi-paper-no-darm`, `fgi-code-fusion=learnable`, `fgi-code-darmPlacement=mixed-ringProbability=0.25`.
  */
 export function runLabel(method: MethodName, config: TrainConfig): string {
   if (method === "gaze1") return `gaze1-${config.gaze1.loss}`;
@@ -659,6 +672,8 @@ export function runLabel(method: MethodName, config: TrainConfig): string {
   for (const [k, v] of Object.entries(config.switches)) {
     if (v !== undefined && preset[k as keyof FgiSwitches] !== v) parts.push(`${k}=${v}`);
   }
+  const p = config.fgi.darm.ringProbability;
+  if (p !== undefined && resolveSwitches(config).darmPlacement === "mixed") parts.push(`ringProbability=${p}`);
   const ab = ablationLabel(config.ablation);
   if (ab !== "full") parts.push(ab);
   return parts.join("-");

@@ -232,3 +232,87 @@ Deno.test("DARM variants of this toolkit: ring+random adds an equal area elsewhe
   assert(new Set(filled).size === 9 && filled.every(Number.isFinite), `${filled}`);
   assertThrows(() => darmGaze(one, { rng: new Rng(0), fill: "blur" as "zero" }), Error, "fill");
 });
+
+Deno.test("DARM variant of this toolkit: mixed placement, ring with probability p, uniform otherwise; stop rule kept", () => {
+  const input = masks();
+  const ring: number[] = [];
+  for (let i = 0; i < N; i++) if (input.mhc[i] !== input.mbc[i]) ring.push(i);
+  const onRing = new Uint8Array(N);
+  for (const i of ring) onRing[i] = 1;
+  // p = 1 is `ring` by construction (no Bernoulli draw): the same generator gives the same result.
+  for (const [seed, ratio] of [[0, 0.3], [1, 0.1], [2, 0.6]]) {
+    const a = darmGaze(input, { rng: new Rng(seed), ratio, placement: "mixed", ringProbability: 1 });
+    assertEquals(a, darmGaze(input, { rng: new Rng(seed), ratio }));
+  }
+  // Hand-worked draw order on one candidate at (32, 32) (a 1-element shuffle draws nothing), side 3,
+  // ratio 1 (target 1, so exactly one block): u = next(); u < p -> the ring block (rows/cols 31..33,
+  // M_bc zeroed); else centre = int(0, N - 1) (image only, M_bc kept); then k.
+  const one = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  one.mbc[32 * 64 + 32] = 1;
+  let sawRing = false, sawUniform = false;
+  for (let seed = 0; seed < 12; seed++) {
+    const g = new Rng(seed);
+    const u = g.next();
+    const centre = u < 0.5 ? 32 * 64 + 32 : g.int(0, N - 1);
+    const r = darmGaze(one, { rng: new Rng(seed), minBlock: 3, maxBlock: 3, ratio: 1, placement: "mixed" });
+    const b = Math.floor(centre / 4096), y = Math.floor((centre % 4096) / 64), x = centre % 64;
+    const area = (Math.min(63, y + 1) - Math.max(0, y - 1) + 1) * (Math.min(63, x + 1) - Math.max(0, x - 1) + 1);
+    assertEquals([r.blockCount, r.maskedArea, r.randomArea], [1, area, u < 0.5 ? 0 : area], `seed ${seed}`);
+    for (let i = 0; i < N; i++) {
+      const iy = Math.floor((i % 4096) / 64), ix = i % 64;
+      const inBlock = Math.floor(i / 4096) === b && Math.abs(iy - y) <= 1 && Math.abs(ix - x) <= 1;
+      assertEquals(r.blocks[i], inBlock ? 1 : 0, `seed ${seed}, pixel ${i}`);
+      assertEquals(r.mbc[i], u < 0.5 && inBlock ? 0 : one.mbc[i], `seed ${seed}: M_bc at ${i}`);
+    }
+    if (u < 0.5) sawRing = true;
+    else sawUniform = true;
+  }
+  assert(sawRing && sawUniform, "both branches exercised");
+  // Distributions with 1-pixel blocks (k = 1: a block is its centre), ratio 1: target |U| blocks.
+  const px = { minBlock: 1, maxBlock: 1, ratio: 1, placement: "mixed" as const };
+  let uniformOnRing = 0, uniformTotal = 0, ringBlocks = 0, blocksTotal = 0;
+  for (let seed = 0; seed < 4; seed++) {
+    // p = 0: no preference for the ring (centres on the ring at the ring's share of pixels, ~10 %), M_bc untouched.
+    const z = darmGaze(input, { ...px, rng: new Rng(seed), ringProbability: 0 });
+    assertEquals(z.mbc, input.mbc);
+    assertEquals([z.maskedArea, z.randomArea, z.blockCount], [ring.length, ring.length, ring.length]);
+    let hits = 0, blocked = 0;
+    for (let i = 0; i < N; i++) if (z.blocks[i]) (blocked++, hits += onRing[i]);
+    const share = hits / blocked, ringShare = ring.length / N;
+    assert(Math.abs(share - ringShare) < 0.05, `p = 0: ${share} of centres on the ring vs ${ringShare} of pixels`);
+    // p = 1: every block centre on the ring; with k = 1 and ratio 1, the ring exactly.
+    const o = darmGaze(input, { ...px, rng: new Rng(seed), ringProbability: 1 });
+    assertEquals(Array.from(o.blocks), Array.from(onRing));
+    assertEquals(o.randomArea, 0);
+    // p = 0.25: about a quarter of the blocks from the ring (those zero M_bc), the rest uniform.
+    const q = darmGaze(input, { ...px, rng: new Rng(seed), ringProbability: 0.25 });
+    const zeroed = ring.filter((i) => q.mbc[i] === 0).length;
+    assertEquals(zeroed, q.blockCount - q.randomArea, "ring blocks = M_bc pixels zeroed (k = 1, no repeats)");
+    assertEquals(q.maskedArea, ring.length, "stop rule: total area reaches floor(ratio |U|)");
+    ringBlocks += zeroed;
+    blocksTotal += q.blockCount;
+    uniformTotal += q.randomArea;
+    for (let i = 0; i < N; i++) if (q.blocks[i] && onRing[i] && q.mbc[i] !== 0) uniformOnRing++;
+  }
+  // 4 x ~830 blocks: binomial sd of the share ~0.008.
+  assert(Math.abs(ringBlocks / blocksTotal - 0.25) < 0.04, `ring share ${ringBlocks / blocksTotal} for p = 0.25`);
+  assert(uniformOnRing / uniformTotal < 0.15, `uniform blocks land on the ring at its pixel share (${uniformOnRing})`);
+  // Stop rule unchanged at the default block sizes: stops at the first block reaching floor(ratio |U|).
+  for (const ratio of [0.1, 0.3]) {
+    const r = darmGaze(input, { rng: new Rng(7), ratio, placement: "mixed" });
+    const target = Math.floor(ring.length * ratio);
+    assert(r.maskedArea >= target && r.maskedArea < target + 121, `${r.maskedArea} vs ${target}`);
+    assert(r.randomArea > 0 && r.randomArea < r.maskedArea, "both kinds of block at p = 0.5");
+  }
+  // Three candidates, ratio 0.3: floor target 0, nothing masked whatever p.
+  const three = { ...input, mhc: new Float32Array(N), mbc: new Float32Array(N) };
+  for (const p of [100, 2000, 3000]) three.mbc[p] = 1;
+  for (const p of [0, 0.5, 1]) {
+    const f = darmGaze(three, { rng: new Rng(1), ratio: 0.3, placement: "mixed", ringProbability: p });
+    assertEquals([f.blockCount, f.maskedArea], [0, 0]);
+  }
+  for (const bad of [-0.1, 1.5, NaN]) {
+    assertThrows(() => darmGaze(input, { rng: new Rng(0), placement: "mixed", ringProbability: bad }), Error, "[0, 1]");
+  }
+  assertThrows(() => darmGaze(input, { rng: new Rng(0), placement: "rim" as "ring" }), Error, '"mixed"');
+});

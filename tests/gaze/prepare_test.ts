@@ -54,3 +54,57 @@ Deno.test({ name: NAME, ignore: withoutRealData(NAME) }, async () => {
     await Deno.remove(derived, { recursive: true });
   }
 });
+
+Deno.test("prepare --ids / --limit on part of the images updates the quality report instead of replacing it", async () => {
+  const derived = await Deno.makeTempDir({ prefix: "gaze-prepare-subset-" });
+  const run = async (...args: string[]) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("../../tasks/prepare.ts", import.meta.url).pathname, "synthetic", ...args],
+      env: { GAZE_DERIVED_DIR: derived, GAZE_QUIET: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    return {
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr,
+      report: JSON.parse(await Deno.readTextFile(`${derived}/synthetic/gaze/quality.json`)),
+      csv: (await Deno.readTextFile(`${derived}/synthetic/gaze/quality.csv`)).trim().split("\n"),
+    };
+  };
+  const idFile = async (ids: string[]) => {
+    const f = `${derived}/ids-${ids.length}.txt`;
+    await Deno.writeTextFile(f, ids.join("\n") + "\n");
+    return f;
+  };
+  try {
+    const first = await run("--limit", "4", "--workers", "1");
+    const ids = first.report.rows.map((r: { id: string }) => r.id);
+    assertEquals(first.report.summary.images, 4);
+    // Two other images by --ids (the last first): 6 rows in the dataset's order, the first four unchanged.
+    const later = [ids[0].replace(/\d+$/, "") + "0010", ids[0].replace(/\d+$/, "") + "0005"];
+    const second = await run("--ids", await idFile(later), "--workers", "1");
+    const rows = second.report.rows as { id: string; dice_crf_05: number; seconds: number }[];
+    assertEquals(rows.map((r) => r.id), [...ids, later[1], later[0]]);
+    assertEquals(rows.slice(0, 4), first.report.rows, "rows of the images not in this run are kept as they were");
+    assertEquals(second.report.summary.images, 6);
+    assertEquals(second.report.summary.computed, 2);
+    assertEquals(second.report.summary.run, { images: 2, keptFromEarlierReport: 4 });
+    const m = rows.reduce((s, r) => s + r.dice_crf_05, 0) / 6;
+    assertAlmostEquals(second.report.summary.mean.dice_crf_05, m, 1e-12, "means over the whole report");
+    assertEquals(second.csv.length, 7);
+    assert(second.stdout.includes("6 images: 4 kept from the earlier report"), second.stdout);
+    // Re-running one image replaces its row only (skipped: maps exist; its earlier timing kept).
+    const third = await run("--ids", await idFile([ids[1]]), "--workers", "1");
+    const expected = second.report.rows.map((r: object, i: number) => (i === 1 ? { ...r, skipped: true } : r));
+    assertEquals(third.report.rows, expected, "only that row changes: re-read, not recomputed");
+    assertEquals([third.report.summary.skipped, third.report.summary.images], [1, 6]);
+    // Other map settings (--force): the earlier rows describe other maps, so the report starts over.
+    const forced = await run("--ids", await idFile([ids[2]]), "--force", "--jpeg-roundtrip", "--workers", "1");
+    assertEquals(forced.report.rows.map((r: { id: string }) => r.id), [ids[2]]);
+    assert(forced.stderr.includes("the earlier quality report is replaced, not merged"), forced.stderr);
+  } finally {
+    await Deno.remove(derived, { recursive: true });
+  }
+});

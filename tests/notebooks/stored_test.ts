@@ -17,6 +17,7 @@ Deno.test("stored notebooks have no outputs, run on the Deno kernel and read GAZ
     "fig_annotation_cost",
     "fig_interpretability",
     "fig_qualitative",
+    "fig_training_dynamics",
     "table_ablation",
     "table_main",
     "table_sensitivity",

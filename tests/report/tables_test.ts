@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../assert.ts";
 import { ablationTable } from "../../lib/report/ablation_table.ts";
-import { diagnosisTable } from "../../lib/report/diagnosis_table.ts";
+import { diagnosisTable, diagnosisVerdicts } from "../../lib/report/diagnosis_table.ts";
 import { mainTable } from "../../lib/report/main_table.ts";
 import type { PerImageRow } from "../../lib/report/per_image.ts";
 import { experimentPlan, type RunSpec } from "../../lib/report/plan.ts";
@@ -139,4 +139,156 @@ Deno.test("diagnosis table: student clean vs DARM-masked Dice, teacher, foregrou
   assertAlmostEquals((code.fg as { mean: number; std: number }).mean, 0.03, 1e-12);
   assertEquals([gms.masked, gms.teacher, gms.fg], [null, null, null]);
   assert(toMarkdown(t).includes("DARM-masked"));
+});
+
+/** Ten images with Dice `base` + fixed offsets, plus `jitter` of alternating sign growing with the image index. */
+function tenImages(base: number, jitter = 0): PerImageRow[] {
+  const off = [0.1, -0.1, 0.05, -0.05, 0, 0.02, -0.02, 0.03, -0.03, 0];
+  return off.map((o, i) => {
+    const d = base + o + (jitter * (i % 2 ? 1 : -1) * (i + 1)) / 10;
+    return { id: `img${i}`, dice: d, iou: d / 2, hd95: 1, asd: 1, assd: 1 };
+  });
+}
+
+/** Diagnosis outcomes over seeds 0..2: clean Dice per row key, masked Dice (FGI rows), last foreground shares. */
+function diagnosisOutcomes(
+  clean: Record<string, number>,
+  masked: Record<string, { base: number; jitter?: number } | null>,
+  fg: Record<string, number[]>,
+): { rows: ReturnType<typeof experimentPlan>["tables"]["diagnosis"] & object; outs: RunOutcome[] } {
+  const dplan = experimentPlan(BASE, {
+    groups: ["diagnosis"],
+    seeds: [0, 1, 2],
+    paperSwitches: VARIANT_SWITCHES.paper,
+  });
+  const outs = dplan.runs.map((s): RunOutcome => {
+    const shift = 0.01 * s.seed;
+    const o: RunOutcome = {
+      spec: s,
+      dir: `/runs/${s.id}`,
+      best: tenImages(clean[s.key] + shift),
+      last: tenImages(clean[s.key] + shift - 0.05),
+      unit: "px",
+      seconds: 1,
+      bestIteration: 5,
+    };
+    const m = masked[s.key];
+    if (m) {
+      o.masked = { best: tenImages(m.base + shift, m.jitter ?? 0), last: tenImages(m.base + shift, m.jitter ?? 0) };
+    }
+    if (fg[s.key]) o.lastMetrics = { "dyn/test/student/fg_sigmoid": fg[s.key][s.seed] };
+    return o;
+  });
+  return { rows: dplan.tables.diagnosis!, outs };
+}
+
+const RR = "fgi-code-darmPlacement-ring+random";
+
+Deno.test("diagnosis verdicts: computed from the numbers (leak, collapse, DARM as the cause, variant, vs GazeMedSeg)", () => {
+  // The issue's picture: the code student reads the blocks (masked 60 % vs clean 30 %), predicts ~5 % foreground
+  // against 15 %, does better without DARM and with the ring + random variant (whose masked/clean gap is noise),
+  // and is below GazeMedSeg.
+  const { rows, outs } = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.5, [RR]: 0.45, gazemedseg: 0.4 },
+    { "fgi-code": { base: 0.6 }, "fgi-code-no-darm": { base: 0.5, jitter: 0.01 }, [RR]: { base: 0.45, jitter: 0.01 } },
+    { "fgi-code": [0.02, 0.01, 0.12], "fgi-code-no-darm": [0.14, 0.15, 0.16], [RR]: [0.1, 0.12, 0.14] },
+  );
+  const v = diagnosisVerdicts(rows, outs, { seeds: [0, 1, 2], groundTruthShare: 0.15 });
+  const get = (h: string, row = "fgi-code") => v.find((x) => x.hypothesis === h && x.row === row)!;
+  assertEquals(v.map((x) => `${x.hypothesis}:${x.row}:${x.holds}`), [
+    "label-leak:fgi-code:true",
+    "collapse:fgi-code:true",
+    "darm-cause:fgi-code-no-darm:true",
+    `variant-no-leak:${RR}:true`,
+    "vs-gazemedseg:fgi-code:false",
+    "vs-gazemedseg:fgi-code-no-darm:true",
+    `vs-gazemedseg:${RR}:true`,
+  ]);
+  const leak = get("label-leak");
+  assertAlmostEquals(leak.numbers.a!, 0.61, 1e-12); // masked, mean over seeds 0.6 + 0.01 * seed
+  assertAlmostEquals(leak.numbers.b!, 0.31, 1e-12);
+  assertAlmostEquals(leak.numbers.delta!, 0.3, 1e-12);
+  assert(leak.numbers.p! < 0.05);
+  assertEquals(leak.numbers.seedsHigher, 3);
+  assert(leak.text.startsWith("label leak HOLDS") && leak.text.includes("61.0 % vs clean 31.0 % (+30.0 pp"), leak.text);
+  const col = get("collapse");
+  assertAlmostEquals(col.numbers.studentShare!, 0.05, 1e-12);
+  assertEquals(col.numbers.seedsUnderHalf, 2); // 2 %, 1 % < 7.5 %; 12 % is not
+  assert(col.text.includes("foreground share 5.0 %") && col.text.includes("ground truth 15.0 %"), col.text);
+  assert(col.text.includes("31.0 % at the best checkpoint, 26.0 % at the last"), col.text);
+  const cause = get("darm-cause", "fgi-code-no-darm");
+  assertAlmostEquals(cause.numbers.delta!, 0.2, 1e-12);
+  assert(cause.text.startsWith("DARM is the cause HOLDS") && cause.text.includes("+20.0 pp"), cause.text);
+  const rr = get("variant-no-leak", RR);
+  assert(rr.numbers.p! >= 0.05, "alternating differences: no significant gap");
+  assert(rr.text.includes("against +30.0 pp") && rr.text.includes("+15.0 pp"), rr.text);
+  const below = get("vs-gazemedseg");
+  assert(below.text.includes("significantly BELOW GazeMedSeg: 31.0 % vs 41.0 % (−10.0 pp"), below.text);
+  // The table carries the verdicts and the ground-truth share as notes.
+  const t = diagnosisTable(rows, outs, { dataset: "kvasir", seeds: [0, 1, 2], groundTruthShare: 0.15 });
+  const notes = t.notes!.filter((n) => n.startsWith("verdict: "));
+  assertEquals(notes, v.map((x) => `verdict: ${x.text}`));
+  assert(t.notes!.some((n) => n.includes("the ground truth marks 15.0 % of the test pixels")));
+});
+
+Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences; missing data is 'not judged'", () => {
+  // No leak (masked = clean + alternating noise), no collapse (14 % vs 15 %), DARM makes no difference, the
+  // variant leaks (masked 70 % vs clean 30 %), FGI level with GazeMedSeg.
+  const { rows, outs } = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.3, [RR]: 0.3, gazemedseg: 0.3 },
+    { "fgi-code": { base: 0.3, jitter: 0.01 }, "fgi-code-no-darm": null, [RR]: { base: 0.7 } },
+    { "fgi-code": [0.13, 0.14, 0.15] },
+  );
+  const v = diagnosisVerdicts(rows, outs, { seeds: [0, 1, 2], groundTruthShare: 0.15 });
+  const by = new Map(v.map((x) => [`${x.hypothesis}:${x.row}`, x]));
+  const leak = by.get("label-leak:fgi-code")!;
+  assertEquals(leak.holds, false);
+  assert(leak.text.startsWith("label leak not shown: no significant difference at alpha = 0.05"), leak.text);
+  const col = by.get("collapse:fgi-code")!;
+  assertEquals(col.holds, false);
+  assert(col.text.startsWith("collapse does not hold"), col.text);
+  assert(col.text.includes("FGI − DARM n/a"), "rows without a logged share say so");
+  const cause = by.get("darm-cause:fgi-code-no-darm")!;
+  assertEquals([cause.holds, cause.numbers.delta], [false, 0]);
+  assert(cause.text.startsWith("DARM is the cause not shown"), cause.text);
+  const rr = by.get(`variant-no-leak:${RR}`)!;
+  assertEquals(rr.holds, false);
+  assert(rr.text.includes("removes the leak does NOT hold"), rr.text);
+  for (const key of ["fgi-code", "fgi-code-no-darm", RR]) {
+    const g = by.get(`vs-gazemedseg:${key}`)!;
+    assertEquals(g.holds, false);
+    assert(g.text.includes("not significantly different from GazeMedSeg"), g.text);
+  }
+  // A variant without a leak while the reference shows none either: said so (nothing to remove).
+  const calm = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.3, [RR]: 0.3, gazemedseg: 0.3 },
+    { "fgi-code": { base: 0.3, jitter: 0.01 }, [RR]: { base: 0.3, jitter: 0.01 } },
+    {},
+  );
+  const calmV = diagnosisVerdicts(calm.rows, calm.outs, { seeds: [0, 1, 2] }).find((x) => x.row === RR)!;
+  assertEquals(calmV.holds, true);
+  assert(calmV.text.includes("shows no leak either, so there was none to remove"), calmV.text);
+  // Without masked scores, without the ground-truth share, without a GazeMedSeg row: not judged / no verdict.
+  const bare = outs.map((o) => ({ ...o, masked: undefined }));
+  const noGms = rows.filter((r) => r.method !== "gazemedseg");
+  const w = diagnosisVerdicts(noGms, bare, { seeds: [0, 1, 2] });
+  assertEquals(w.map((x) => `${x.hypothesis}:${x.holds}`), [
+    "label-leak:null",
+    "collapse:null",
+    "darm-cause:false",
+    "variant-no-leak:null",
+  ]);
+  assert(w[1].text.includes("the ground-truth foreground share was not given"), w[1].text);
+  // A smaller alpha turns a significant result into "not shown".
+  const strict = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.31, [RR]: 0.3, gazemedseg: 0.3 },
+    {},
+    {},
+  );
+  const loose = diagnosisVerdicts(strict.rows, strict.outs, { seeds: [0, 1, 2] });
+  const tight = diagnosisVerdicts(strict.rows, strict.outs, { seeds: [0, 1, 2], alpha: 1e-4 });
+  const p = loose.find((x) => x.hypothesis === "darm-cause")!.numbers.p!;
+  assert(p < 0.05 && p > 1e-4, `p ${p}`);
+  assertEquals(loose.find((x) => x.hypothesis === "darm-cause")!.holds, true);
+  assertEquals(tight.find((x) => x.hypothesis === "darm-cause")!.holds, false);
 });

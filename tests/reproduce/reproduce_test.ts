@@ -97,6 +97,17 @@ Deno.test({
       "fig_annotation_cost": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_interpretability": { mime: [PLOTLY_MIME], text: ["results "] },
       "fig_qualitative": { mime: [PLOTLY_MIME], text: ["best: ", "worst: "] },
+      "fig_training_dynamics": {
+        mime: ["text/html", "text/markdown", PLOTLY_MIME],
+        text: [
+          "ground-truth foreground share of the test pixels",
+          "training dynamics: FGI (code variant)",
+          "training dynamics: FGI − DARM",
+          "label-leak (fgi-code): ",
+          "collapse (fgi-code): ",
+          "vs-gazemedseg (fgi-code): ",
+        ],
+      },
       "table_ablation": { mime: ["text/html", PLOTLY_MIME], text: ["results "] },
       "table_main": { mime: ["text/html", PLOTLY_MIME], text: ["table_main.md"] },
       "table_sensitivity": { mime: ["text/html", PLOTLY_MIME], text: ["results "] },
@@ -218,7 +229,7 @@ Deno.test("a second reproduce reuses every run; a run whose config changed is re
   }
 });
 
-Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains the new DARM variant with masked-test scoring", async () => {
+Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs; the DARM variant has masked-test scoring; verdicts", async () => {
   const r = await cli([
     "--profile",
     "smoke",
@@ -238,7 +249,8 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains th
   assertEquals(status, {
     "fgi-code_s0": "reused",
     "fgi-code-no-darm_s0": "reused",
-    "fgi-code-darmPlacement-ring+random_s0": "trained",
+    // trained by the fig_training_dynamics notebook above when Jupyter is there (same function, same files)
+    "fgi-code-darmPlacement-ring+random_s0": tools.ok ? "reused" : "trained",
     "gazemedseg_s0": "reused",
   });
   const run = join(dir, "runs", "fgi-code-darmPlacement-ring+random_s0");
@@ -259,6 +271,14 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs, trains th
   const rows = parsePerImageCsv(masked, "masked");
   assertAlmostEquals(t.rows[2].masked.mean, 100 * rows.reduce((s, x) => s + x.dice, 0) / rows.length, 1e-9);
   assertEquals(t.rows[0].masked, null, "a reused run trained without masked-test scoring has no value");
+  // Verdicts from the numbers: the leak of the reused reference cannot be judged (no masked scores); the
+  // collapse is judged against the ground truth's foreground share; the variant's own gap is judged.
+  const verdicts = (t.notes as string[]).filter((n) => n.startsWith("verdict: "));
+  assert(verdicts[0].startsWith("verdict: label leak (FGI (code variant)): not judged"), verdicts[0]);
+  assert(/^verdict: collapse (HOLDS|does not hold)/.test(verdicts[1]), verdicts[1]);
+  assert(verdicts.some((n) => /ring \+ random .* removes the leak (HOLDS|does NOT hold)/.test(n)), verdicts.join("\n"));
+  assert(verdicts.some((n) => n.includes("GazeMedSeg")), "FGI rows against GazeMedSeg");
+  assert((t.notes as string[]).some((n) => /the ground truth marks \d+\.\d % of the test pixels/.test(n)));
   // The earlier tables stay in the README.
   const readme = await Deno.readTextFile(join(dir, "README.md"));
   assert(readme.includes("table_main") && readme.includes("table_diagnosis"), readme.slice(0, 400));

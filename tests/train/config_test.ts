@@ -3,6 +3,7 @@ import {
   ablationLabel,
   applyOverrides,
   configDifferences,
+  darmOptionsFor,
   loadTrainConfig,
   parseAblation,
   parseSwitches,
@@ -14,6 +15,9 @@ import {
   withResolvedSwitches,
 } from "../../lib/train/config.ts";
 import { networkConfig } from "../../lib/train/methods/networks.ts";
+import { Rng } from "../../lib/core/mod.ts";
+import { EXPERIMENT_GROUPS, experimentPlan } from "../../lib/report/plan.ts";
+import { runConfig } from "../../lib/report/reproduce.ts";
 
 const MIN = { dataset: "synthetic", profile: "smoke", imageSize: 32, batchSize: 4, iterations: 20 };
 const CONFIGS = new URL("../../configs/", import.meta.url).pathname;
@@ -171,4 +175,47 @@ Deno.test("config: a run records every switch in force; recorded and current con
   assertEquals(configDifferences({ gaze: { levels: [0.5, 0.3] } }, { gaze: { levels: [0.4, 0.2] } }), [
     "gaze.levels: [0.5,0.3] -> [0.4,0.2]",
   ]);
+});
+
+Deno.test("config: fgi.darm.ringProbability is optional, validated, and absent from every planned run's config", async () => {
+  const base = validateTrainConfig(MIN);
+  assertEquals(Object.keys(base.fgi.darm), ["ratio", "minBlock", "maxBlock"], "not filled in by default");
+  assert(!("ringProbability" in darmOptionsFor(base, new Rng(0))), "DARM's own default (0.5) applies");
+  const mixed = validateTrainConfig({
+    ...MIN,
+    switches: { darmPlacement: "mixed" },
+    fgi: { darm: { ringProbability: 0.25 } },
+  });
+  assertEquals(mixed.fgi.darm, { ratio: 0.3, minBlock: 3, maxBlock: 10, ringProbability: 0.25 });
+  const opts = darmOptionsFor(mixed, new Rng(0));
+  assertEquals([opts.placement, opts.ringProbability], ["mixed", 0.25]);
+  assertEquals(runLabel("fgi", mixed), "fgi-code-darmPlacement=mixed-ringProbability=0.25");
+  assertEquals(
+    runLabel("fgi", applyOverrides(mixed, { ringProbability: 1 })),
+    "fgi-code-darmPlacement=mixed-ringProbability=1",
+  );
+  assertEquals(runLabel("fgi", { ...mixed, switches: {} }), "fgi-code", "ignored without the mixed placement");
+  assertEquals(parseSwitches("darmPlacement=mixed"), { darmPlacement: "mixed" });
+  for (const bad of [-0.5, 1.01, "0.5"]) {
+    assertThrows(
+      () => validateTrainConfig({ ...MIN, fgi: { darm: { ringProbability: bad } } }, { source: "x.json" }),
+      Error,
+      "x.json: field 'fgi.darm.ringProbability' must be a number",
+    );
+  }
+  // The runs of every shipped config and every table (all groups, 3 seeds) serialise as before:
+  // no `ringProbability` key, fgi.darm keys unchanged (what reproduce compares byte for byte).
+  for (const f of [...Deno.readDirSync(CONFIGS)].map((e) => e.name).filter((n) => n.endsWith(".json"))) {
+    const cfg = await loadTrainConfig(CONFIGS + f);
+    const plan = experimentPlan(cfg, {
+      groups: EXPERIMENT_GROUPS,
+      seeds: [0, 1, 2],
+      paperSwitches: VARIANT_SWITCHES.paper,
+    });
+    for (const spec of plan.runs) {
+      const text = JSON.stringify(runConfig(cfg, spec), null, 2);
+      assert(!text.includes("ringProbability"), `${f} ${spec.id}`);
+      assertEquals(Object.keys(JSON.parse(text).fgi.darm), ["ratio", "minBlock", "maxBlock"], `${f} ${spec.id}`);
+    }
+  }
 });
