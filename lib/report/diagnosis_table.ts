@@ -98,7 +98,8 @@ const testText = (c: Paired) =>
  * (the first row is the reference, the FGI row with DARM off is "no DARM", every other FGI row a
  * DARM variant, the GazeMedSeg row the baseline), so a missing row just drops its verdicts.
  * - label leak (reference): student Dice on DARM-masked vs clean test images; holds when masked >
- *   clean with paired Wilcoxon p < alpha;
+ *   clean with paired Wilcoxon p < alpha AND higher in every seed (so for every comparison below: a
+ *   significant pooled difference whose seeds disagree in sign is reported as not shown);
  * - collapse (reference): the student's foreground share at its last evaluation (mean over seeds)
  *   vs the ground truth's; holds when under half of it;
  * - DARM is the cause: no-DARM student minus the reference; holds when > 0 with p < alpha;
@@ -113,7 +114,19 @@ export function diagnosisVerdicts(
 ): DiagnosisVerdict[] {
   const ck = options.checkpoint ?? "best", alpha = options.alpha ?? 0.05;
   if (!rows.length) return [];
-  const sig = (c: Paired) => c.p !== null && c.p < alpha && c.delta !== null;
+  // A difference counts only when the paired test says so AND every seed's mean moves the same way: the per-image
+  // test pools the seeds, so on its own it cannot tell one lucky seed from a consistent effect.
+  const judge = (c: Paired): "up" | "down" | "mixed" | "none" =>
+    c.p === null || !(c.p < alpha) || c.delta === null
+      ? "none"
+      : c.delta > 0 && c.higher === c.seeds
+      ? "up"
+      : c.delta < 0 && c.higher === 0
+      ? "down"
+      : "mixed";
+  const mixedText = (c: Paired) =>
+    `not shown: significant on the pooled test images (${pText(c.p)}) but not in the same direction in every seed ` +
+    `(higher in ${c.higher} of ${c.seeds})`;
   const runsOf = (row: RowDef) => outcomesFor(outcomes, row.key, options.seeds);
   const clean = (row: RowDef) => perImageAt(runsOf(row), ck);
   const masked = (row: RowDef) => {
@@ -141,11 +154,13 @@ export function diagnosisVerdicts(
         numbers: {},
       });
     } else {
-      const holds = sig(c) && c.delta! > 0;
+      const j = judge(c), holds = j === "up";
       const how = holds
         ? "HOLDS: the student scores higher when DARM's blocks are present, so it reads them (they outline the target)"
-        : sig(c)
+        : j === "down"
         ? "does not hold: the student scores LOWER on DARM-masked images, no sign that it reads the blocks"
+        : j === "mixed"
+        ? mixedText(c)
         : `not shown: no significant difference at alpha = ${alpha}`;
       out.push({
         hypothesis: "label-leak",
@@ -202,11 +217,13 @@ export function diagnosisVerdicts(
   }
   if (noDarm && ref.method === "fgi") {
     const c = pairedDice(clean(noDarm), clean(ref));
-    const holds = sig(c) && c.delta! > 0;
+    const j = judge(c), holds = j === "up";
     const how = holds
       ? "HOLDS: without DARM the student does significantly better"
-      : sig(c)
+      : j === "down"
       ? "does not hold: without DARM the student does significantly WORSE"
+      : j === "mixed"
+      ? mixedText(c)
       : `not shown: without DARM no significant difference at alpha = ${alpha}`;
     out.push({
       hypothesis: "darm-cause",
@@ -235,8 +252,8 @@ export function diagnosisVerdicts(
       });
       continue;
     }
-    const leaks = sig(c) && c.delta! > 0;
-    const refLeaks = refLeak !== null && sig(refLeak) && refLeak.delta! > 0;
+    const leaks = judge(c) === "up";
+    const refLeaks = refLeak !== null && judge(refLeak) === "up";
     const premise = refLeak === null
       ? ` (${ref.label} was not scored on DARM-masked images, so whether it leaked is not known)`
       : refLeaks
@@ -244,9 +261,9 @@ export function diagnosisVerdicts(
       : ` (but ${ref.label} shows no leak either, so there was none to remove)`;
     const how = leaks
       ? "does NOT hold: its student still scores significantly higher on DARM-masked test images"
-      : sig(c)
+      : judge(c) === "down"
       ? `HOLDS: its student scores significantly LOWER, not higher, on DARM-masked test images${premise}`
-      : `HOLDS: its student gains nothing significant from DARM-masked test images${premise}`;
+      : `HOLDS: its student gains nothing significant and consistent across seeds from DARM-masked test images${premise}`;
     out.push({
       hypothesis: "variant-no-leak",
       row: v.key,
@@ -260,11 +277,13 @@ export function diagnosisVerdicts(
   if (gms) {
     for (const r of fgiRows) {
       const c = pairedDice(clean(r), clean(gms));
-      const holds = sig(c) && c.delta! > 0;
+      const j = judge(c), holds = j === "up";
       const how = holds
         ? "beats GazeMedSeg"
-        : sig(c)
+        : j === "down"
         ? "is significantly BELOW GazeMedSeg"
+        : j === "mixed"
+        ? "does not beat GazeMedSeg consistently (the seeds disagree)"
         : `is not significantly different from GazeMedSeg (alpha = ${alpha})`;
       out.push({
         hypothesis: "vs-gazemedseg",

@@ -291,4 +291,15 @@ Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences;
   assert(p < 0.05 && p > 1e-4, `p ${p}`);
   assertEquals(loose.find((x) => x.hypothesis === "darm-cause")!.holds, true);
   assertEquals(tight.find((x) => x.hypothesis === "darm-cause")!.holds, false);
+  // Significant on the pooled images but one seed goes the other way: not shown, and said why.
+  const mixed = diagnosisOutcomes({ "fgi-code": 0.3, "fgi-code-no-darm": 0.5, [RR]: 0.3, gazemedseg: 0.3 }, {}, {});
+  for (const o of mixed.outs) if (o.spec.key === "fgi-code-no-darm" && o.spec.seed === 2) o.best = tenImages(0.1);
+  const mv = diagnosisVerdicts(mixed.rows, mixed.outs, { seeds: [0, 1, 2] });
+  const cause2 = mv.find((x) => x.hypothesis === "darm-cause")!;
+  assert(cause2.numbers.p! < 0.05 && cause2.numbers.delta! > 0, JSON.stringify(cause2.numbers));
+  assertEquals([cause2.holds, cause2.numbers.seedsHigher], [false, 2]);
+  assert(cause2.text.includes("not in the same direction in every seed (higher in 2 of 3)"), cause2.text);
+  const g2 = mv.find((x) => x.hypothesis === "vs-gazemedseg" && x.row === "fgi-code-no-darm")!;
+  assertEquals(g2.holds, false);
+  assert(g2.text.includes("does not beat GazeMedSeg consistently"), g2.text);
 });
