@@ -4,7 +4,8 @@
  * have stopped improving"). One row per table row and network (the reported network; for FGI
  * also the teacher), one column per evaluation iteration with the test Dice logged at that
  * evaluation (mean ± std over seeds), then the gain over the last quarter of the schedule and a
- * verdict: `plateau` when the mean gain is below the threshold, otherwise `rising`.
+ * verdict: `rising` when the mean gain reaches the threshold, `falling` when the mean loses at least
+ * that much (a collapse), otherwise `plateau`.
  *
  * The Dice of an evaluation during training is the one written to `log.jsonl` (every
  * `evalEvery` iterations, on the evaluation subset: all test images when `evalLimit` is 0).
@@ -23,8 +24,8 @@ export interface CurvesTableOptions {
   /** Seeds to aggregate; a row appears only when every seed has a finished run. */
   seeds: readonly number[];
   /**
-   * A curve has reached a plateau when its mean Dice gain over the last quarter of the
-   * schedule is below this many percentage points (default 1).
+   * A curve has reached a plateau when its mean Dice changes by less than this many
+   * percentage points over the last quarter of the schedule (default 1).
    */
   plateauPp?: number;
   /** Extra notes. */
@@ -94,8 +95,10 @@ export function curvesTable(
       if (q < last) {
         const gain = meanAt.get(last)! - meanAt.get(q)!;
         cells.gain = gain;
-        cells.verdict = gain * 100 < plateau
-          ? `plateau (< ${plateau} pp from ${q} to ${last})`
+        cells.verdict = gain * 100 <= -plateau
+          ? `falling (${(gain * 100).toFixed(1)} pp from ${q} to ${last})`
+          : gain * 100 < plateau
+          ? `plateau (within ${plateau} pp from ${q} to ${last})`
           : `rising (+${(gain * 100).toFixed(1)} pp from ${q} to ${last})`;
       }
       body.push(cells);
@@ -107,7 +110,8 @@ export function curvesTable(
       `mean ± std over seeds ${options.seeds.join(", ")}; columns are training iterations`,
       "Dice as logged at each evaluation during training (log.jsonl; the evaluation subset, all test images when " +
       "evalLimit is 0); for FGI rows the student (reported network) and the teacher (with text)",
-      `gain = mean Dice at the last evaluation minus at the evaluation nearest 3/4 of it; plateau when below ${plateau} pp`,
+      `gain = mean Dice at the last evaluation minus at the evaluation nearest 3/4 of it; rising from +${plateau} pp, ` +
+      `falling from −${plateau} pp, plateau in between`,
       ...(options.notes ?? []),
     ],
   });

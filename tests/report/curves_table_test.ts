@@ -32,6 +32,8 @@ Deno.test("curves table: mean ± std per evaluation, gain over the last quarter,
       ? outcome(s, (it) => Math.min(it, 300) / 500) // 0.2 0.4 0.6 0.6: flat over the last quarter
       : s.key === "fgi-code"
       ? outcome(s, (it) => it / 1000, (it) => 0.5 + it / 5000) // student +10 pp, teacher +2 pp from 300 to 400
+      : s.key === "gaze1"
+      ? outcome(s, (it) => (it < 400 ? 0.4 : 0.2)) // collapses at the end
       : outcome(s, () => 0.3)
   ).filter((o) => o.spec.key !== "fgi-paper" || o.spec.seed === 0); // fgi-paper lacks seed 1: left out
   const t = curvesTable(plan.tables.main!, outs, { dataset: "kvasir", seeds: [0, 1] });
@@ -49,6 +51,8 @@ Deno.test("curves table: mean ± std per evaluation, gain over the last quarter,
   assertAlmostEquals(at200.std, Math.sqrt(2) * 0.01, 1e-12); // seeds at 0.39 and 0.41, ddof 1
   assertAlmostEquals(full.gain as number, 0, 1e-12);
   assert((full.verdict as string).startsWith("plateau"), full.verdict as string);
+  assertEquals(byLabel[MAIN_ROWS[1].label].verdict, "falling (-20.0 pp from 300 to 400)");
+  assert((byLabel[MAIN_ROWS[2].label].verdict as string).startsWith("plateau (within 1 pp"));
   const student = byLabel[`${MAIN_ROWS[3].label}: student`];
   assertAlmostEquals(student.gain as number, 0.1, 1e-12);
   assertEquals(student.verdict, "rising (+10.0 pp from 300 to 400)");
