@@ -39,10 +39,19 @@ export interface DiagnosisTableOptions {
   groundTruthShare?: number | null;
   /** Significance level of the verdicts (default 0.05). */
   alpha?: number;
+  /** Ramp-up length of the runs (`rampUp.length`), for the ramp-up observation; omitted: no such line. */
+  rampUpLength?: number;
 }
 
 /** The hypotheses {@link diagnosisVerdicts} judges. */
-export type DiagnosisHypothesis = "label-leak" | "collapse" | "darm-cause" | "variant-no-leak" | "vs-gazemedseg";
+export type DiagnosisHypothesis =
+  | "label-leak"
+  | "collapse"
+  | "darm-cause"
+  | "variant-no-leak"
+  | "vs-gazemedseg"
+  | "cwc-background"
+  | "ramp-early";
 
 /** One verdict: what the numbers say about one hypothesis for one row. */
 export interface DiagnosisVerdict {
@@ -104,13 +113,18 @@ const testText = (c: Paired) =>
  *   vs the ground truth's; holds when under half of it;
  * - DARM is the cause: no-DARM student minus the reference; holds when > 0 with p < alpha;
  * - a DARM variant removes the leak: its own masked-minus-clean gap is not significantly > 0;
- * - each FGI row vs GazeMedSeg: holds ("beats GazeMedSeg") when > 0 with p < alpha.
+ * - each FGI row vs GazeMedSeg: holds ("beats GazeMedSeg") when > 0 with p < alpha;
+ * - CWC's targets all background (every FGI row): the softmax argmax of both networks calls under
+ *   1 % of the test pixels foreground at every logged evaluation of every seed, so CWC (2-class
+ *   softmax, whose channel 0 no other loss trains) only ever pushes towards background;
+ * - ramp-up while both networks are poor (reference; an observation, `holds` null: testing it
+ *   needs a run with a longer ramp): both networks' Dice at the first evaluation after the ramp.
  * Dice is the student's at `options.checkpoint` (default best), per image averaged over seeds.
  */
 export function diagnosisVerdicts(
   rows: readonly RowDef[],
   outcomes: readonly RunOutcome[],
-  options: Pick<DiagnosisTableOptions, "seeds" | "checkpoint" | "groundTruthShare" | "alpha">,
+  options: Pick<DiagnosisTableOptions, "seeds" | "checkpoint" | "groundTruthShare" | "alpha" | "rampUpLength">,
 ): DiagnosisVerdict[] {
   const ck = options.checkpoint ?? "best", alpha = options.alpha ?? 0.05;
   if (!rows.length) return [];
@@ -291,6 +305,93 @@ export function diagnosisVerdicts(
         holds,
         text: `${r.label} student ${how}: ${pct(c.a)} vs ${pct(c.b)} (${testText(c)})`,
         numbers: pairedNumbers(c),
+      });
+    }
+  }
+  out.push(...cwcAndRampVerdicts(fgiRows, ref, runsOf, options.rampUpLength));
+  return out;
+}
+
+/** Every logged value of `key` of a run: each evaluation's, else the last one's. */
+function loggedValues(o: RunOutcome, key: string): number[] {
+  const vs = o.evaluations?.length ? o.evaluations.map((e) => e.metrics[key]) : [o.lastMetrics?.[key]];
+  return vs.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+}
+
+/** The CWC-targets and ramp-up verdicts of {@link diagnosisVerdicts}. */
+function cwcAndRampVerdicts(
+  fgiRows: readonly RowDef[],
+  ref: RowDef,
+  runsOf: (row: RowDef) => RunOutcome[],
+  rampUpLength: number | undefined,
+): DiagnosisVerdict[] {
+  const out: DiagnosisVerdict[] = [];
+  if (fgiRows.length) {
+    const runs = fgiRows.flatMap(runsOf);
+    const argmax = (net: string) => runs.map((o) => loggedValues(o, `dyn/test/${net}/fg_argmax`));
+    const s = argmax("student"), t = argmax("teacher");
+    const last = (net: string, q: string) => runs.map((o) => o.lastMetrics?.[`dyn/test/${net}/${q}`]);
+    const meanOf = (xs: (number | undefined)[]) =>
+      xs.every((x) => typeof x === "number" && Number.isFinite(x)) ? mean(xs as number[]) : null;
+    if (s.some((v) => !v.length) || t.some((v) => !v.length)) {
+      out.push({
+        hypothesis: "cwc-background",
+        row: ref.key,
+        holds: null,
+        text: "CWC's targets all background: not judged, the runs did not log the argmax foreground share",
+        numbers: {},
+      });
+    } else {
+      const maxS = Math.max(...s.flat()), maxT = Math.max(...t.flat());
+      const holds = maxS < 0.01 && maxT < 0.01;
+      const l0s = meanOf(last("student", "logit0")), l1s = meanOf(last("student", "logit1"));
+      const l0t = meanOf(last("teacher", "logit0")), l1t = meanOf(last("teacher", "logit1"));
+      const sig = meanOf(last("student", "fg_sigmoid")), pos = meanOf(last("student", "cwc_pos"));
+      const f = (v: number | null) => (v === null ? "n/a" : `${v >= 0 ? "+" : ""}${v.toFixed(2)}`);
+      out.push({
+        hypothesis: "cwc-background",
+        row: ref.key,
+        holds,
+        text: `CWC's targets all background ${
+          holds
+            ? "HOLDS: CWC's 2-class softmax calls (almost) no pixel foreground, so its confident targets are " +
+              "background and it only pushes both networks towards background; channel 0, which no other loss " +
+              "trains, drifts up"
+            : "does not hold: the softmax argmax calls foreground somewhere, so CWC has foreground targets"
+        }. Largest argmax foreground share at any evaluation of any FGI row and seed: student ${pct(maxS)}, teacher ${
+          pct(maxT)
+        } (student by sigmoid(channel 1) at the last evaluation: ${pct(sig)}; CWC positive set ${
+          pct(pos)
+        } of the pixels); mean logits at the last evaluation, channel 0 / channel 1: student ${f(l0s)} / ${
+          f(l1s)
+        }, teacher ${f(l0t)} / ${f(l1t)}. It holds for every FGI row alike, DARM or not, so it does not explain ` +
+          "the differences between the rows",
+        numbers: {
+          maxArgmaxStudent: maxS,
+          maxArgmaxTeacher: maxT,
+          studentLogit0: l0s,
+          studentLogit1: l1s,
+          teacherLogit0: l0t,
+          teacherLogit1: l1t,
+        },
+      });
+    }
+  }
+  if (rampUpLength !== undefined && ref.method === "fgi") {
+    const runs = runsOf(ref);
+    const after = runs.map((o) => o.evaluations?.find((e) => e.iteration >= rampUpLength));
+    if (after.every((e) => e && typeof e.metrics.dice === "number" && typeof e.metrics.teacher_dice === "number")) {
+      const it = after[0]!.iteration;
+      const ds = mean(after.map((e) => e!.metrics.dice)), dt = mean(after.map((e) => e!.metrics.teacher_dice));
+      out.push({
+        hypothesis: "ramp-early",
+        row: ref.key,
+        holds: null,
+        text: `ramp-up while both networks are poor: observed, not tested. The consistency weight reaches 1 at ` +
+          `iteration ${rampUpLength}; at the evaluation at ${it} (${ref.label}, mean over seeds) the student's test ` +
+          `Dice is ${pct(ds)} and the teacher's ${pct(dt)}. Whether this causes the collapse needs runs with a ` +
+          "longer ramp (config rampUp.length), which this table does not plan",
+        numbers: { rampUpLength, iteration: it, studentDice: ds, teacherDice: dt },
       });
     }
   }

@@ -713,7 +713,15 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       ["main", () => mainTable(plan.tables.main!, outcomes, { ...common, trainImages })],
       ["ablation", () => ablationTable(plan.tables.ablation!, outcomes, common)],
       ["sensitivity", () => sensitivityTable(plan.tables.sensitivity!, outcomes, common)],
-      ["diagnosis", () => diagnosisTable(plan.tables.diagnosis!, outcomes, { ...common, groundTruthShare })],
+      [
+        "diagnosis",
+        () =>
+          diagnosisTable(plan.tables.diagnosis!, outcomes, {
+            ...common,
+            groundTruthShare,
+            rampUpLength: base.rampUp.length,
+          }),
+      ],
     ];
     for (const [g, make] of build) {
       const base = join(dir, `table_${g}`);

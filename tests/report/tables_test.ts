@@ -203,6 +203,7 @@ Deno.test("diagnosis verdicts: computed from the numbers (leak, collapse, DARM a
     "vs-gazemedseg:fgi-code:false",
     "vs-gazemedseg:fgi-code-no-darm:true",
     `vs-gazemedseg:${RR}:true`,
+    "cwc-background:fgi-code:null", // the fixtures log no argmax share
   ]);
   const leak = get("label-leak");
   assertAlmostEquals(leak.numbers.a!, 0.61, 1e-12); // masked, mean over seeds 0.6 + 0.01 * seed
@@ -277,6 +278,7 @@ Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences;
     "collapse:null",
     "darm-cause:false",
     "variant-no-leak:null",
+    "cwc-background:null",
   ]);
   assert(w[1].text.includes("the ground-truth foreground share was not given"), w[1].text);
   // A smaller alpha turns a significant result into "not shown".
@@ -302,4 +304,45 @@ Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences;
   const g2 = mv.find((x) => x.hypothesis === "vs-gazemedseg" && x.row === "fgi-code-no-darm")!;
   assertEquals(g2.holds, false);
   assert(g2.text.includes("does not beat GazeMedSeg consistently"), g2.text);
+});
+
+Deno.test("diagnosis verdicts: CWC targets all background (argmax share at every evaluation) and the ramp-up observation", () => {
+  const { rows, outs } = diagnosisOutcomes(
+    { "fgi-code": 0.3, "fgi-code-no-darm": 0.5, [RR]: 0.4, gazemedseg: 0.4 },
+    {},
+    {},
+  );
+  const dyn = (argmaxS: number, it: number) => ({
+    "dyn/test/student/fg_argmax": argmaxS,
+    "dyn/test/teacher/fg_argmax": 0,
+    "dyn/test/student/fg_sigmoid": 0.05,
+    "dyn/test/student/cwc_pos": 1,
+    "dyn/test/student/logit0": 5,
+    "dyn/test/student/logit1": -2.5,
+    "dyn/test/teacher/logit0": 3,
+    "dyn/test/teacher/logit1": -3,
+    dice: it >= 300 ? 0.2 : 0,
+    teacher_dice: 0,
+  });
+  for (const o of outs) {
+    if (o.spec.method !== "fgi") continue;
+    o.evaluations = [100, 200, 300].map((it) => ({ iteration: it, metrics: dyn(0.004, it) }));
+    o.lastMetrics = dyn(0.004, 300);
+  }
+  const v = diagnosisVerdicts(rows, outs, { seeds: [0, 1, 2], rampUpLength: 213 });
+  const cwc = v.find((x) => x.hypothesis === "cwc-background")!;
+  assertEquals(cwc.holds, true);
+  assertEquals([cwc.numbers.maxArgmaxStudent, cwc.numbers.studentLogit0, cwc.numbers.teacherLogit1], [0.004, 5, -3]);
+  assert(cwc.text.includes("student 0.4 %, teacher 0.0 %") && cwc.text.includes("student +5.00 / -2.50"), cwc.text);
+  const ramp = v.find((x) => x.hypothesis === "ramp-early")!;
+  assertEquals([ramp.holds, ramp.numbers.iteration], [null, 300]);
+  assertAlmostEquals(ramp.numbers.studentDice!, 0.2, 1e-12);
+  assert(ramp.text.includes("reaches 1 at iteration 213; at the evaluation at 300"), ramp.text);
+  // One evaluation of one seed of one FGI row with 5 % argmax foreground: CWC has foreground targets.
+  outs.find((o) => o.spec.key === RR && o.spec.seed === 1)!.evaluations![1].metrics["dyn/test/student/fg_argmax"] =
+    0.05;
+  const w = diagnosisVerdicts(rows, outs, { seeds: [0, 1, 2] });
+  const cwc2 = w.find((x) => x.hypothesis === "cwc-background")!;
+  assertEquals([cwc2.holds, cwc2.numbers.maxArgmaxStudent], [false, 0.05]);
+  assert(!w.some((x) => x.hypothesis === "ramp-early"), "no ramp line without the ramp length");
 });
