@@ -391,7 +391,9 @@ export async function openResults(
       if (!rows) throw new Error(`table ${name} was not requested from openResults`);
       if (name === "main") return mainTable(rows, outcomes, { ...common, trainImages });
       if (name === "ablation") return ablationTable(rows, outcomes, common);
-      if (name === "diagnosis") return diagnosisTable(rows, outcomes, { ...common, groundTruthShare });
+      if (name === "diagnosis") {
+        return diagnosisTable(rows, outcomes, { ...common, groundTruthShare, rampUpLength: data.config.rampUp.length });
+      }
       return sensitivityTable(rows, outcomes, common);
     },
     dispose: () => supervision.dispose(),
