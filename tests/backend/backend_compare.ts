@@ -46,3 +46,15 @@ export function assertClose(a: Float32Array, b: Float32Array, tol: number, what:
   assert(rel <= tol, `${what}: max abs diff ${maxDiff} (relative ${rel.toExponential(2)}) > ${tol}`);
   return rel;
 }
+
+/** One convolution case of the backend-agreement tests: batch, size, channels in/out, kernel, stride, padding. */
+export interface ConvCase {
+  b: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  k: number;
+  s: number;
+  pad: "same" | "valid";
+}

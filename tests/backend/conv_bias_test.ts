@@ -14,18 +14,9 @@ import { Rng } from "../../lib/core/mod.ts";
 import { conv2d, initConv2d } from "../../lib/models/conv.ts";
 import type { ParamStore } from "../../lib/models/types.ts";
 import { assertEquals } from "../assert.ts";
-import { assertClose, randomValues, runOn } from "./backend_compare.ts";
+import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
 
-interface Case {
-  b: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: number;
-  s: number;
-  pad: "same" | "valid";
-}
+type Case = ConvCase;
 
 const OUTS = ["y", "dx", "dw", "dbias"];
 const name = (c: Case) => `k${c.k} s${c.s} ${c.pad} ${c.h}x${c.w} ${c.ci}->${c.co}`;

@@ -3,20 +3,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { kernelPathStats, selectBackend } from "../../lib/backend/mod.ts";
 import { assert } from "../assert.ts";
-import { assertClose, randomValues, runOn } from "./backend_compare.ts";
+import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
 
 const TOL = 2e-5;
-
-interface ConvCase {
-  b: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: number;
-  s: number;
-  pad: "same" | "valid";
-}
 
 function conv2dAndGrads(c: ConvCase, seed: number): () => tf.Tensor[] {
   const xv = randomValues(c.b * c.h * c.w * c.ci, seed);
