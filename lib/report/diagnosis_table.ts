@@ -78,11 +78,18 @@ const pct = (v: number | null | undefined) => (typeof v === "number" ? `${(100 *
 const pp = (d: number | null) => (d === null ? "n/a" : `${d < 0 ? "−" : "+"}${Math.abs(100 * d).toFixed(1)} pp`);
 const pText = (p: number | null) => (p === null ? "p n/a" : p < 1e-4 ? "p < 0.0001" : `p = ${p.toFixed(4)}`);
 
-/** Paired comparison a − b of per-image Dice (seed-averaged), plus how many seeds have a's mean above b's. */
+/** Seeds whose mean Dice differ by less than this count as unchanged (e.g. a collapsed seed scoring ~0 both ways). */
+const SEED_TIE = 0.005;
+
+/**
+ * Paired comparison a − b of per-image Dice (seed-averaged), plus how many seeds have a's mean
+ * above b's and below it (by more than {@link SEED_TIE}).
+ */
 function pairedDice(a: PerImageRow[][], b: PerImageRow[][]) {
   const c = comparePerImage(a, b, "dice");
   const sa = aggregateMetric(a, "dice"), sb = aggregateMetric(b, "dice");
-  const higher = sa.perSeed.filter((v, i) => v !== null && sb.perSeed[i] !== null && v > sb.perSeed[i]!).length;
+  const diffs = sa.perSeed.flatMap((v, i) => (v !== null && sb.perSeed[i] !== null ? [v - sb.perSeed[i]!] : []));
+  const higher = diffs.filter((d) => d > SEED_TIE).length, lower = diffs.filter((d) => d < -SEED_TIE).length;
   return {
     a: sa.mean,
     b: sb.mean,
@@ -90,25 +97,34 @@ function pairedDice(a: PerImageRow[][], b: PerImageRow[][]) {
     p: c.wilcoxon ? c.wilcoxon.pValue : null,
     n: c.n,
     higher,
+    lower,
     seeds: a.length,
   };
 }
 
 type Paired = ReturnType<typeof pairedDice>;
 
-const pairedNumbers = (c: Paired) => ({ a: c.a, b: c.b, delta: c.delta, p: c.p, images: c.n, seedsHigher: c.higher });
+const pairedNumbers = (c: Paired) => ({
+  a: c.a,
+  b: c.b,
+  delta: c.delta,
+  p: c.p,
+  images: c.n,
+  seedsHigher: c.higher,
+  seedsLower: c.lower,
+});
 const testText = (c: Paired) =>
-  `${pp(c.delta)}, paired Wilcoxon ${pText(c.p)}, ${c.n} images; higher in ${c.higher} of ${c.seeds} seed${
-    c.seeds === 1 ? "" : "s"
-  }`;
+  `${pp(c.delta)}, paired Wilcoxon ${
+    pText(c.p)
+  }, ${c.n} images; higher in ${c.higher}, lower in ${c.lower} of ${c.seeds} seed${c.seeds === 1 ? "" : "s"}`;
 
 /**
  * The verdicts under the diagnosis table, computed from the runs: rows are found by what they are
  * (the first row is the reference, the FGI row with DARM off is "no DARM", every other FGI row a
  * DARM variant, the GazeMedSeg row the baseline), so a missing row just drops its verdicts.
  * - label leak (reference): student Dice on DARM-masked vs clean test images; holds when masked >
- *   clean with paired Wilcoxon p < alpha AND higher in every seed (so for every comparison below: a
- *   significant pooled difference whose seeds disagree in sign is reported as not shown);
+ *   clean with paired Wilcoxon p < alpha AND no seed lower (by more than 0.5 pp; so for every
+ *   comparison below: a significant pooled difference whose seeds disagree is reported as not shown);
  * - collapse (reference): the student's foreground share at its last evaluation (mean over seeds)
  *   vs the ground truth's; holds when under half of it;
  * - DARM is the cause: no-DARM student minus the reference; holds when > 0 with p < alpha;
@@ -128,19 +144,20 @@ export function diagnosisVerdicts(
 ): DiagnosisVerdict[] {
   const ck = options.checkpoint ?? "best", alpha = options.alpha ?? 0.05;
   if (!rows.length) return [];
-  // A difference counts only when the paired test says so AND every seed's mean moves the same way: the per-image
-  // test pools the seeds, so on its own it cannot tell one lucky seed from a consistent effect.
+  // A difference counts only when the paired test says so AND no seed's mean moves the other way (a seed within
+  // SEED_TIE counts as unchanged): the per-image test pools the seeds, so on its own it cannot tell one lucky seed
+  // from a consistent effect.
   const judge = (c: Paired): "up" | "down" | "mixed" | "none" =>
     c.p === null || !(c.p < alpha) || c.delta === null
       ? "none"
-      : c.delta > 0 && c.higher === c.seeds
+      : c.delta > 0 && c.lower === 0 && c.higher > 0
       ? "up"
-      : c.delta < 0 && c.higher === 0
+      : c.delta < 0 && c.higher === 0 && c.lower > 0
       ? "down"
       : "mixed";
   const mixedText = (c: Paired) =>
-    `not shown: significant on the pooled test images (${pText(c.p)}) but not in the same direction in every seed ` +
-    `(higher in ${c.higher} of ${c.seeds})`;
+    `not shown: significant on the pooled test images (${pText(c.p)}) but the seeds disagree ` +
+    `(higher in ${c.higher}, lower in ${c.lower} of ${c.seeds})`;
   const runsOf = (row: RowDef) => outcomesFor(outcomes, row.key, options.seeds);
   const clean = (row: RowDef) => perImageAt(runsOf(row), ck);
   const masked = (row: RowDef) => {

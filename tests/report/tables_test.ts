@@ -300,7 +300,7 @@ Deno.test("diagnosis verdicts: the opposite numbers give the opposite sentences;
   const cause2 = mv.find((x) => x.hypothesis === "darm-cause")!;
   assert(cause2.numbers.p! < 0.05 && cause2.numbers.delta! > 0, JSON.stringify(cause2.numbers));
   assertEquals([cause2.holds, cause2.numbers.seedsHigher], [false, 2]);
-  assert(cause2.text.includes("not in the same direction in every seed (higher in 2 of 3)"), cause2.text);
+  assert(cause2.text.includes("but the seeds disagree (higher in 2, lower in 1 of 3)"), cause2.text);
   const g2 = mv.find((x) => x.hypothesis === "vs-gazemedseg" && x.row === "fgi-code-no-darm")!;
   assertEquals(g2.holds, false);
   assert(g2.text.includes("does not beat GazeMedSeg consistently"), g2.text);
