@@ -3,17 +3,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { kernelPathStats, setWasmThreads, stopWasmThreads, wasmThreadPool } from "../../lib/backend/mod.ts";
 import { assert, assertThrows } from "../assert.ts";
-import { assertClose, randomValues, runOn } from "./backend_compare.ts";
+import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
 
-interface Case {
-  b: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: number;
-  pad: "same" | "valid";
-}
+/** The stride-1 convolution cases of this file (stride is fixed at 1 here). */
+type Case = Omit<ConvCase, "s">;
 
 function convAndGrads(c: Case, seed: number): () => tf.Tensor[] {
   const xv = randomValues(c.b * c.h * c.w * c.ci, seed);
