@@ -1,6 +1,6 @@
 /**
  * `deno task reproduce [--dataset auto|kvasir|nci-isbi|isic|synthetic] [--profile smoke|cpu|paper]
- *   [--only main,ablation,sensitivity,diagnosis,figures] [--seeds 0,1,2] [--backend ...] [--data-dir DIR]
+ *   [--only main,ablation,sensitivity,diagnosis,long,figures] [--seeds 0,1,2] [--backend ...] [--data-dir DIR]
  *   [--out DIR] [--config FILE] [--no-fetch] [--no-static] [--plan | --slurm [slurm options] [--submit] | --collect]`
  *
  * Runs the experiment plan and writes tables, figures and a README into
@@ -38,9 +38,11 @@ options:
   --dataset D      auto (default): Kvasir-SEG when it is in the data root (or can be fetched),
                    else synthetic | kvasir | nci-isbi | isic | synthetic
   --profile P      smoke | cpu | paper (default: cpu for real data, smoke for synthetic)
-  --only LIST      main,ablation,sensitivity,diagnosis,figures (default all but diagnosis; figures also
-                   writes the main table; diagnosis = issue 11's FGI student diagnosis, 3 seeds by default)
-  --seeds LIST     e.g. 0,1,2 (default 0, or 0,1,2 with diagnosis); tables then show mean ± std over seeds
+  --only LIST      main,ablation,sensitivity,diagnosis,long,figures (default all but diagnosis and long;
+                   figures also writes the main table; diagnosis = issue 11's FGI student diagnosis; long = the
+                   code variant, FGI without DARM, GazeMedSeg and full supervision at 4x the profile's
+                   iterations; both 3 seeds by default)
+  --seeds LIST     e.g. 0,1,2 (default 0, or 0,1,2 with diagnosis or long); tables then show mean ± std over seeds
   --backend B      auto | tensorflow | webgpu | wasm | cpu (default $GAZE_BACKEND or auto)
   --data-dir DIR   data root (default $GAZE_DATA_DIR, then ./data/cache)
   --out DIR        results root (default $GAZE_RESULTS_DIR, then ./results)

@@ -41,6 +41,8 @@ export interface DiagnosisTableOptions {
   alpha?: number;
   /** Ramp-up length of the runs (`rampUp.length`), for the ramp-up observation; omitted: no such line. */
   rampUpLength?: number;
+  /** Table title (default: "Diagnosis of the FGI student on <dataset> (issue 11)"). */
+  title?: string;
 }
 
 /** The hypotheses {@link diagnosisVerdicts} judges. */
@@ -441,6 +443,7 @@ export function diagnosisTable(
       dice_last: aggregateMetric(perImageAt(runs, "last"), "dice"),
       masked: side((o) => o.masked?.[ck]),
       teacher: side((o) => o.teacher?.[ck]),
+      teacher_last: side((o) => o.teacher?.last),
       fg: overSeeds(runs.map((o) => o.lastMetrics?.["dyn/test/student/fg_sigmoid"])),
     };
   });
@@ -454,11 +457,12 @@ export function diagnosisTable(
       { key: "dice_last", label: "Student Dice, last (%)", kind: "meanStd", scale: 100 },
       { key: "masked", label: `Student Dice, DARM-masked test, ${ck} (%)`, kind: "meanStd", scale: 100 },
       { key: "teacher", label: `Teacher Dice, ${ck} (%)`, kind: "meanStd", scale: 100 },
+      { key: "teacher_last", label: "Teacher Dice, last (%)", kind: "meanStd", scale: 100 },
       { key: "fg", label: "Student foreground share, last eval (%)", kind: "meanStd", scale: 100 },
     ],
     body,
     {
-      title: `Diagnosis of the FGI student on ${options.dataset} (issue 11)`,
+      title: options.title ?? `Diagnosis of the FGI student on ${options.dataset} (issue 11)`,
       notes: [
         `Δ = row − ${ref.label}, mean of the per-image differences of the student's Dice; p = two-sided Wilcoxon ` +
         "signed-rank test on the paired per-image values (averaged over seeds first)",

@@ -15,6 +15,11 @@
  *   `fgi-code` (reference), `fgi-code-no-darm`, this toolkit's non-leaking DARM variant
  *   (`darmPlacement=ring+random`) and `gazemedseg`; every FGI run of the group also scores its
  *   student on DARM-masked test images ({@link RunSpec.evaluation}).
+ * - long (issue 11's longer schedule; only on request, `reproduce --only long`, 3 seeds by
+ *   default): `fgi-code-x4`, `fgi-code-no-darm-x4`, `gazemedseg-x4` and `fullsup-x4`, the same
+ *   configurations trained for {@link LONG_SCHEDULE_SCALE} times the profile's iterations (ramp-up
+ *   rescaled, evaluation interval kept). Does the code variant's student collapse while its
+ *   teacher keeps improving, and does FGI without DARM keep rising?
  *
  * @module
  */
@@ -22,16 +27,19 @@ import type { SupervisionKind } from "../metrics/annotation_cost.ts";
 import type { Ablation, FgiSwitches, MethodName, TrainConfig, Variant } from "../train/config.ts";
 
 /** The tables (and figure set) `reproduce` can produce. */
-export type ExperimentGroup = "main" | "ablation" | "sensitivity" | "diagnosis";
+export type ExperimentGroup = "main" | "ablation" | "sensitivity" | "diagnosis" | "long";
 
 /** Every group, in the order they are run. */
-export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity", "diagnosis"];
+export const EXPERIMENT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity", "diagnosis", "long"];
 
-/** Groups `reproduce` runs when no `--only` is given (the diagnosis runs only on request). */
+/** Groups `reproduce` runs when no `--only` is given (the diagnosis and the long schedule run only on request). */
 export const DEFAULT_GROUPS: readonly ExperimentGroup[] = ["main", "ablation", "sensitivity"];
 
-/** Seeds of the diagnosis group when none are given. */
+/** Seeds of the diagnosis and long-schedule groups when none are given. */
 export const DIAGNOSIS_SEEDS: readonly number[] = [0, 1, 2];
+
+/** How many times the profile's iterations the long-schedule group trains (issue 11: "4x longer"). */
+export const LONG_SCHEDULE_SCALE = 4;
 
 /** Parameters varied by the sensitivity table. */
 export type SensitivityParam = "tauPos" | "darmRatio" | "afcWeight";
@@ -80,6 +88,8 @@ export interface RunSpec {
   supervision: SupervisionKind;
   /** Extra evaluations (diagnostic; not part of the training config): the student on DARM-masked test images. */
   evaluation?: { maskedTest: boolean };
+  /** Train for this many times the profile's iterations (the long-schedule group); absent: the profile's. */
+  iterationScale?: number;
 }
 
 const FULL: Ablation = { text: true, afc: true, cwc: true, darm: true };
@@ -102,6 +112,8 @@ export interface RowDef {
   sensitivity?: { param: SensitivityParam; value: number };
   /** Also score the student on DARM-masked test images (diagnosis rows). */
   maskedTest?: boolean;
+  /** Train for this many times the profile's iterations (long-schedule rows); absent: the profile's. */
+  iterationScale?: number;
 }
 
 /** Main-table rows, in display order. */
@@ -171,6 +183,21 @@ export const DIAGNOSIS_ROWS: readonly RowDef[] = [
   },
   { key: "gazemedseg", label: "GazeMedSeg (2 levels)", method: "gazemedseg", variant: "code" },
 ];
+
+/**
+ * Long-schedule rows (issue 11), the first is the reference: the code variant, FGI without DARM,
+ * GazeMedSeg and full supervision, each at {@link LONG_SCHEDULE_SCALE} times the profile's
+ * iterations (keys end in `-x4`). FGI rows also score the student on DARM-masked test images.
+ */
+export const LONG_ROWS: readonly RowDef[] = [
+  ...DIAGNOSIS_ROWS.filter((r) => r.key === "fgi-code" || r.key === "fgi-code-no-darm" || r.key === "gazemedseg"),
+  MAIN_ROWS[0],
+].map((r) => ({
+  ...r,
+  key: `${r.key}-x${LONG_SCHEDULE_SCALE}`,
+  label: `${r.label}, ${LONG_SCHEDULE_SCALE}x schedule`,
+  iterationScale: LONG_SCHEDULE_SCALE,
+}));
 
 /** The config's own value of a sensitivity parameter (the reference point). */
 export function sensitivityValue(config: TrainConfig, param: SensitivityParam): number {
@@ -269,6 +296,8 @@ export function experimentPlan(config: TrainConfig, options: PlanOptions): Exper
       ? ablationRows(options.paperSwitches)
       : g === "diagnosis"
       ? [...DIAGNOSIS_ROWS]
+      : g === "long"
+      ? [...LONG_ROWS]
       : sensitivityRows(config, options.grids);
   }
   const byId = new Map<string, RunSpec>();
@@ -295,6 +324,7 @@ export function experimentPlan(config: TrainConfig, options: PlanOptions): Exper
           groups: [g],
           supervision: row.method === "fullsup" ? "full-mask" : "gaze",
           ...(row.maskedTest ? { evaluation: { maskedTest: true } } : {}),
+          ...(row.iterationScale ? { iterationScale: row.iterationScale } : {}),
         });
       }
     }

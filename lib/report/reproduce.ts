@@ -36,6 +36,7 @@ import {
   applyOverrides,
   configDifferences,
   loadTrainConfig,
+  scaledRampLength,
   TRAIN_PROFILES,
   type TrainConfig,
   type TrainProfile,
@@ -60,6 +61,7 @@ import {
   type ExperimentGroup,
   type ExperimentPlan,
   experimentPlan,
+  LONG_SCHEDULE_SCALE,
   type RunSpec,
   withSensitivity,
 } from "./plan.ts";
@@ -77,7 +79,7 @@ export type ReproducePart = ExperimentGroup | "figures";
 /** Every part, in order. */
 export const REPRODUCE_PARTS: readonly ReproducePart[] = [...EXPERIMENT_GROUPS, "figures"];
 
-/** The parts run without `--only` (the diagnosis of issue 11 runs only when asked for). */
+/** The parts run without `--only` (the diagnosis and the long schedule of issue 11 run only when asked for). */
 export const DEFAULT_PARTS: readonly ReproducePart[] = [...DEFAULT_GROUPS, "figures"];
 
 /** Options of {@link reproduce}. */
@@ -181,6 +183,7 @@ export function runConfig(base: TrainConfig, spec: RunSpec): TrainConfig {
     switches: spec.switches,
     ablation: spec.ablation,
     seed: spec.seed,
+    ...(spec.iterationScale ? { iterations: spec.iterationScale * base.iterations } : {}),
   });
   const named = { ...c, name: `${base.name || `${base.dataset}.${base.profile}`}/${spec.id}` };
   return spec.method === "fgi" ? withResolvedSwitches(named) : named; // config.json records every FGI switch
@@ -605,7 +608,9 @@ export async function resolvePlan(
     }
   }
   const groups = EXPERIMENT_GROUPS.filter((g) => parts.includes(g) || (g === "main" && parts.includes("figures")));
-  const seeds = [...(options.seeds ?? (groups.includes("diagnosis") ? DIAGNOSIS_SEEDS : [0]))];
+  const seeds = [
+    ...(options.seeds ?? (groups.includes("diagnosis") || groups.includes("long") ? DIAGNOSIS_SEEDS : [0])),
+  ];
   const plan = experimentPlan(base, { groups, seeds, paperSwitches: VARIANT_SWITCHES.paper });
   const dir = resultsDir(choice.dataset, profile, options.resultsRoot);
   return { root, choice, profile, profileReason, configPath, base, configText, parts, groups, seeds, plan, dir };
@@ -706,7 +711,7 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       notes: [...synthNote, `profile ${profile}, backend ${backend.name}`],
     };
     // The diagnosis's collapse verdict compares the student's foreground share with the ground truth's.
-    const groundTruthShare = groups.includes("diagnosis") && complete("diagnosis")
+    const groundTruthShare = (["diagnosis", "long"] as const).some((g) => groups.includes(g) && complete(g))
       ? await foregroundShare(dataset, dataset.ids("test"), { size: base.imageSize, quiet: options.quiet })
       : null;
     const build: [ExperimentGroup, () => Table][] = [
@@ -720,6 +725,18 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
             ...common,
             groundTruthShare,
             rampUpLength: base.rampUp.length,
+          }),
+      ],
+      [
+        "long",
+        () =>
+          diagnosisTable(plan.tables.long!, outcomes, {
+            ...common,
+            groundTruthShare,
+            rampUpLength: scaledRampLength(LONG_SCHEDULE_SCALE * base.iterations),
+            title: `The FGI student at ${LONG_SCHEDULE_SCALE}x the profile's iterations (${
+              LONG_SCHEDULE_SCALE * base.iterations
+            }) on ${choice.dataset} (issue 11)`,
           }),
       ],
     ];
@@ -740,10 +757,12 @@ export async function reproduce(options: ReproduceOptions = {}): Promise<Reprodu
       readmeTables.push({ name: g, markdown: toMarkdown(table), files });
       log(`table ${g}: ${files.md}`);
     }
-    // Learning curves of the main and diagnosis rows with finished runs for every seed (schedule planning).
-    const curveRows = [...(plan.tables.main ?? []), ...(plan.tables.diagnosis ?? [])].filter((row) =>
-      seeds.every((s) => outcomes.some((o) => o.spec.key === row.key && o.spec.seed === s && o.evaluations?.length))
-    );
+    // Learning curves of the main, diagnosis and long-schedule rows with finished runs for every seed
+    // (schedule planning).
+    const curveRows = [...(plan.tables.main ?? []), ...(plan.tables.diagnosis ?? []), ...(plan.tables.long ?? [])]
+      .filter((row) =>
+        seeds.every((s) => outcomes.some((o) => o.spec.key === row.key && o.spec.seed === s && o.evaluations?.length))
+      );
     if (curveRows.length) {
       const table = curvesTable(curveRows, outcomes, common);
       const files = await writeTable(table, join(dir, "table_curves"), { provenance: prov });

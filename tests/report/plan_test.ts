@@ -4,6 +4,8 @@ import {
   DEFAULT_GROUPS,
   DIAGNOSIS_ROWS,
   experimentPlan,
+  LONG_ROWS,
+  LONG_SCHEDULE_SCALE,
   MAIN_ROWS,
   PAPER_SWITCH_ROWS,
   SENSITIVITY_GRIDS,
@@ -188,4 +190,29 @@ Deno.test("diagnosis plan: code variant, no DARM, ring+random DARM, GazeMedSeg; 
   const both = experimentPlan(BASE, { groups: ["main", "diagnosis"], seeds: [0], paperSwitches });
   const code = both.runs.find((r) => r.id === "fgi-code_s0")!;
   assertEquals([code.groups, code.evaluation], [["main", "diagnosis"], { maskedTest: true }]);
+});
+
+Deno.test("long plan: code, no DARM, GazeMedSeg and full supervision at 4x the iterations, own run folders", () => {
+  const plan = experimentPlan(BASE, { groups: ["long"], seeds: [0, 1, 2], paperSwitches });
+  assertEquals(LONG_ROWS.map((r) => r.key), ["fgi-code-x4", "fgi-code-no-darm-x4", "gazemedseg-x4", "fullsup-x4"]);
+  assertEquals(plan.runs.length, 12);
+  assert(!DEFAULT_GROUPS.includes("long"));
+  const code = plan.runs.find((r) => r.id === "fgi-code-x4_s2")!;
+  assertEquals([code.method, code.variant, code.iterationScale, code.evaluation], [
+    "fgi",
+    "code",
+    LONG_SCHEDULE_SCALE,
+    { maskedTest: true },
+  ]);
+  const cfg = runConfig({ ...BASE, evalEvery: 10 }, code);
+  // 4 x 30 iterations, the ramp rescaled to round(120 * 4000 / 15000) = 32, evaluation interval kept.
+  assertEquals([cfg.iterations, cfg.rampUp.length, cfg.evalEvery, cfg.seed], [120, 32, 10, 2]);
+  assertEquals(runConfig(BASE, plan.runs.find((r) => r.id === "fgi-code-no-darm-x4_s0")!).ablation.darm, false);
+  const fullsup = plan.runs.find((r) => r.id === "fullsup-x4_s1")!;
+  assertEquals([fullsup.method, fullsup.evaluation, runConfig(BASE, fullsup).iterations], ["fullsup", undefined, 120]);
+  // The profile-length runs are untouched: same key set, no scale, the profile's iterations.
+  const main = experimentPlan(BASE, { groups: ["main", "long"], seeds: [0], paperSwitches });
+  const short = main.runs.find((r) => r.id === "fgi-code_s0")!;
+  assertEquals([short.iterationScale, runConfig(BASE, short).iterations], [undefined, 30]);
+  assert(!("iterationScale" in short));
 });

@@ -123,7 +123,7 @@ Deno.test("diagnosis table: student clean vs DARM-masked Dice, teacher, foregrou
     const o = outcome(s, base[s.key] + 0.02 * s.seed);
     if (s.method === "fgi") {
       o.masked = { best: perImage(0.6), last: perImage(0.55) };
-      o.teacher = { best: perImage(0.5), last: perImage(0.5) };
+      o.teacher = { best: perImage(0.5), last: perImage(0.45) };
       o.lastMetrics = { "dyn/test/student/fg_sigmoid": s.seed === 0 ? 0.02 : 0.04 };
     }
     return o;
@@ -137,8 +137,14 @@ Deno.test("diagnosis table: student clean vs DARM-masked Dice, teacher, foregrou
   assertAlmostEquals(noDarm.d_dice as number, 0.2, 1e-12);
   assertAlmostEquals((code.masked as { mean: number }).mean, 0.6, 1e-12);
   assertAlmostEquals((code.fg as { mean: number; std: number }).mean, 0.03, 1e-12);
-  assertEquals([gms.masked, gms.teacher, gms.fg], [null, null, null]);
+  assertAlmostEquals((code.teacher as { mean: number }).mean, 0.5, 1e-12);
+  assertAlmostEquals((code.teacher_last as { mean: number }).mean, 0.45, 1e-12);
+  assertEquals([gms.masked, gms.teacher, gms.teacher_last, gms.fg], [null, null, null, null]);
   assert(toMarkdown(t).includes("DARM-masked"));
+  assert(toMarkdown(t).includes("Teacher Dice, last"));
+  assert(t.title?.startsWith("Diagnosis of the FGI student"));
+  const titled = diagnosisTable(dplan.tables.diagnosis!, outs, { dataset: "kvasir", seeds: [0, 1], title: "Long" });
+  assertEquals(titled.title, "Long");
 });
 
 /** Ten images with Dice `base` + fixed offsets, plus `jitter` of alternating sign growing with the image index. */

@@ -283,3 +283,42 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs; the DARM 
   const readme = await Deno.readTextFile(join(dir, "README.md"));
   assert(readme.includes("table_main") && readme.includes("table_diagnosis"), readme.slice(0, 400));
 });
+
+Deno.test("reproduce --only long (smoke): 4x the iterations in runs of their own; its table and learning curves", async () => {
+  const r = await cli([
+    "--profile",
+    "smoke",
+    "--dataset",
+    "synthetic",
+    "--out",
+    root,
+    "--only",
+    "long",
+    "--seeds",
+    "0",
+  ]);
+  assert(r.ok, r.err);
+  const rep = JSON.parse(await Deno.readTextFile(join(dir, "reproduce.json")));
+  const status = Object.fromEntries(rep.runs.map((x: { id: string; status: string }) => [x.id, x.status]));
+  assertEquals(status, {
+    "fgi-code-x4_s0": "trained",
+    "fgi-code-no-darm-x4_s0": "trained",
+    "gazemedseg-x4_s0": "trained",
+    "fullsup-x4_s0": "trained",
+  });
+  const short = JSON.parse(await Deno.readTextFile(join(dir, "runs", "fgi-code_s0", "config.json")));
+  const long = JSON.parse(await Deno.readTextFile(join(dir, "runs", "fgi-code-x4_s0", "config.json")));
+  assertEquals([long.iterations, long.evalEvery], [4 * short.iterations, short.evalEvery]);
+  assertEquals(long.rampUp.length, Math.round((4 * short.iterations * 4000) / 15000));
+  const done = JSON.parse(await Deno.readTextFile(join(dir, "runs", "fgi-code-x4_s0", "done.json")));
+  assertEquals(done.iterations, 4 * short.iterations);
+  const t = JSON.parse(await Deno.readTextFile(join(dir, "table_long.json")));
+  assertEquals(t.rows.length, 4);
+  assert(t.title.includes(`4x the profile's iterations (${4 * short.iterations})`), t.title);
+  assert(typeof t.rows[0].teacher_last?.mean === "number", JSON.stringify(t.rows[0]));
+  assertEquals([t.rows[3].teacher, t.rows[3].masked], [null, null], "full supervision has no teacher and no DARM");
+  const curves = JSON.parse(await Deno.readTextFile(join(dir, "table_curves.json")));
+  assertEquals(curves.rows.length, 2 * 2 + 2, "student and teacher curves of the FGI rows, one of each other row");
+  const readme = await Deno.readTextFile(join(dir, "README.md"));
+  assert(readme.includes("table_long") && readme.includes("table_diagnosis"), readme.slice(0, 400));
+});
