@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--case NAME[,NAME]] [--backend B] [--json] [--quick] [--data-dir DIR] [--peer torch]
- *  [--threads N] [--method M] [--config FILE] [--warmup N] [--steps N]`
+ *  [--threads N] [--peer-threads N] [--method M] [--config FILE] [--warmup N] [--steps N]`
  *
  * Runs the benchmark cases (speed and memory targets live here, not in tests)
  * and prints one JSON object: `{ provenance, cases: { name: result } }` with
@@ -16,8 +16,10 @@ import { BENCH_CASES } from "./bench/cases.ts";
 
 const USAGE = `deno task bench [--case NAME[,NAME...]] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json] [--quick]
                  [--peer torch]   (cases that support it also run in PyTorch and report the ratio)
-                 [--threads N]    (wasm thread pool size, as GAZE_WASM_THREADS; 0 = one per core; the
-                                   PyTorch peer gets torch.set_num_threads(N))
+                 [--threads N]    (wasm thread pool size, as GAZE_WASM_THREADS; 0 = one per core; default
+                                   one per core up to 2; the PyTorch peer gets torch.set_num_threads(N))
+                 [--peer-threads N]  (the PyTorch peer's threads when they should differ, e.g. the toolkit's
+                                   default against PyTorch on one thread)
                  [--method M]     (train-step: fullsup | gaze1 | gazemedseg | fgi; default all four)
                  [--config FILE]  (train-step: training config, default configs/kvasir.cpu.json)
                  [--warmup N] [--steps N]  (train-step: untimed / timed iterations, default 3 / 20)
@@ -42,6 +44,7 @@ await runTask(async () => {
       quick: { type: "boolean" },
       peer: { type: "string" },
       threads: { type: "string" },
+      "peer-threads": { type: "string" },
       method: { type: "string" },
       config: { type: "string" },
       warmup: { type: "string" },
@@ -71,6 +74,7 @@ await runTask(async () => {
     peer: values.peer,
     // 0 = one per core: report the resolved count
     threads: threads === 0 ? navigator.hardwareConcurrency : threads,
+    peerThreads: count(values["peer-threads"], "peer-threads") || undefined,
     method: values.method,
     config: values.config,
     warmup: count(values.warmup, "warmup"),

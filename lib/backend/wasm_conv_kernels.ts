@@ -47,19 +47,21 @@ const SLACK = 8;
 /** Convolutions smaller than this many multiply-adds stay on one thread. */
 const MIN_THREADED_MACS = 4e6;
 /**
- * Below these output sizes (pixels per image) the single-threaded stride-1 kernels use im2col
+ * Below these output sizes (pixels per image) the stride-1 kernels use im2col
  * instead of virtual rows: small images waste more of the virtual rows (Wp - OW of every Wp), and
  * im2col's chunks span images. Measured on the unet-step shapes (CPU time): im2col wins for the
  * forward pass up to 16x16 and for both gradients up to 32x32.
  */
 const IM2COL_MAX_PIXELS = { forward: 256, backpropInput: 1024, backpropFilter: 1024 };
 
+/**
+ * Whether a convolution takes the stride-1 virtual-row kernels (else im2col). The choice depends
+ * on the shapes only, never on the thread count: the two paths sum in different orders, and a
+ * result must not change with the number of threads (the pool splits only the virtual-row
+ * kernels, into items with disjoint outputs, each summed in the same order).
+ */
 function useS1(ci: Conv2DInfo, pixels: number, maxIm2col: number): boolean {
-  if (ci.strideHeight !== 1 || ci.strideWidth !== 1) return false;
-  if (pixels > maxIm2col) return true;
-  const macs = ci.batchSize * ci.outHeight * ci.outWidth * ci.filterHeight * ci.filterWidth * ci.inChannels *
-    ci.outChannels;
-  return macs >= MIN_THREADED_MACS && wasmThreadPool() !== undefined;
+  return ci.strideHeight === 1 && ci.strideWidth === 1 && pixels > maxIm2col;
 }
 
 /** Zero-padded copy of B images [H][W][C] (at src[s0]) into [Hp][Wp][C] each (at dst[d0]), then SLACK zeros. */

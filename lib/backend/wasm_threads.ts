@@ -5,12 +5,16 @@
  * kernel copies its inputs into the pool's heap, runs `fn(...args, part, nparts)` on every
  * thread (the calling thread does part 0) and copies the result back.
  *
- * Threads are off unless asked for: `GAZE_WASM_THREADS=N` in the environment or
- * {@link setWasmThreads}. `N = 0` means one per core (navigator.hardwareConcurrency). Work is
- * handed out in chunks that threads claim, so a thread that gets less CPU does less; still, every
- * kernel ends when the last claimed chunk is done, so on a machine whose cores are busy with other
- * jobs a preempted thread stalls the rest: use threads only where cores are free (on the shared
- * 2-core development machine they did not help).
+ * By default the pool has one thread per core, at most {@link DEFAULT_WASM_THREADS_MAX} (2): on
+ * this project's 2-core machine, quiet, two threads cut a cpu-profile training iteration by 22 %
+ * (FGI), 18 % (full supervision) and 12 % (GazeMedSeg) and cost 6 % for single-level gaze (README,
+ * "Throughput"); more threads were not measured. `GAZE_WASM_THREADS=N` in the environment or
+ * {@link setWasmThreads} sets another count (`N = 1`: no pool; `N = 0`: one per core, no cap). Work
+ * is handed out in chunks that threads claim, so a thread that gets less CPU does less; still,
+ * every kernel ends when the last claimed chunk is done, so on a machine whose cores are busy with
+ * other jobs a preempted thread stalls the rest: when several trainings share the cores (two runs
+ * on two cores, a SLURM node), give each `GAZE_WASM_THREADS` = its cores. A kernel's result does
+ * not depend on the thread count (threads write disjoint outputs, each summed in the same order).
  *
  * @module
  */
@@ -49,6 +53,9 @@ export interface WasmThreadPool {
   run(name: PoolFunction, args: number[], items: number, chunk?: number): void;
 }
 
+/** The most threads the default pool takes (one per core up to this; measured on 2 cores only). */
+export const DEFAULT_WASM_THREADS_MAX = 2;
+
 let wanted: number | undefined;
 let pool: WasmThreadPool | undefined;
 let failed: string | undefined;
@@ -62,7 +69,10 @@ function requestedThreads(): number {
     } catch {
       env = undefined; // no env permission: default
     }
-    n = env === undefined || env === "" ? 1 : Number(env);
+    if (env === undefined || env === "") {
+      return Math.min(DEFAULT_WASM_THREADS_MAX, Math.max(1, navigator.hardwareConcurrency ?? 1));
+    }
+    n = Number(env);
     if (!Number.isInteger(n) || n < 0) {
       throw new Error(`GAZE_WASM_THREADS must be a whole number >= 0 (0: one per core), got '${env}'`);
     }
@@ -79,6 +89,14 @@ export function setWasmThreads(n: number): void {
   if (!Number.isInteger(n) || n < 0) throw new Error(`setWasmThreads: expected a whole number >= 0, got ${n}`);
   wanted = n;
   if (pool && pool.nthreads !== requestedThreads()) stopWasmThreads();
+}
+
+/**
+ * Threads the wasm kernels use (1: no pool): the count set by {@link setWasmThreads} or
+ * `GAZE_WASM_THREADS`, else the default; 1 when the pool failed to start.
+ */
+export function wasmThreadCount(): number {
+  return failed ? 1 : requestedThreads();
 }
 
 /** Stop the pool's workers (a later threaded kernel starts a new pool). */

@@ -365,6 +365,8 @@ export function slurmScripts(p: ResolvedPlan, entries: readonly PlanEntry[], opt
       `RUNS=(${runs.join(" ")})`,
       'RUN_ID="${RUNS[$SLURM_ARRAY_TASK_ID]}"',
       ...env,
+      "# the wasm kernels' threads: the CPUs SLURM gave this task (1 unless --cpus-per-task), unless set above",
+      'export GAZE_WASM_THREADS="${GAZE_WASM_THREADS:-${SLURM_CPUS_PER_TASK:-1}}"',
       'echo "run $RUN_ID on $(hostname), job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}, restart ${SLURM_RESTART_COUNT:-0}"',
       `exec ${wrap}"$DENO" task train --run-id "$RUN_ID" ${
         [...common, "--out", join(p.dir, "runs"), "--quiet"].map(shellQuote).join(" ")

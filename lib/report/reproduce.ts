@@ -27,6 +27,7 @@ import * as tf from "@tensorflow/tfjs";
 import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
 import { selectBackend } from "../backend/select.ts";
+import { wasmThreadCount } from "../backend/wasm_threads.ts";
 import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
@@ -531,6 +532,7 @@ async function trainLocked(
         trainSeconds: result.trainSeconds,
         evalSeconds: result.evalSeconds,
         secondsPerIteration: result.secondsPerIteration,
+        ...(options.backend === "wasm" ? { wasmThreads: wasmThreadCount() } : {}),
         provenance: provenance({ backend: options.backend, run: spec.id }),
       },
       null,

@@ -219,7 +219,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     const r = await measureTrainStep(config, m, { warmup, steps, profileSteps: 1 });
     const res: Record<string, unknown> = { ...r };
     if (ctx.peer === "torch") {
-      const peerThreads = ctx.threads ?? threads ?? 1;
+      const peerThreads = ctx.peerThreads ?? ctx.threads ?? threads ?? 1;
       const peer = await runTrainStepPeer(config, m, { threads: peerThreads, warmup, steps, params: r.params });
       res.peer = peer;
       if (typeof peer.median_ms === "number") {

@@ -16,6 +16,8 @@ export interface BenchContext {
   peer?: string;
   /** `--threads N`: the wasm thread pool size already set (and the peer's thread count); unset: defaults. */
   threads?: number;
+  /** `--peer-threads N`: the peer's thread count when it should differ from the toolkit's. */
+  peerThreads?: number;
   /** `--method M`: the method of cases that run one (train-step); unset: the case's default set. */
   method?: string;
   /** `--config FILE`: training config of cases that use one (train-step). */

@@ -239,8 +239,8 @@ export const unetStepCase: BenchCase = {
     const res = await runUNetStep(opts);
     if (ctx.peer === undefined) return res;
     if (ctx.peer !== "torch") return { ...res, peer: { skipped: `unknown peer '${ctx.peer}' (supported: torch)` } };
-    // same threads on both sides: --threads N, else the toolkit's own count
-    const threads = ctx.threads ?? (res.wasm_threads as number | undefined) ?? 1;
+    // same threads on both sides (--threads N, else the toolkit's own count) unless --peer-threads N
+    const threads = ctx.peerThreads ?? ctx.threads ?? (res.wasm_threads as number | undefined) ?? 1;
     const peer = await runTorchPeer({ ...opts, threads });
     if (typeof peer.median_ms !== "number") return { ...res, peer };
     return {

@@ -1,8 +1,14 @@
 // The threaded paths of the wasm conv kernels (a worker pool on a shared heap) against the cpu
 // backend, on shapes above the size at which kernels use the pool.
 import * as tf from "@tensorflow/tfjs";
-import { kernelPathStats, setWasmThreads, stopWasmThreads, wasmThreadPool } from "../../lib/backend/mod.ts";
-import { assert, assertThrows } from "../assert.ts";
+import {
+  DEFAULT_WASM_THREADS_MAX,
+  kernelPathStats,
+  setWasmThreads,
+  stopWasmThreads,
+  wasmThreadPool,
+} from "../../lib/backend/mod.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
 
 /** The stride-1 convolution cases of this file (stride is fixed at 1 here). */
@@ -26,8 +32,8 @@ Deno.test("wasm conv kernels on 2 threads match the cpu backend", async (t) => {
   try {
     const before = kernelPathStats();
     const cases: Case[] = [
-      { b: 2, h: 24, w: 24, ci: 16, co: 32, k: 3, pad: "same" },
-      { b: 3, h: 24, w: 21, ci: 20, co: 24, k: 3, pad: "valid" }, // 3 column panels: uneven split
+      { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same" },
+      { b: 3, h: 36, w: 33, ci: 20, co: 24, k: 3, pad: "valid" }, // 3 column panels: uneven split
       { b: 4, h: 64, w: 64, ci: 12, co: 40, k: 1, pad: "same" },
     ];
     for (const [i, c] of cases.entries()) {
@@ -57,4 +63,63 @@ Deno.test("wasm conv kernels on 2 threads match the cpu backend", async (t) => {
 Deno.test("setWasmThreads rejects bad counts", () => {
   assertThrows(() => setWasmThreads(-1), Error, "whole number");
   assertThrows(() => setWasmThreads(1.5), Error, "whole number");
+});
+
+Deno.test("the thread count does not change a result: 1 and 2 threads give the same bits", async () => {
+  // 36x36: every kernel on the pool; 16x16 with 32->64 channels: im2col on any thread count (it once
+  // switched to the pooled kernels with threads on, which sum in another order)
+  const cases: Case[] = [
+    { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same" },
+    { b: 2, h: 16, w: 16, ci: 32, co: 64, k: 3, pad: "same" },
+  ];
+  try {
+    for (const [i, c] of cases.entries()) {
+      setWasmThreads(1);
+      const one = await runOn("wasm", convAndGrads(c, 7 + i));
+      setWasmThreads(2);
+      if (!wasmThreadPool()) {
+        console.error("skipped: the wasm thread pool could not start here");
+        return;
+      }
+      const before = kernelPathStats()["Conv2DBackpropFilter/s1-threads"] ?? 0;
+      const two = await runOn("wasm", convAndGrads(c, 7 + i));
+      const pooled = (kernelPathStats()["Conv2DBackpropFilter/s1-threads"] ?? 0) - before;
+      assertEquals(pooled, i === 0 ? 1 : 0, `${c.h}x${c.w}: weight gradient on the pool`);
+      for (const [j, what] of ["y", "dx", "dw"].entries()) {
+        const same = two[j].every((v, k) => Object.is(v, one[j][k]));
+        assert(same, `${c.h}x${c.w} ${what} differs between 1 and 2 threads`);
+      }
+    }
+  } finally {
+    setWasmThreads(1);
+    stopWasmThreads();
+  }
+});
+
+Deno.test("default thread count: one per core up to 2 without GAZE_WASM_THREADS; the variable overrides it", async () => {
+  const count = async (value: string | undefined) => {
+    const env: Record<string, string> = { NO_COLOR: "1" };
+    if (value !== undefined) env.GAZE_WASM_THREADS = value;
+    const code = `import { wasmThreadCount } from ${
+      JSON.stringify(new URL("../../lib/backend/wasm_threads.ts", import.meta.url).href)
+    };
+console.log(wasmThreadCount());`;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", code],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
+  };
+  const cores = navigator.hardwareConcurrency;
+  assertEquals((await count(undefined)).out, String(Math.min(DEFAULT_WASM_THREADS_MAX, cores)));
+  assertEquals((await count("")).out, String(Math.min(DEFAULT_WASM_THREADS_MAX, cores)));
+  assertEquals((await count("1")).out, "1");
+  assertEquals((await count("3")).out, "3");
+  assertEquals((await count("0")).out, String(Math.min(16, cores)));
+  const bad = await count("two");
+  assert(!bad.ok && bad.err.includes("GAZE_WASM_THREADS must be a whole number >= 0"), bad.err);
 });

@@ -147,6 +147,22 @@ Deno.test("slurm scripts: one array task per unfinished run, %N, resources, cont
         'RUN_ID="${RUNS[$SLURM_ARRAY_TASK_ID]}"',
       ]
     ) assert(a.split("\n").includes(l), `missing '${l}' in\n${a}`);
+    // Each task's wasm threads = the CPUs SLURM gave it, unless the submitting shell set a count.
+    const threadsLine = a.split("\n").find((l) => l.startsWith("export GAZE_WASM_THREADS="))!;
+    for (
+      const [pre, want] of [["SLURM_CPUS_PER_TASK=4", "4"], ["", "1"], [
+        "GAZE_WASM_THREADS=3 SLURM_CPUS_PER_TASK=4",
+        "3",
+      ]]
+    ) {
+      const sh = await new Deno.Command("bash", {
+        args: ["-c", `${pre ? `export ${pre}; ` : ""}${threadsLine}; echo "$GAZE_WASM_THREADS"`],
+        env: { PATH: Deno.env.get("PATH") ?? "" },
+        clearEnv: true,
+        stdout: "piped",
+      }).output();
+      assertEquals(new TextDecoder().decode(sh.stdout).trim(), want, `${pre}: ${threadsLine}`);
+    }
     const exec = a.split("\n").find((l) => l.startsWith("exec "))!;
     assert(
       exec.startsWith(`exec apptainer exec --nv '/images/gaze insight.sif' "$DENO" task train --run-id "$RUN_ID"`),
