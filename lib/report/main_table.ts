@@ -10,6 +10,7 @@
  * @module
  */
 import { ANNOTATION_COST_NOTE, annotationHours } from "../metrics/annotation_cost.ts";
+import { comparisonCells } from "./ablation_table.ts";
 import { aggregateMetric } from "./per_image.ts";
 import type { RowDef } from "./plan.ts";
 import { publishedDice, type PublishedMethod } from "./published.ts";
@@ -22,6 +23,9 @@ export const MAIN_ROW_PUBLISHED: Readonly<Record<string, PublishedMethod>> = {
   "fgi-code": "fgi",
   "fgi-paper": "fgi",
 };
+
+/** Row key every other main-table row is compared with (paired test): GazeMedSeg. */
+export const MAIN_TABLE_REFERENCE = "gazemedseg";
 
 /** Options of {@link mainTable}. */
 export interface MainTableOptions {
@@ -47,6 +51,8 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
   const ck = options.checkpoint ?? "best";
   const other: CheckpointChoice = ck === "best" ? "last" : "best";
   let unit = "px";
+  // The paired comparison is against GazeMedSeg, the gaze baseline the paper compares FGI with.
+  const ref = rows.find((r) => r.key === MAIN_TABLE_REFERENCE);
   const body: Record<string, Cell>[] = rows.map((row) => {
     const runs = outcomesFor(outcomes, row.key, options.seeds);
     unit = runs[0].unit;
@@ -56,11 +62,17 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
     const pub = pubKey ? publishedDice(pubKey, options.dataset) : undefined;
     const dice = aggregateMetric(at, "dice");
     const teachers = runs.every((r) => r.teacher) ? runs.map((r) => r.teacher![ck]) : null;
+    const vsRef = ref && row.key !== ref.key
+      ? comparisonCells(outcomes, row.key, ref.key, "dice", { seeds: options.seeds, checkpoint: ck })
+      : null;
     return {
       method: row.label,
       supervision: kind === "full-mask" ? "full masks" : row.method === "fgi" ? "gaze + VLM text" : "gaze",
       hours: annotationHours(kind, options.trainImages),
       dice,
+      per_seed: dice.perSeed.map((v) => (v === null ? "–" : (v * 100).toFixed(1))).join(", "),
+      d_ref: vsRef ? vsRef.delta : null,
+      p_ref: vsRef ? vsRef.p : null,
       iou: aggregateMetric(at, "iou"),
       hd95: aggregateMetric(at, "hd95"),
       asd: aggregateMetric(at, "asd"),
@@ -86,6 +98,9 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
       { key: "supervision", label: "Supervision", kind: "text" },
       { key: "hours", label: "Annotation (h)", digits: 2 },
       { key: "dice", label: "Dice (%)", kind: "meanStd", scale: 100 },
+      { key: "per_seed", label: "Dice per seed (%)", kind: "text" },
+      { key: "d_ref", label: "Δ Dice vs GazeMedSeg (pp)", scale: 100 },
+      { key: "p_ref", label: "p (vs GazeMedSeg)", digits: 4 },
       { key: "iou", label: "IoU (%)", kind: "meanStd", scale: 100 },
       { key: "hd95", label: `HD95 (${unit})`, kind: "meanStd" },
       { key: "asd", label: `ASD (${unit})`, kind: "meanStd" },
@@ -99,6 +114,13 @@ export function mainTable(rows: readonly RowDef[], outcomes: readonly RunOutcome
       title: options.title ?? `Main results on ${options.dataset} (${ck} checkpoint, reported network)`,
       notes: [
         seedsNote,
+        ...(ref
+          ? [
+            `Δ vs GazeMedSeg: mean of the per-image differences of Dice (row − ${ref.label}); p: two-sided ` +
+            "Wilcoxon signed-rank test on the paired per-image values (averaged over seeds first); with a few " +
+            "seeds read it with the per-seed values: a seed that collapses moves the mean by tens of points",
+          ]
+          : []),
         `metrics of the ${ck} checkpoint (best = highest test Dice during training, optimistic as in the paper); ` +
         `the reported network is the FGI student (no text at test time)`,
         "Teacher Dice: the FGI teacher (with text) at the same checkpoint (chosen by the student's Dice, as the " +

@@ -64,6 +64,12 @@ Deno.test("main table: metrics from the per-image rows, published Dice from PUBL
   assertEquals(fgi.paper_dice, PUBLISHED_DICE.fgi.kvasir!.dice);
   assertAlmostEquals(fgi.diff as number, 75 - PUBLISHED_DICE.fgi.kvasir!.dice, 1e-9);
   assertEquals(t.rows[2].paper_dice, PUBLISHED_DICE["gazemedseg-paper"].kvasir!.dice);
+  // Paired against GazeMedSeg (0.7 on every image): FGI code +0.05 on each of the 5 images, exact p = 0.0625.
+  assertEquals([t.rows[2].d_ref, t.rows[2].p_ref], [null, null], "the reference row");
+  assertAlmostEquals(fgi.d_ref as number, 0.05, 1e-12);
+  assertAlmostEquals(fgi.p_ref as number, 0.0625, 1e-12);
+  assertAlmostEquals(t.rows[0].d_ref as number, 0.15, 1e-12);
+  assertEquals(fgi.per_seed, "75.0");
   assertEquals([t.rows[0].paper_dice, t.rows[1].paper_dice], [null, null]);
   assertAlmostEquals(t.rows[0].hours as number, annotationHours("full-mask", 900), 1e-12);
   assertAlmostEquals(t.rows[4].hours as number, annotationHours("gaze", 900), 1e-12);
