@@ -42,6 +42,28 @@ export interface GazeKernelExports {
   conv_im2col_dx_scratch(...a: number[]): number;
   /** Input gradient (any stride and padding): dy x W^T, then col2im. */
   conv_im2col_dx(...a: number[]): void;
+  /** Work items of conv_im2col_run (chunks of output pixels). */
+  conv_im2col_items(b: number, oh: number, ow: number): number;
+  /** Floats of a filter packed by conv_im2col_pack. */
+  conv_im2col_packed_floats(k: number, co: number): number;
+  /** Floats of per-thread scratch conv_im2col_run needs. */
+  conv_im2col_thread_floats(k: number): number;
+  /** Pack a [K][CO] filter for conv_im2col_run. */
+  conv_im2col_pack(w: number, bp: number, k: number, co: number): void;
+  /** conv_im2col's chunks [i0, i1) with the scratch of thread `part` (packed filter). */
+  conv_im2col_run(...a: number[]): void;
+  /** Floats of per-thread scratch conv_im2col_dw_run needs for `panels` column panels at a time. */
+  conv_im2col_dw_thread_floats(k: number, panels: number): number;
+  /** conv_im2col_dw's column panels [i0, i1) over every chunk (dw zero on entry). */
+  conv_im2col_dw_run(...a: number[]): void;
+  /** Floats of a filter packed by conv_im2col_dx_pack. */
+  conv_im2col_dx_packed_floats(k: number, co: number): number;
+  /** Floats of per-thread scratch conv_im2col_dx_run needs. */
+  conv_im2col_dx_thread_floats(k: number, co: number): number;
+  /** Pack a [K][CO] filter for conv_im2col_dx_run. */
+  conv_im2col_dx_pack(w: number, bp: number, k: number, co: number): void;
+  /** conv_im2col_dx for images [i0, i1) with the scratch of thread `part` (packed filter). */
+  conv_im2col_dx_run(...a: number[]): void;
   /** Bytes of scratch group_norm and group_norm_grad need. */
   group_norm_scratch(c: number): number;
   /** GroupNorm (+ LeakyReLU) forward with per-(image, group) mean and rstd outputs. */

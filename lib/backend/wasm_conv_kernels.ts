@@ -10,9 +10,10 @@
  * (the 3x3 convs of a UNet and their gradients) run as one GEMM per image over
  * "virtual rows" of the zero-padded input, without an im2col buffer; other strides,
  * and stride 1 on small images, use im2col in chunks. With the thread pool on
- * (lib/backend/wasm_threads.ts) stride-1 convolutions above a few million multiply-adds
- * run on all its threads (`.../s1-threads`). Cases the module does not cover (NCHW,
- * dilation > 1, non-float32) go to the kernel that was registered before. Paths taken are
+ * (lib/backend/wasm_threads.ts) convolutions above a few million multiply-adds run on all
+ * its threads (`.../s1-threads`, `.../im2col-threads`), with the same result as on one
+ * thread. Cases the module does not cover (NCHW, dilation > 1, non-float32) go to the
+ * kernel that was registered before. Paths taken are
  * counted in {@link kernelPathStats} (`Conv2D/s1`, `Conv2D/im2col`, `Conv2D/fallback`, ...).
  *
  * @module
@@ -240,6 +241,76 @@ function convInfo(
   );
 }
 
+/** Multiply-adds of a convolution (any of its three kernels does as many). */
+function convMacs(ci: Conv2DInfo): number {
+  return ci.batchSize * ci.outHeight * ci.outWidth * ci.filterHeight * ci.filterWidth * ci.inChannels *
+    ci.outChannels;
+}
+
+/** Which im2col kernel {@link im2colOnPool} runs. */
+type Im2colKind = "forward" | "backpropInput" | "backpropFilter";
+
+/**
+ * An im2col kernel on the thread pool: copies the two inputs into the pool's heap, runs the
+ * threaded form (forward: chunks of output pixels; input gradient: images; weight gradient:
+ * column panels of 8, one range per thread) and copies the output back. Each form computes every
+ * output element with the same code and in the same order as the single-thread kernel, so the
+ * result does not depend on the thread count (tests/backend/wasm_threads_test.ts).
+ */
+function im2colOnPool(
+  kind: Im2colKind,
+  b: WasmBackendLike,
+  a: tf.TensorInfo,
+  c: tf.TensorInfo,
+  out: tf.TensorInfo,
+  ci: Conv2DInfo,
+  pool: NonNullable<ReturnType<typeof wasmThreadPool>>,
+) {
+  const B = ci.batchSize, { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO } = ci;
+  const KH = ci.filterHeight, KW = ci.filterWidth, OH = ci.outHeight, OW = ci.outWidth, K = KH * KW * CI;
+  const geometry = [B, H, W, CI, CO, KH, KW, ci.strideHeight, ci.strideWidth, ci.padInfo.top, ci.padInfo.left, OH, OW];
+  const k = pool.k;
+  pool.reset();
+  const heap = new Float32Array(b.wasm.asm.memory.buffer);
+  const copyIn = (t: tf.TensorInfo, floats: number) => {
+    const at = pool.alloc(4 * floats + 4 * SLACK);
+    const sh = new Float32Array(pool.memory.buffer);
+    const t0 = ptr(b, t) / 4;
+    sh.set(heap.subarray(t0, t0 + floats), at / 4);
+    sh.fill(0, at / 4 + floats, at / 4 + floats + SLACK);
+    return at;
+  };
+  const nOut = kind === "forward" ? B * OH * OW * CO : kind === "backpropInput" ? B * H * W * CI : K * CO;
+  const nA = kind === "backpropInput" ? B * OH * OW * CO : B * H * W * CI;
+  const nC = kind === "backpropFilter" ? B * OH * OW * CO : K * CO;
+  const pa = copyIn(a, nA), pc = copyIn(c, nC);
+  const y = pool.alloc(4 * nOut);
+  if (kind === "forward") {
+    count("Conv2D/im2col-threads");
+    const bp = pool.alloc(4 * k.conv_im2col_packed_floats(K, CO));
+    k.conv_im2col_pack(pc, bp, K, CO);
+    const tstride = k.conv_im2col_thread_floats(K);
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    pool.run("conv_im2col_run", [pa, bp, y, ts, tstride, ...geometry], k.conv_im2col_items(B, OH, OW));
+  } else if (kind === "backpropInput") {
+    count("Conv2DBackpropInput/im2col-threads");
+    const bp = pool.alloc(4 * k.conv_im2col_dx_packed_floats(K, CO));
+    k.conv_im2col_dx_pack(pc, bp, K, CO);
+    const tstride = k.conv_im2col_dx_thread_floats(K, CO);
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    pool.run("conv_im2col_dx_run", [pa, bp, y, ts, tstride, ...geometry], B);
+  } else {
+    count("Conv2DBackpropFilter/im2col-threads");
+    const panels = Math.ceil(CO / 8), chunk = Math.ceil(panels / pool.nthreads);
+    const tstride = k.conv_im2col_dw_thread_floats(K, chunk);
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    new Float32Array(pool.memory.buffer).fill(0, y / 4, y / 4 + nOut);
+    pool.run("conv_im2col_dw_run", [pa, pc, y, ts, tstride, ...geometry], panels, chunk);
+  }
+  const sh = new Float32Array(pool.memory.buffer);
+  new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + nOut), ptr(b, out) / 4);
+}
+
 function supported(attrs: Record<string, unknown>, ...inputs: tf.TensorInfo[]): boolean {
   const fmt = attrs.dataFormat as string | undefined;
   if (fmt && fmt !== "NHWC") return false;
@@ -256,6 +327,8 @@ function conv2dForward(b: WasmBackendLike, x: tf.TensorInfo, w: tf.TensorInfo, c
   const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
   if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.forward)) {
     convS1("Conv2D", b, x, w, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
+  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
+    im2colOnPool("forward", b, x, w, out, ci, wasmThreadPool()!);
   } else {
     count("Conv2D/im2col");
     const s = scratch(b, st, st.k.conv_im2col_scratch(CI, CO, KH, KW));
@@ -310,6 +383,8 @@ function conv2dBackpropInput(
       OW: W,
       flip: 1,
     });
+  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
+    im2colOnPool("backpropInput", b, dy, w, out, ci, wasmThreadPool()!);
   } else {
     count("Conv2DBackpropInput/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dx_scratch(CI, CO, KH, KW));
@@ -352,6 +427,8 @@ function conv2dBackpropFilter(
   }
   if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.backpropFilter)) {
     convS1Dw(b, x, dy, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
+  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
+    im2colOnPool("backpropFilter", b, x, dy, out, ci, wasmThreadPool()!);
   } else {
     count("Conv2DBackpropFilter/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dw_scratch(CI, CO, KH, KW));

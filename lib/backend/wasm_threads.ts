@@ -29,9 +29,20 @@ const SLOTS = { seq: 0, fn: 1, nargs: 2, items: 3, chunk: 4, next: 5, args: 8, b
 const CTL_INTS = 40 + 2 * MAX_THREADS;
 const HEAP_START = 4096;
 /** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
-export type PoolFunction = "conv_s1_run" | "conv_s1_dw_run";
+export type PoolFunction =
+  | "conv_s1_run"
+  | "conv_s1_dw_run"
+  | "conv_im2col_run"
+  | "conv_im2col_dw_run"
+  | "conv_im2col_dx_run";
 /** Functions the workers can run (index = function id in the control block). */
-const RUNNABLE: readonly PoolFunction[] = ["conv_s1_run", "conv_s1_dw_run"];
+const RUNNABLE: readonly PoolFunction[] = [
+  "conv_s1_run",
+  "conv_s1_dw_run",
+  "conv_im2col_run",
+  "conv_im2col_dw_run",
+  "conv_im2col_dx_run",
+];
 
 /** A running pool. */
 export interface WasmThreadPool {

@@ -565,6 +565,24 @@ int conv_im2col_scratch(int CI, int CO, int KH, int KW) {
   return 4 * (NT * K * NR + IC_ROWS * K + 2 * NR);
 }
 
+/* Output pixels p0 .. p0+np-1 (flattened over the batch) of conv_im2col, filter packed in bp; s: im2col scratch. */
+static void im2col_fwd_chunk(const f32* x, const f32* bp, f32* y, f32* s, f32* dummy, int H, int W, int CI, int CO,
+                             int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int p0, int np) {
+  int K = KH * KW * CI, NT = (CO + NR - 1) / NR, npan = (np + MR - 1) / MR;
+  im2col_packed(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
+  for (int nt = 0; nt < NT; nt++) {
+    int n0 = nt * NR, nr = imin(NR, CO - n0);
+    const f32* bpn = bp + (long)nt * K * NR;
+    for (int pn = 0; pn < npan; pn++) {
+      int i = pn * MR;
+#define OROW(r) f32* c##r = i + r < np ? y + ((long)p0 + i + r) * CO + n0 : dummy;
+      OROW(0) OROW(1) OROW(2) OROW(3) OROW(4) OROW(5)
+#undef OROW
+      kern6p(K, s + (long)pn * K * MR, bpn, c0, c1, c2, c3, c4, c5, nr, 0);
+    }
+  }
+}
+
 /* y[b][oy][ox][n] = sum x[b][oy*SH+ky-PT][ox*SW+kx-PL][c] * w[ky][kx][c][n] */
 EXPORT(conv_im2col)
 void conv_im2col(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H, int W, int CI, int CO, int KH, int KW,
@@ -574,20 +592,38 @@ void conv_im2col(const f32* x, const f32* w, f32* y, f32* scratch, int B, int H,
   f32* s = bp + (long)NT * K * NR;
   f32* dummy = s + (long)IC_ROWS * K;
   pack_b(w, K, CO, CO, 1, bp);
-  for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
-    int np = imin(IC_ROWS, P - p0), npan = (np + MR - 1) / MR;
-    im2col_packed(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
-    for (int nt = 0; nt < NT; nt++) {
-      int n0 = nt * NR, nr = imin(NR, CO - n0);
-      const f32* bpn = bp + (long)nt * K * NR;
-      for (int pn = 0; pn < npan; pn++) {
-        int i = pn * MR;
-#define OROW(r) f32* c##r = i + r < np ? y + ((long)p0 + i + r) * CO + n0 : dummy;
-        OROW(0) OROW(1) OROW(2) OROW(3) OROW(4) OROW(5)
-#undef OROW
-        kern6p(K, s + (long)pn * K * MR, bpn, c0, c1, c2, c3, c4, c5, nr, 0);
-      }
-    }
+  for (int p0 = 0; p0 < P; p0 += IC_ROWS)
+    im2col_fwd_chunk(x, bp, y, s, dummy, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, p0, imin(IC_ROWS, P - p0));
+}
+
+/* The threaded form of conv_im2col, for the pool: work items are its chunks of IC_ROWS output pixels. */
+EXPORT(conv_im2col_items)
+int conv_im2col_items(int B, int OH, int OW) { return (B * OH * OW + IC_ROWS - 1) / IC_ROWS; }
+
+/* Floats of the packed filter of conv_im2col_run (conv_im2col_pack) and of its per-thread scratch. */
+EXPORT(conv_im2col_packed_floats)
+int conv_im2col_packed_floats(int K, int CO) { return ((CO + NR - 1) / NR) * K * NR; }
+EXPORT(conv_im2col_thread_floats)
+int conv_im2col_thread_floats(int K) { return IC_ROWS * K + 2 * NR; }
+
+/* Pack w [K][CO] for conv_im2col_run (as conv_im2col packs it). */
+EXPORT(conv_im2col_pack)
+void conv_im2col_pack(const f32* w, f32* bp, int K, int CO) { pack_b(w, K, CO, CO, 1, bp); }
+
+/*
+ * conv_im2col's chunks [i0, i1) with the scratch of thread `part` (ts + part*tstride floats, tstride >=
+ * conv_im2col_thread_floats(K)). Chunks write disjoint outputs with the same code as conv_im2col, so the
+ * result does not depend on how the chunks are split.
+ */
+EXPORT(conv_im2col_run)
+void conv_im2col_run(const f32* x, const f32* bp, f32* y, f32* ts, int tstride, int B, int H, int W, int CI, int CO,
+                     int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int part, int i0, int i1) {
+  int K = KH * KW * CI, P = B * OH * OW;
+  f32* s = ts + (long)part * tstride;
+  f32* dummy = s + (long)IC_ROWS * K;
+  for (int it = i0; it < i1; it++) {
+    int p0 = it * IC_ROWS;
+    im2col_fwd_chunk(x, bp, y, s, dummy, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, p0, imin(IC_ROWS, P - p0));
   }
 }
 
@@ -597,25 +633,24 @@ int conv_im2col_dw_scratch(int CI, int CO, int KH, int KW) {
   return 4 * (IC_ROWS * K + SLACK + NT * IC_ROWS * NR + 2 * NR);
 }
 
-/* dw[ky][kx][c][n] = sum_{b,oy,ox} x[b][oy*SH+ky-PT][ox*SW+kx-PL][c] * dy[b][oy][ox][n] */
-EXPORT(conv_im2col_dw)
-void conv_im2col_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H, int W, int CI, int CO, int KH,
-                    int KW, int SH, int SW, int PT, int PL, int OH, int OW) {
-  int K = KH * KW * CI, NT = (CO + NR - 1) / NR, P = B * OH * OW;
-  f32* s = scratch;
-  f32* dyp = s + (long)IC_ROWS * K + SLACK;
-  f32* dummy = dyp + (long)NT * IC_ROWS * NR;
-  __builtin_memset(dw, 0, sizeof(f32) * K * CO);
+/*
+ * Column panels [nt0, nt1) of conv_im2col_dw over all its chunks: dw[.][n] += over chunks, in chunk order. s: im2col
+ * scratch (IC_ROWS*K + SLACK floats), dyp: packed dy ((nt1-nt0)*IC_ROWS*8 floats), dummy: 8 floats.
+ */
+static void im2col_dw_panels(const f32* x, const f32* dy, f32* dw, f32* s, f32* dyp, f32* dummy, int B, int H, int W,
+                             int CI, int CO, int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int nt0,
+                             int nt1) {
+  int K = KH * KW * CI, P = B * OH * OW, n0 = nt0 * NR, ncols = imin(CO, nt1 * NR) - n0;
   for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
     int np = imin(IC_ROWS, P - p0);
     im2col_rows(x, H, W, CI, KH, KW, SH, SW, PT, PL, OH, OW, p0, np, s);
     __builtin_memset(s + (long)np * K, 0, sizeof(f32) * SLACK);
-    pack_b(dy + (long)p0 * CO, np, CO, CO, 1, dyp);
-    for (int nt = 0; nt < NT; nt++) {
-      int n0 = nt * NR, nr = imin(NR, CO - n0);
-      const f32* bpn = dyp + (long)nt * np * NR;
+    pack_b(dy + (long)p0 * CO + n0, np, ncols, CO, 1, dyp);
+    for (int nt = nt0; nt < nt1; nt++) {
+      int c0n = nt * NR, nr = imin(NR, CO - c0n);
+      const f32* bpn = dyp + (long)(nt - nt0) * np * NR;
       for (int m = 0; m < K; m += MR) {
-#define WROW(r) f32* c##r = m + r < K ? dw + (long)(m + r) * CO + n0 : dummy;
+#define WROW(r) f32* c##r = m + r < K ? dw + (long)(m + r) * CO + c0n : dummy;
         WROW(0) WROW(1) WROW(2) WROW(3) WROW(4) WROW(5)
 #undef WROW
         kern6t(np, s + m, K, bpn, c0, c1, c2, c3, c4, c5, nr, 1);
@@ -624,10 +659,77 @@ void conv_im2col_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, i
   }
 }
 
+/* dw[ky][kx][c][n] = sum_{b,oy,ox} x[b][oy*SH+ky-PT][ox*SW+kx-PL][c] * dy[b][oy][ox][n] */
+EXPORT(conv_im2col_dw)
+void conv_im2col_dw(const f32* x, const f32* dy, f32* dw, f32* scratch, int B, int H, int W, int CI, int CO, int KH,
+                    int KW, int SH, int SW, int PT, int PL, int OH, int OW) {
+  int K = KH * KW * CI, NT = (CO + NR - 1) / NR;
+  f32* s = scratch;
+  f32* dyp = s + (long)IC_ROWS * K + SLACK;
+  f32* dummy = dyp + (long)NT * IC_ROWS * NR;
+  __builtin_memset(dw, 0, sizeof(f32) * K * CO);
+  im2col_dw_panels(x, dy, dw, s, dyp, dummy, B, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, 0, NT);
+}
+
+/* Floats of per-thread scratch conv_im2col_dw_run needs for `panels` column panels at a time. */
+EXPORT(conv_im2col_dw_thread_floats)
+int conv_im2col_dw_thread_floats(int K, int panels) { return IC_ROWS * K + SLACK + panels * IC_ROWS * NR + 2 * NR; }
+
+/*
+ * The threaded form of conv_im2col_dw, for the pool: work items are column panels of 8 (ceil(CO/8)); this call
+ * does panels [i0, i1) (at most `panels` of them, the size conv_im2col_dw_thread_floats was given) over every
+ * chunk, with the scratch of thread `part`. dw must be zero on entry. Each panel sums over the chunks in the
+ * same order and with the same code as conv_im2col_dw, so the result does not depend on the split.
+ */
+EXPORT(conv_im2col_dw_run)
+void conv_im2col_dw_run(const f32* x, const f32* dy, f32* dw, f32* ts, int tstride, int B, int H, int W, int CI, int CO,
+                        int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int part, int i0, int i1) {
+  int K = KH * KW * CI;
+  if (i0 >= i1) return;
+  f32* s = ts + (long)part * tstride;
+  f32* dyp = s + (long)IC_ROWS * K + SLACK;
+  f32* dummy = dyp + (long)(i1 - i0) * IC_ROWS * NR;
+  im2col_dw_panels(x, dy, dw, s, dyp, dummy, B, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, i0, i1);
+}
+
 EXPORT(conv_im2col_dx_scratch)
 int conv_im2col_dx_scratch(int CI, int CO, int KH, int KW) {
   int K = KH * KW * CI, NTK = (K + NR - 1) / NR;
   return 4 * (NTK * CO * NR + IC_ROWS * NTK * NR + MR * CO + 2 * NR);
+}
+
+/*
+ * Output pixels p0 .. p0+np-1 of conv_im2col_dx: G = dy x W^T for them (bp: w packed as [NTK][CO][8]), then
+ * their scatter-add into dx, pixel by pixel in order. g: IC_ROWS*KP floats, ap: MR*CO, dummy: 8.
+ */
+static void im2col_dx_chunk(const f32* dy, const f32* bp, f32* dx, f32* g, f32* ap, f32* dummy, int H, int W, int CI,
+                            int CO, int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int p0, int np) {
+  int K = KH * KW * CI, NTK = (K + NR - 1) / NR, KP = NTK * NR;
+  for (int i = 0; i < np; i += MR) {
+    pack_a_rows(dy + ((long)p0 + i) * CO, CO, imin(MR, np - i), 0, CO, ap);
+    for (int nt = 0; nt < NTK; nt++) {
+      f32* c = g + (long)i * KP + nt * NR;
+#define GROW(r) f32* c##r = i + r < np ? c + (long)r * KP : dummy;
+      GROW(0) GROW(1) GROW(2) GROW(3) GROW(4) GROW(5)
+#undef GROW
+      kern6p(CO, ap, bp + (long)nt * CO * NR, c0, c1, c2, c3, c4, c5, NR, 0);
+    }
+  }
+  for (int i = 0; i < np; i++) {
+    PIXEL(p0 + i)
+    const f32* gi = g + (long)i * KP;
+    for (int ky = 0; ky < KH; ky++) {
+      int iy = oy * SH + ky - PT;
+      for (int kx = 0; kx < KW; kx++, gi += CI) {
+        int ix = ox * SW + kx - PL;
+        if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+        f32* d = dx + (((long)b * H + iy) * W + ix) * CI;
+        int c = 0;
+        for (; c + 4 <= CI; c += 4) ST(d + c, ADD(LD(d + c), LD(gi + c)));
+        for (; c < CI; c++) d[c] += gi[c];
+      }
+    }
+  }
 }
 
 /*
@@ -645,33 +747,40 @@ void conv_im2col_dx(const f32* dy, const f32* w, f32* dx, f32* scratch, int B, i
   f32* dummy = ap + (long)MR * CO;
   pack_b(w, CO, K, 1, CO, bp);
   __builtin_memset(dx, 0, sizeof(f32) * B * H * W * CI);
-  for (int p0 = 0; p0 < P; p0 += IC_ROWS) {
-    int np = imin(IC_ROWS, P - p0);
-    for (int i = 0; i < np; i += MR) {
-      pack_a_rows(dy + ((long)p0 + i) * CO, CO, imin(MR, np - i), 0, CO, ap);
-      for (int nt = 0; nt < NTK; nt++) {
-        f32* c = g + (long)i * KP + nt * NR;
-#define GROW(r) f32* c##r = i + r < np ? c + (long)r * KP : dummy;
-        GROW(0) GROW(1) GROW(2) GROW(3) GROW(4) GROW(5)
-#undef GROW
-        kern6p(CO, ap, bp + (long)nt * CO * NR, c0, c1, c2, c3, c4, c5, NR, 0);
-      }
-    }
-    for (int i = 0; i < np; i++) {
-      PIXEL(p0 + i)
-      const f32* gi = g + (long)i * KP;
-      for (int ky = 0; ky < KH; ky++) {
-        int iy = oy * SH + ky - PT;
-        for (int kx = 0; kx < KW; kx++, gi += CI) {
-          int ix = ox * SW + kx - PL;
-          if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-          f32* d = dx + (((long)b * H + iy) * W + ix) * CI;
-          int c = 0;
-          for (; c + 4 <= CI; c += 4) ST(d + c, ADD(LD(d + c), LD(gi + c)));
-          for (; c < CI; c++) d[c] += gi[c];
-        }
-      }
-    }
+  for (int p0 = 0; p0 < P; p0 += IC_ROWS)
+    im2col_dx_chunk(dy, bp, dx, g, ap, dummy, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, p0, imin(IC_ROWS, P - p0));
+}
+
+/* Floats of the packed filter of conv_im2col_dx_run (conv_im2col_dx_pack) and of its per-thread scratch. */
+EXPORT(conv_im2col_dx_packed_floats)
+int conv_im2col_dx_packed_floats(int K, int CO) { return ((K + NR - 1) / NR) * CO * NR; }
+EXPORT(conv_im2col_dx_thread_floats)
+int conv_im2col_dx_thread_floats(int K, int CO) { return IC_ROWS * ((K + NR - 1) / NR) * NR + MR * CO + 2 * NR; }
+
+/* Pack w [K][CO] for conv_im2col_dx_run (as conv_im2col_dx packs it). */
+EXPORT(conv_im2col_dx_pack)
+void conv_im2col_dx_pack(const f32* w, f32* bp, int K, int CO) { pack_b(w, CO, K, 1, CO, bp); }
+
+/*
+ * The threaded form of conv_im2col_dx, for the pool: work items are images; this call zeroes and computes dx of
+ * images [i0, i1) with the scratch of thread `part`. Every element of dx receives the same additions in the same
+ * order as in conv_im2col_dx (its image's pixels in order; a pixel's G row does not depend on its neighbours), so
+ * the result does not depend on the split.
+ */
+EXPORT(conv_im2col_dx_run)
+void conv_im2col_dx_run(const f32* dy, const f32* bp, f32* dx, f32* ts, int tstride, int B, int H, int W, int CI,
+                        int CO, int KH, int KW, int SH, int SW, int PT, int PL, int OH, int OW, int part, int i0,
+                        int i1) {
+  int K = KH * KW * CI, KP = ((K + NR - 1) / NR) * NR, npix = OH * OW;
+  f32* g = ts + (long)part * tstride;
+  f32* ap = g + (long)IC_ROWS * KP;
+  f32* dummy = ap + (long)MR * CO;
+  (void)B;
+  for (int b = i0; b < i1; b++) {
+    __builtin_memset(dx + (long)b * H * W * CI, 0, sizeof(f32) * H * W * CI);
+    for (int q = 0; q < npix; q += IC_ROWS)
+      im2col_dx_chunk(dy, bp, dx, g, ap, dummy, H, W, CI, CO, KH, KW, SH, SW, PT, PL, OH, OW, b * npix + q,
+                      imin(IC_ROWS, npix - q));
   }
 }
 
