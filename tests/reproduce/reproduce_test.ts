@@ -37,6 +37,26 @@ async function cli(args: string[]): Promise<{ ok: boolean; out: string; err: str
   return { ok: r.success, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
 }
 
+/** `reproduce --profile smoke --dataset synthetic --only <part> --seeds 0` into the shared folder: each run's status. */
+async function reproduceOnly(part: string): Promise<Record<string, string>> {
+  const r = await cli([
+    "--profile",
+    "smoke",
+    "--dataset",
+    "synthetic",
+    "--out",
+    root,
+    "--only",
+    part,
+    "--seeds",
+    "0",
+    "--quiet",
+  ]);
+  assert(r.ok, r.err);
+  const rep = JSON.parse(await Deno.readTextFile(join(dir, "reproduce.json")));
+  return Object.fromEntries(rep.runs.map((x: { id: string; status: string }) => [x.id, x.status]));
+}
+
 const readCsv = async (run: string, ck = "best") => {
   const p = join(dir, "runs", run, `eval_${ck}.csv`);
   return parsePerImageCsv(await Deno.readTextFile(p), p);
@@ -230,23 +250,7 @@ Deno.test("a second reproduce reuses every run; a run whose config changed is re
 });
 
 Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs; the DARM variant has masked-test scoring; verdicts", async () => {
-  const r = await cli([
-    "--profile",
-    "smoke",
-    "--dataset",
-    "synthetic",
-    "--out",
-    root,
-    "--only",
-    "diagnosis",
-    "--seeds",
-    "0",
-    "--quiet",
-  ]);
-  assert(r.ok, r.err);
-  const rep = JSON.parse(await Deno.readTextFile(join(dir, "reproduce.json")));
-  const status = Object.fromEntries(rep.runs.map((x: { id: string; status: string }) => [x.id, x.status]));
-  assertEquals(status, {
+  assertEquals(await reproduceOnly("diagnosis"), {
     "fgi-code_s0": "reused",
     "fgi-code-no-darm_s0": "reused",
     // trained by the fig_training_dynamics notebook above when Jupyter is there (same function, same files)
@@ -285,22 +289,7 @@ Deno.test("reproduce --only diagnosis (smoke): reuses the shared runs; the DARM 
 });
 
 Deno.test("reproduce --only long (smoke): 4x the iterations in runs of their own; its table and learning curves", async () => {
-  const r = await cli([
-    "--profile",
-    "smoke",
-    "--dataset",
-    "synthetic",
-    "--out",
-    root,
-    "--only",
-    "long",
-    "--seeds",
-    "0",
-  ]);
-  assert(r.ok, r.err);
-  const rep = JSON.parse(await Deno.readTextFile(join(dir, "reproduce.json")));
-  const status = Object.fromEntries(rep.runs.map((x: { id: string; status: string }) => [x.id, x.status]));
-  assertEquals(status, {
+  assertEquals(await reproduceOnly("long"), {
     "fgi-code-x4_s0": "trained",
     "fgi-code-no-darm-x4_s0": "trained",
     "gazemedseg-x4_s0": "trained",
