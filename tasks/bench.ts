@@ -1,6 +1,6 @@
 /**
  * `deno task bench [--case NAME[,NAME]] [--backend B] [--json] [--quick] [--data-dir DIR] [--peer torch]
- *  [--threads N] [--peer-threads N] [--method M] [--config FILE] [--warmup N] [--steps N]`
+ *  [--threads N] [--peer-threads N] [--method M] [--config FILE] [--warmup N] [--steps N] [--rounds N]`
  *
  * Runs the benchmark cases (speed and memory targets live here, not in tests)
  * and prints one JSON object: `{ provenance, cases: { name: result } }` with
@@ -23,6 +23,8 @@ const USAGE = `deno task bench [--case NAME[,NAME...]] [--backend auto|tensorflo
                  [--method M]     (train-step: fullsup | gaze1 | gazemedseg | fgi; default all four)
                  [--config FILE]  (train-step: training config, default configs/kvasir.cpu.json)
                  [--warmup N] [--steps N]  (train-step: untimed / timed iterations, default 3 / 20)
+                 [--rounds N]     (train-step: N rounds, toolkit and peer alternating; medians over rounds and
+                                   the range of the per-round ratios: on a machine whose speed drifts)
 
 Cases:
 ${BENCH_CASES.map((c: BenchCase) => `  ${c.name.padEnd(22)} ${c.description}`).join("\n")}`;
@@ -49,6 +51,7 @@ await runTask(async () => {
       config: { type: "string" },
       warmup: { type: "string" },
       steps: { type: "string" },
+      rounds: { type: "string" },
     },
   });
   const wanted = values.case?.split(",").map((s) => s.trim()).filter(Boolean);
@@ -79,6 +82,7 @@ await runTask(async () => {
     config: values.config,
     warmup: count(values.warmup, "warmup"),
     steps: count(values.steps, "steps"),
+    rounds: count(values.rounds, "rounds"),
   };
   const cases: Record<string, unknown> = {};
   const loadBefore = loadAverage();

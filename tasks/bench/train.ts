@@ -8,14 +8,16 @@
  * is needed.
  *
  * `deno task bench --case train-step [--method M] [--config FILE] [--threads N] [--peer torch]
- * [--warmup 3] [--steps 20]` reports per method: median / min / max ms per iteration (wall) and the
- * median process CPU ms over `steps` iterations after `warmup` untimed ones, the wasm threads used,
+ * [--peer-threads N] [--warmup 3] [--steps 20] [--rounds N]` reports per method: median / min /
+ * max ms per iteration (wall) and the median process CPU ms over `steps` iterations after `warmup` untimed ones, the wasm threads used,
  * the trainable parameters per network, and per-kernel time shares from a SEPARATE profiling pass
  * (one more iteration with every kernel wrapped, see kernel_profile.ts; it is not part of the
  * median). `--peer torch` runs the same iteration in PyTorch (tasks/bench/peer_train_torch.py) at
  * the same config, on `--threads N` threads (default: the toolkit's count), checks that its
- * parameter counts equal the toolkit's, and reports `ratio_to_peer` = toolkit / PyTorch median.
- * `--quick`: FGI only (unless `--method`), 1 + 1 iterations.
+ * parameter counts equal the toolkit's, and reports `ratio_to_peer` = toolkit / PyTorch median
+ * (`--peer-threads N`: the peer on N threads instead). `--rounds N` repeats both, alternating, and
+ * reports medians over the rounds with the range of the per-round ratios (this machine's speed
+ * drifts by up to 30 % between runs a minute apart). `--quick`: FGI only (unless `--method`), 1 + 1 iterations.
  *
  * {@link measureTrainStep} is also how the cpu profile's scale was chosen (see the config's notes).
  *
@@ -214,17 +216,53 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     ? ["fgi"]
     : ["fgi", "fullsup", "gazemedseg", "gaze1"];
   const warmup = ctx.warmup ?? (ctx.quick ? 1 : 3), steps = Math.max(1, ctx.steps ?? (ctx.quick ? 1 : 20));
+  const rounds = Math.max(1, ctx.rounds ?? 1);
   const results: Record<string, unknown> = {};
   for (const m of methods) {
-    const r = await measureTrainStep(config, m, { warmup, steps, profileSteps: 1 });
-    const res: Record<string, unknown> = { ...r };
-    if (ctx.peer === "torch") {
-      const peerThreads = ctx.peerThreads ?? ctx.threads ?? threads ?? 1;
-      const peer = await runTrainStepPeer(config, m, { threads: peerThreads, warmup, steps, params: r.params });
-      res.peer = peer;
-      if (typeof peer.median_ms === "number") {
-        res.ratio_to_peer = +(r.median_ms / peer.median_ms).toFixed(2);
-        res.cpu_ratio_to_peer = +(r.median_cpu_ms / (peer.median_cpu_ms as number)).toFixed(2);
+    // Toolkit and peer alternate round by round, so a slow spell of the machine hits both sides.
+    const timings: TrainStepTiming[] = [], peers: Record<string, unknown>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const r = await measureTrainStep(config, m, { warmup, steps, profileSteps: round === 0 ? 1 : 0 });
+      timings.push(r);
+      if (ctx.peer === "torch") {
+        const peerThreads = ctx.peerThreads ?? ctx.threads ?? threads ?? 1;
+        peers.push(await runTrainStepPeer(config, m, { threads: peerThreads, warmup, steps, params: r.params }));
+      }
+    }
+    const res: Record<string, unknown> = { ...timings[0] };
+    if (rounds > 1) {
+      const c = combineRounds(timings.map((t) => t.median_ms));
+      Object.assign(res, {
+        median_ms: c.median,
+        min_ms: c.min,
+        max_ms: c.max,
+        rounds: timings.map((t) => t.median_ms),
+      });
+      res.median_cpu_ms = combineRounds(timings.map((t) => t.median_cpu_ms)).median;
+    }
+    if (peers.length) {
+      const ok = peers.every((p) => typeof p.median_ms === "number");
+      res.peer = rounds > 1 && ok
+        ? (() => {
+          const c = combineRounds(peers.map((p) => p.median_ms as number));
+          return {
+            ...peers[0],
+            median_ms: c.median,
+            min_ms: c.min,
+            max_ms: c.max,
+            median_cpu_ms: combineRounds(peers.map((p) => p.median_cpu_ms as number)).median,
+            rounds: peers.map((p) => p.median_ms),
+          };
+        })()
+        : peers[0];
+      if (ok) {
+        const peer = res.peer as Record<string, number>;
+        res.ratio_to_peer = +((res.median_ms as number) / peer.median_ms).toFixed(2);
+        res.cpu_ratio_to_peer = +((res.median_cpu_ms as number) / peer.median_cpu_ms).toFixed(2);
+        if (rounds > 1) {
+          const per = timings.map((t, i) => t.median_ms / (peers[i].median_ms as number));
+          res.ratio_range = [+Math.min(...per).toFixed(2), +Math.max(...per).toFixed(2)];
+        }
       }
     }
     results[m] = res;
@@ -234,6 +272,26 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
     "fgi = teacher (clean + text) + student (DARM) + CWC teacher and student passes + AFC + both optimisers; " +
     "profile = one extra untimed iteration with every kernel timed (top-level calls; '(outside kernels)' = JS, tape, host work)";
   return out;
+}
+
+/**
+ * Median, min and max of per-round medians (ms, one decimal): `--rounds N` reports the median over
+ * rounds, each round's own median being over `--steps` iterations.
+ *
+ * @example
+ * ```ts
+ * combineRounds([900, 1100, 950]); // { median: 950, min: 900, max: 1100 }
+ * ```
+ */
+export function combineRounds(values: readonly number[]): { median: number; min: number; max: number } {
+  if (!values.length || values.some((v) => !Number.isFinite(v))) {
+    throw new Error(`combineRounds: expected finite numbers, got [${values.join(", ")}]`);
+  }
+  return {
+    median: +median([...values]).toFixed(1),
+    min: +Math.min(...values).toFixed(1),
+    max: +Math.max(...values).toFixed(1),
+  };
 }
 
 /** The `train-step` bench case. */

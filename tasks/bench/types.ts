@@ -26,6 +26,8 @@ export interface BenchContext {
   warmup?: number;
   /** `--steps N`: timed iterations, for cases that take it. */
   steps?: number;
+  /** `--rounds N`: repeat the measurement (and the peer's, alternating) N times and report medians over rounds. */
+  rounds?: number;
 }
 
 /** One benchmark case. `run` returns a flat JSON object of measurements. */

@@ -2,11 +2,11 @@
 // one iteration of each method runs on both sides, the peer's parameter count per network equals
 // the toolkit's, and the toolkit's kernel profile adds up to its iteration. The peer part is
 // skipped (with a note) where /usr/bin/python3 has no torch (Debian python3-torch).
-import { assert, assertEquals } from "../assert.ts";
+import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { selectBackend } from "../../lib/backend/mod.ts";
 import { countParams } from "../../lib/models/mod.ts";
 import { buildNetworks, disposeNetworks, METHOD_NAMES, validateTrainConfig } from "../../lib/train/mod.ts";
-import { measureTrainStep, runTrainStepPeer } from "../../tasks/bench/train.ts";
+import { combineRounds, measureTrainStep, runTrainStepPeer } from "../../tasks/bench/train.ts";
 
 const PYTHON = "/usr/bin/python3";
 
@@ -86,4 +86,13 @@ Deno.test("train-step: one timed iteration plus a kernel profile whose shares ad
   assert(Math.abs(sum - 1) < 0.02, `shares sum to ${sum}`);
   assert(p.kernels.some((k) => k.name === "Conv2D" || k.name === "GazeConv2DBias"), "the convolutions are profiled");
   assert(p.kernel_ms <= p.total_ms + 1e-6, `kernels ${p.kernel_ms} ms within the iteration ${p.total_ms} ms`);
+});
+
+Deno.test("combineRounds: median, min and max of per-round medians; bad input refused", () => {
+  assertEquals(combineRounds([900, 1100, 950]), { median: 950, min: 900, max: 1100 });
+  assertEquals(combineRounds([10, 20.2]), { median: 15.1, min: 10, max: 20.2 });
+  assertEquals(combineRounds([3.14159, 2]), { median: 2.6, min: 2, max: 3.1 });
+  assertEquals(combineRounds([7]), { median: 7, min: 7, max: 7 });
+  assertThrows(() => combineRounds([]), Error, "finite numbers");
+  assertThrows(() => combineRounds([1, NaN]), Error, "finite numbers");
 });
