@@ -58,8 +58,8 @@ const IM2COL_MAX_PIXELS = { forward: 256, backpropInput: 1024, backpropFilter: 1
 /**
  * Whether a convolution takes the stride-1 virtual-row kernels (else im2col). The choice depends
  * on the shapes only, never on the thread count: the two paths sum in different orders, and a
- * result must not change with the number of threads (the pool splits only the virtual-row
- * kernels, into items with disjoint outputs, each summed in the same order).
+ * result must not change with the number of threads (the pool splits either path into items with
+ * disjoint outputs, each summed in the same order as on one thread).
  */
 function useS1(ci: Conv2DInfo, pixels: number, maxIm2col: number): boolean {
   return ci.strideHeight === 1 && ci.strideWidth === 1 && pixels > maxIm2col;
