@@ -30,6 +30,16 @@ export interface GazeKernelExports {
   conv_s1_dw_thread_floats(co: number, kw: number, oh: number, ow: number): number;
   /** Stride-1 weight gradient from padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_s1_dw_run(...a: number[]): void;
+  /** Floats of a 3x3 filter transformed and packed by conv_wino_pack. */
+  conv_wino_packed_floats(ci: number, co: number): number;
+  /** Transform and pack a 3x3 filter (flip=1: for Conv2DBackpropInput) for conv_wino_run. */
+  conv_wino_pack(w: number, ub: number, ci: number, co: number, flip: number): void;
+  /** Work items of conv_wino_run (chunks of `wt` 2x2 output tiles). */
+  conv_wino_items(b: number, oh: number, ow: number, wt: number): number;
+  /** Floats of per-thread scratch conv_wino_run needs. */
+  conv_wino_thread_floats(ci: number, co: number, wt: number): number;
+  /** Winograd F(2x2,3x3) convolution of padded images, work items [i0, i1) with the scratch of thread `part`. */
+  conv_wino_run(...a: number[]): void;
   /** Bytes of scratch conv_im2col needs. */
   conv_im2col_scratch(...a: number[]): number;
   /** Convolution (any stride and padding) by im2col chunks. */

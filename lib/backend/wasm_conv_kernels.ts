@@ -54,6 +54,37 @@ const MIN_THREADED_MACS = 4e6;
  * forward pass up to 16x16 and for both gradients up to 32x32.
  */
 const IM2COL_MAX_PIXELS = { forward: 256, backpropInput: 1024, backpropFilter: 1024 };
+/** Most 2x2 output tiles per work item of the Winograd kernel (a multiple of {@link MR}). */
+const WINO_MAX_CHUNK = 48;
+/** Rows of the GEMM micro-kernel's register tile (gaze_kernels.c MR). */
+const MR = 6;
+let winogradEnabled = winogradFromEnv();
+
+function winogradFromEnv(): boolean {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get("GAZE_WINOGRAD");
+  } catch {
+    return true; // no env permission: default
+  }
+  if (v === undefined || v === "" || v === "1") return true;
+  if (v === "0") return false;
+  throw new Error(`GAZE_WINOGRAD must be 0 or 1, got '${v}'`);
+}
+
+/**
+ * Turn the Winograd F(2x2,3x3) path for stride-1 3x3 convolutions and input gradients on or off
+ * (default on; `GAZE_WINOGRAD=0` in the environment turns it off at load). Off, those
+ * convolutions take the direct kernels, whose sums differ from Winograd's by round-off only.
+ */
+export function setWinograd(on: boolean): void {
+  winogradEnabled = on;
+}
+
+/** Whether stride-1 3x3 convolutions take the Winograd path (see {@link setWinograd}). */
+export function winogradOn(): boolean {
+  return winogradEnabled;
+}
 
 /**
  * Whether a convolution takes the stride-1 virtual-row kernels (else im2col). The choice depends
@@ -157,6 +188,76 @@ function convS1(
       items,
     );
   }
+}
+
+/**
+ * Tiles per work item of the Winograd kernel: at most {@link WINO_MAX_CHUNK}, with the item count a
+ * multiple of the thread count so that threads get equal shares. (Any chunking gives the same
+ * result: every tile is computed alike.)
+ */
+function winoChunk(tiles: number, threads: number): number {
+  const items = threads * Math.ceil(tiles / (WINO_MAX_CHUNK * threads));
+  return Math.min(WINO_MAX_CHUNK, Math.max(MR, Math.ceil(tiles / items / MR) * MR));
+}
+
+/**
+ * Whether a convolution (as the S1Shape of its forward or input-gradient form) takes the Winograd
+ * F(2x2,3x3) kernel: 3x3, stride 1, channel counts multiples of 4, even output sides. Shapes only,
+ * never the thread count (see {@link useS1}).
+ */
+function useWino(ci: Conv2DInfo, g: Pick<S1Shape, "CI" | "CO" | "OH" | "OW">): boolean {
+  return winogradEnabled && ci.filterHeight === 3 && ci.filterWidth === 3 && ci.strideHeight === 1 &&
+    ci.strideWidth === 1 && g.CI % 4 === 0 && g.CO % 4 === 0 && g.OH % 2 === 0 && g.OW % 2 === 0;
+}
+
+/** Winograd F(2x2,3x3) stride-1 3x3 convolution (flip=1: Conv2DBackpropInput) on one thread or on the pool. */
+function convWino(
+  kernel: string,
+  b: WasmBackendLike,
+  x: tf.TensorInfo,
+  w: tf.TensorInfo,
+  out: tf.TensorInfo,
+  g: S1Shape,
+) {
+  const { B, H, W, CI, CO, PT, PL, OH, OW, flip } = g;
+  const Hp = OH + 2, Wp = OW + 2;
+  const pool = B * OH * OW * 9 * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  const wt = winoChunk(B * (OH / 2) * (OW / 2), pool?.nthreads ?? 1);
+  const nx = B * Hp * Wp * CI + SLACK, nw = 9 * CI * CO;
+  if (pool) {
+    count(`${kernel}/wino-threads`);
+    const k = pool.k;
+    pool.reset();
+    const xp = pool.alloc(4 * nx);
+    const ws = pool.alloc(4 * nw);
+    const ub = pool.alloc(4 * k.conv_wino_packed_floats(CI, CO));
+    const y = pool.alloc(4 * B * OH * OW * CO);
+    const tstride = k.conv_wino_thread_floats(CI, CO, wt);
+    const ts = pool.alloc(4 * tstride * pool.nthreads);
+    const heap = new Float32Array(b.wasm.asm.memory.buffer);
+    const sh = new Float32Array(pool.memory.buffer);
+    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
+    const w0 = ptr(b, w) / 4;
+    sh.set(heap.subarray(w0, w0 + nw), ws / 4);
+    k.conv_wino_pack(ws, ub, CI, CO, flip);
+    pool.run(
+      "conv_wino_run",
+      [xp, ub, y, ts, tstride, B, Hp, Wp, CI, CO, wt, OH, OW],
+      k.conv_wino_items(B, OH, OW, wt),
+      1,
+    );
+    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + B * OH * OW * CO), ptr(b, out) / 4);
+    return;
+  }
+  count(`${kernel}/wino`);
+  const st = heapState(b);
+  const nu = st.k.conv_wino_packed_floats(CI, CO), tstride = st.k.conv_wino_thread_floats(CI, CO, wt);
+  const s = scratch(b, st, 4 * (nu + nx + tstride));
+  const ub = s, xp = s + 4 * nu, ts = xp + 4 * nx;
+  st.k.conv_wino_pack(ptr(b, w), ub, CI, CO, flip);
+  st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
+  const items = st.k.conv_wino_items(B, OH, OW, wt);
+  st.k.conv_wino_run(xp, ub, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, wt, OH, OW, 0, 0, items);
 }
 
 /** Stride-1 weight gradient on one thread or on the pool. */
@@ -325,8 +426,11 @@ function conv2dForward(b: WasmBackendLike, x: tf.TensorInfo, w: tf.TensorInfo, c
   if (out.shape.some((d) => d === 0)) return out;
   const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
   const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
-  if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.forward)) {
-    convS1("Conv2D", b, x, w, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
+  const g: S1Shape = { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 };
+  if (useWino(ci, g)) {
+    convWino("Conv2D", b, x, w, out, g);
+  } else if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.forward)) {
+    convS1("Conv2D", b, x, w, out, g);
   } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
     im2colOnPool("forward", b, x, w, out, ci, wasmThreadPool()!);
   } else {
@@ -366,23 +470,25 @@ function conv2dBackpropInput(
   if (out.shape.some((d) => d === 0)) return out;
   const { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO, filterHeight: KH, filterWidth: KW } = ci;
   const PT = ci.padInfo.top, PL = ci.padInfo.left, OH = ci.outHeight, OW = ci.outWidth;
-  if (useS1(ci, H * W, IM2COL_MAX_PIXELS.backpropInput)) {
-    // dx = conv(dy, flipped transposed filter) with padding K-1-p, output H x W
-    const [pt, pl] = [KH - 1 - PT, KW - 1 - PL];
-    convS1("Conv2DBackpropInput", b, dy, w, out, {
-      B: ci.batchSize,
-      H: OH,
-      W: OW,
-      CI: CO,
-      CO: CI,
-      KH,
-      KW,
-      PT: pt,
-      PL: pl,
-      OH: H,
-      OW: W,
-      flip: 1,
-    });
+  // dx = conv(dy, flipped transposed filter) with padding K-1-p, output H x W
+  const g: S1Shape = {
+    B: ci.batchSize,
+    H: OH,
+    W: OW,
+    CI: CO,
+    CO: CI,
+    KH,
+    KW,
+    PT: KH - 1 - PT,
+    PL: KW - 1 - PL,
+    OH: H,
+    OW: W,
+    flip: 1,
+  };
+  if (useWino(ci, g)) {
+    convWino("Conv2DBackpropInput", b, dy, w, out, g);
+  } else if (useS1(ci, H * W, IM2COL_MAX_PIXELS.backpropInput)) {
+    convS1("Conv2DBackpropInput", b, dy, w, out, g);
   } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
     im2colOnPool("backpropInput", b, dy, w, out, ci, wasmThreadPool()!);
   } else {

@@ -34,7 +34,8 @@ export type PoolFunction =
   | "conv_s1_dw_run"
   | "conv_im2col_run"
   | "conv_im2col_dw_run"
-  | "conv_im2col_dx_run";
+  | "conv_im2col_dx_run"
+  | "conv_wino_run";
 /** Functions the workers can run (index = function id in the control block). */
 const RUNNABLE: readonly PoolFunction[] = [
   "conv_s1_run",
@@ -42,6 +43,7 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_im2col_run",
   "conv_im2col_dw_run",
   "conv_im2col_dx_run",
+  "conv_wino_run",
 ];
 
 /** A running pool. */

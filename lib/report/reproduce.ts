@@ -28,6 +28,7 @@ import { atomicWrite, exists } from "../core/atomic_write.ts";
 import { type Provenance, provenance } from "../core/provenance.ts";
 import { selectBackend } from "../backend/select.ts";
 import { wasmThreadCount } from "../backend/wasm_threads.ts";
+import { winogradOn } from "../backend/wasm_conv_kernels.ts";
 import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
@@ -532,7 +533,7 @@ async function trainLocked(
         trainSeconds: result.trainSeconds,
         evalSeconds: result.evalSeconds,
         secondsPerIteration: result.secondsPerIteration,
-        ...(options.backend === "wasm" ? { wasmThreads: wasmThreadCount() } : {}),
+        ...(options.backend === "wasm" ? { wasmThreads: wasmThreadCount(), winograd: winogradOn() } : {}),
         provenance: provenance({ backend: options.backend, run: spec.id }),
       },
       null,

@@ -1,7 +1,7 @@
 // The toolkit's wasm convolution kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter)
 // against the tfjs cpu kernels: forward values and both gradients of conv2d and conv2dTranspose.
 import * as tf from "@tensorflow/tfjs";
-import { kernelPathStats, selectBackend } from "../../lib/backend/mod.ts";
+import { kernelPathStats, selectBackend, setWinograd } from "../../lib/backend/mod.ts";
 import { assert } from "../assert.ts";
 import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
 
@@ -112,4 +112,96 @@ Deno.test("wasm conv kernels: large stride-1, small stride-1 and stride-2 take t
     threw = true; // the stock wasm Conv2D does not support NCHW either; what matters is that it was asked
   }
   assert(delta("Conv2D/fallback") === 1, `NCHW conv did not go to the fallback kernel (threw: ${threw})`);
+});
+
+// Winograd F(2x2,3x3): stride-1 3x3 convolutions with even output sides and channel counts that are
+// multiples of 4, for Conv2D and (flipped filter) Conv2DBackpropInput; 12 output channels leave a
+// half-empty 8-column panel, pad 2 gives a 10x10 output and an unpadded input-gradient conv.
+const WINO_GRID: ConvCase[] = [
+  { b: 2, h: 10, w: 12, ci: 8, co: 12, k: 3, s: 1, pad: "same" },
+  { b: 1, h: 6, w: 8, ci: 4, co: 4, k: 3, s: 1, pad: "valid" },
+  { b: 3, h: 4, w: 4, ci: 16, co: 8, k: 3, s: 1, pad: "same" },
+  { b: 1, h: 34, w: 34, ci: 12, co: 20, k: 3, s: 1, pad: "same" },
+];
+
+Deno.test("wasm conv2d, Winograd path: values and gradients match the cpu backend; off, the direct kernels agree", async (t) => {
+  await selectBackend("wasm", { quiet: true });
+  for (const [i, c] of WINO_GRID.entries()) {
+    await t.step(name(c), async () => {
+      const before = kernelPathStats();
+      const ref = await runOn("cpu", conv2dAndGrads(c, 300 + i));
+      const got = await runOn("wasm", conv2dAndGrads(c, 300 + i));
+      const taken = (k: string) => (kernelPathStats()[k] ?? 0) - (before[k] ?? 0);
+      assert(taken("Conv2D/wino") + taken("Conv2D/wino-threads") >= 2, "Conv2D: Winograd path not taken");
+      const dxWino = taken("Conv2DBackpropInput/wino") + taken("Conv2DBackpropInput/wino-threads");
+      assert(dxWino === 1, `Conv2DBackpropInput: Winograd path taken ${dxWino} times`);
+      assertClose(got[0], ref[0], TOL, "y");
+      assertClose(got[1], ref[1], TOL, "dx (Conv2DBackpropInput)");
+      assertClose(got[2], ref[2], TOL, "dw (Conv2DBackpropFilter)");
+      setWinograd(false);
+      try {
+        const b2 = kernelPathStats();
+        const direct = await runOn("wasm", conv2dAndGrads(c, 300 + i));
+        const wino = Object.keys(kernelPathStats()).filter((k) =>
+          k.includes("/wino") && kernelPathStats()[k] !== b2[k]
+        );
+        assert(wino.length === 0, `Winograd taken while off: ${wino}`);
+        for (const [j, what] of ["y", "dx"].entries()) {
+          const rel = assertClose(got[j], direct[j], TOL, `${what}: Winograd vs direct`);
+          assert(rel > 0, `${what}: Winograd and direct agree to the bit: the Winograd path did not run`);
+        }
+      } finally {
+        setWinograd(true);
+      }
+    });
+  }
+  await t.step("conv2dTranspose 3x3 stride 1 (Conv2DBackpropInput forward) on the Winograd path", async () => {
+    const c: ConvCase = { b: 2, h: 6, w: 8, ci: 8, co: 4, k: 3, s: 1, pad: "same" };
+    const before = kernelPathStats();
+    const ref = await runOn("cpu", conv2dTransposeAndGrads(c, 400));
+    const got = await runOn("wasm", conv2dTransposeAndGrads(c, 400));
+    const n = (kernelPathStats()["Conv2DBackpropInput/wino"] ?? 0) - (before["Conv2DBackpropInput/wino"] ?? 0);
+    assert(n >= 1, "Conv2DBackpropInput: Winograd path not taken");
+    assertClose(got[0], ref[0], TOL, "y (Conv2DBackpropInput)");
+    assertClose(got[1], ref[1], TOL, "dx (Conv2D)");
+    assertClose(got[2], ref[2], TOL, "dw (Conv2DBackpropFilter)");
+  });
+  await t.step("odd output sides, channels not a multiple of 4 and stride 2 keep the direct kernels", async () => {
+    const before = kernelPathStats();
+    for (
+      const c of [
+        { b: 1, h: 7, w: 8, ci: 8, co: 8, k: 3, s: 1, pad: "same" },
+        { b: 1, h: 8, w: 8, ci: 6, co: 8, k: 3, s: 1, pad: "same" },
+        { b: 1, h: 8, w: 8, ci: 8, co: 10, k: 3, s: 1, pad: "same" },
+        { b: 1, h: 8, w: 8, ci: 8, co: 8, k: 3, s: 2, pad: "same" },
+        { b: 1, h: 8, w: 8, ci: 8, co: 8, k: 2, s: 1, pad: "same" },
+      ] as ConvCase[]
+    ) tf.dispose(tf.tidy(conv2dAndGrads(c, 5)));
+    const wino = Object.keys(kernelPathStats()).filter((k) =>
+      k.includes("/wino") && kernelPathStats()[k] !== before[k]
+    );
+    assert(wino.length === 0, `Winograd taken for ${wino}`);
+  });
+});
+
+Deno.test("GAZE_WINOGRAD: 0 turns the Winograd path off at load, 1 or unset leaves it on, other values are refused", async () => {
+  const run = async (value: string | undefined) => {
+    const env: Record<string, string> = { NO_COLOR: "1" };
+    if (value !== undefined) env.GAZE_WINOGRAD = value;
+    const url = new URL("../../lib/backend/wasm_conv_kernels.ts", import.meta.url).href;
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", `import { winogradOn } from ${JSON.stringify(url)}; console.log(winogradOn());`],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
+  };
+  assert((await run(undefined)).out === "true");
+  assert((await run("1")).out === "true");
+  assert((await run("0")).out === "false");
+  const bad = await run("yes");
+  assert(!bad.ok && bad.err.includes("GAZE_WINOGRAD must be 0 or 1"), bad.err);
 });

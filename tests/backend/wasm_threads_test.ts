@@ -47,10 +47,20 @@ Deno.test("wasm conv kernels on 2 threads match the cpu backend", async (t) => {
     }
     if (wasmThreadPool()) {
       const after = kernelPathStats();
-      for (const k of ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
-        const n = (after[`${k}/s1-threads`] ?? 0) - (before[`${k}/s1-threads`] ?? 0);
-        assert(n >= 3, `${k}: threaded path taken ${n} times`);
+      const taken = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+      // case 0 (even sides, channels multiples of 4): Winograd for y and dx; case 1 (odd width): virtual rows
+      for (const k of ["Conv2D", "Conv2DBackpropInput"]) {
+        assert(
+          taken(`${k}/wino-threads`) >= 1,
+          `${k}: threaded Winograd path taken ${taken(`${k}/wino-threads`)} times`,
+        );
+        assert(
+          taken(`${k}/s1-threads`) >= 1,
+          `${k}: threaded virtual-row path taken ${taken(`${k}/s1-threads`)} times`,
+        );
       }
+      const n = taken("Conv2DBackpropFilter/s1-threads");
+      assert(n >= 3, `Conv2DBackpropFilter: threaded path taken ${n} times`);
     } else {
       console.error("skipped the threaded-path check: the wasm thread pool could not start here");
     }
@@ -66,14 +76,18 @@ Deno.test("setWasmThreads rejects bad counts", () => {
 });
 
 Deno.test("the thread count does not change a result: 1 and 2 threads give the same bits", async (t) => {
-  // 36x36: the virtual-row kernels on the pool; the others take im2col on any thread count (pooled
-  // by chunks of pixels, by images and by column panels), including chunks that span two images
-  // (13x11) and a stride of 2; 40 output channels = 5 column panels split 3 + 2
-  const cases: (Case & { s?: number; path: string })[] = [
-    { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same", path: "s1-threads" },
-    { b: 2, h: 16, w: 16, ci: 32, co: 64, k: 3, pad: "same", path: "im2col-threads" },
-    { b: 3, h: 13, w: 11, ci: 48, co: 40, k: 3, pad: "valid", path: "im2col-threads" },
-    { b: 4, h: 32, w: 32, ci: 32, co: 40, k: 3, pad: "same", s: 2, path: "im2col-threads" },
+  // 3x3 stride 1 with even sides: Winograd for y and dx (chunks of tiles; 16x16 x 2 images = 128
+  // tiles, uneven chunks), virtual rows (36x36) or im2col (16x16) for dw; odd sides (13x11) and a
+  // stride of 2 take im2col on any thread count (pooled by chunks of pixels, by images and by
+  // column panels), including chunks that span two images; 40 output channels = 5 column panels
+  // split 3 + 2
+  const WINO = { y: "wino-threads", dx: "wino-threads" };
+  const IM2COL = { y: "im2col-threads", dx: "im2col-threads" };
+  const cases: (Case & { s?: number; path: { y: string; dx: string; dw: string } })[] = [
+    { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same", path: { ...WINO, dw: "s1-threads" } },
+    { b: 2, h: 16, w: 16, ci: 32, co: 64, k: 3, pad: "same", path: { ...WINO, dw: "im2col-threads" } },
+    { b: 3, h: 13, w: 11, ci: 48, co: 40, k: 3, pad: "valid", path: { ...IM2COL, dw: "im2col-threads" } },
+    { b: 4, h: 32, w: 32, ci: 32, co: 40, k: 3, pad: "same", s: 2, path: { ...IM2COL, dw: "im2col-threads" } },
   ];
   try {
     for (const [i, c] of cases.entries()) {
@@ -90,8 +104,14 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
         const two = await runOn("wasm", run);
         const after = kernelPathStats();
         // the forward pass runs twice (y, and again inside tf.grads), each gradient once
-        for (const [k, n] of [["Conv2D", 2], ["Conv2DBackpropInput", 1], ["Conv2DBackpropFilter", 1]] as const) {
-          const key = `${k}/${c.path}`;
+        for (
+          const [k, n, p] of [
+            ["Conv2D", 2, c.path.y],
+            ["Conv2DBackpropInput", 1, c.path.dx],
+            ["Conv2DBackpropFilter", 1, c.path.dw],
+          ] as const
+        ) {
+          const key = `${k}/${p}`;
           assertEquals((after[key] ?? 0) - (before[key] ?? 0), n, `${key} taken ${n} times`);
         }
         for (const [j, what] of ["y", "dx", "dw"].entries()) {

@@ -498,6 +498,175 @@ void conv_s1_dw_run(const f32* xp, const f32* dy, f32* dw, f32* ts, int tstride,
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Winograd F(2x2, 3x3): stride-1 3x3 convolution (and its input gradient with flip=1)         */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Each 2x2 block of output pixels ("tile") is computed from the 4x4 patch d of the padded input
+ * under it as Y = A^T [ sum_c (B^T d_c B) (.) U_c ] A, with U_c = G g_c G^T the transformed filter
+ * (Lavin & Gray 2016): 16 multiplications per tile and channel pair instead of 36, i.e. 2.25x fewer
+ * multiply-adds than the direct convolution. The 16 element-wise products summed over channels are
+ * 16 GEMMs, [tiles x CI] x [CI x CO], run on kern6d. The transforms use only +, - and the exact
+ * factor 0.5, so the result differs from the direct sum by round-off only.
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]
+ *   A^T = [1 1 1 0; 0 1 -1 -1]
+ * Needs CI and CO multiples of 4 (the transforms run on 4 channels at a time) and even OH, OW.
+ */
+
+/* Floats of the transformed, packed filter: [16][NT][CI][8]. */
+EXPORT(conv_wino_packed_floats)
+int conv_wino_packed_floats(int CI, int CO) { return 16 * ((CO + NR - 1) / NR) * CI * NR; }
+
+/*
+ * Transform and pack a 3x3 filter for conv_wino_run: Ub[xi][nt][c][8] = U(c, n)[xi] with
+ * n = nt*8 + j (zero for n >= CO) and U = G g G^T, where g(ky,kx) is
+ * flip=0: w[ky][kx][c][n]           (w is [3][3][CI][CO])
+ * flip=1: w[2-ky][2-kx][n][c]       (w is [3][3][CO][CI]; Conv2DBackpropInput)
+ */
+EXPORT(conv_wino_pack)
+void conv_wino_pack(const f32* w, f32* ub, int CI, int CO, int flip) {
+  int NT = (CO + NR - 1) / NR;
+  long xs = (long)NT * CI * NR; /* stride between the 16 transformed positions */
+  v4 half = wasm_f32x4_splat(0.5f);
+  if (CO & (NR - 1)) __builtin_memset(ub, 0, sizeof(f32) * 16 * xs); /* columns past CO stay zero */
+  for (int c = 0; c < CI; c++) {
+    for (int n = 0; n < CO; n += 4) { /* 4 output channels at a time (CO is a multiple of 4) */
+      v4 g0, g1, g2, g3, g4, g5, g6, g7, g8;
+#define G(t)                                                                                               \
+  (flip ? wasm_f32x4_make(w[(long)(8 - (t)) * CO * CI + (long)n * CI + c],                                 \
+                          w[(long)(8 - (t)) * CO * CI + (long)(n + 1) * CI + c],                           \
+                          w[(long)(8 - (t)) * CO * CI + (long)(n + 2) * CI + c],                           \
+                          w[(long)(8 - (t)) * CO * CI + (long)(n + 3) * CI + c])                           \
+        : LD(w + ((long)(t) * CI + c) * CO + n))
+      g0 = G(0), g1 = G(1), g2 = G(2), g3 = G(3), g4 = G(4), g5 = G(5), g6 = G(6), g7 = G(7), g8 = G(8);
+#undef G
+      /* rows of G g (4 x 3): G applied to each column of g */
+      v4 a00 = g0, a01 = g1, a02 = g2;
+      v4 a10 = MUL(half, ADD(ADD(g0, g3), g6)), a11 = MUL(half, ADD(ADD(g1, g4), g7));
+      v4 a12 = MUL(half, ADD(ADD(g2, g5), g8));
+      v4 a20 = MUL(half, ADD(wasm_f32x4_sub(g0, g3), g6)), a21 = MUL(half, ADD(wasm_f32x4_sub(g1, g4), g7));
+      v4 a22 = MUL(half, ADD(wasm_f32x4_sub(g2, g5), g8));
+      v4 a30 = g6, a31 = g7, a32 = g8;
+      f32* d = ub + ((long)(n / NR) * CI + c) * NR + (n & (NR - 1));
+#define ROWT(i, r0, r1, r2)                                                   \
+  ST(d + (4 * (i) + 0) * xs, r0);                                             \
+  ST(d + (4 * (i) + 1) * xs, MUL(half, ADD(ADD(r0, r1), r2)));                \
+  ST(d + (4 * (i) + 2) * xs, MUL(half, ADD(wasm_f32x4_sub(r0, r1), r2)));     \
+  ST(d + (4 * (i) + 3) * xs, r2);
+      ROWT(0, a00, a01, a02)
+      ROWT(1, a10, a11, a12)
+      ROWT(2, a20, a21, a22)
+      ROWT(3, a30, a31, a32)
+#undef ROWT
+    }
+  }
+}
+
+/* Work items of conv_wino_run: chunks of wt tiles over the whole batch. */
+EXPORT(conv_wino_items)
+int conv_wino_items(int B, int OH, int OW, int wt) {
+  long tiles = (long)B * (OH / 2) * (OW / 2);
+  return (int)((tiles + wt - 1) / wt);
+}
+
+/* Floats of per-thread scratch conv_wino_run needs for chunks of wt tiles (a multiple of 6). */
+EXPORT(conv_wino_thread_floats)
+int conv_wino_thread_floats(int CI, int CO, int wt) { return 16 * wt * (CI + ((CO + NR - 1) / NR) * NR); }
+
+/* one row of 4 columns of the input transform: r0..r3 = (d0 - d2, d1 + d2, d2 - d1, d1 - d3) */
+#define BT4(d0, d1, d2, d3, r0, r1, r2, r3) \
+  v4 r0 = wasm_f32x4_sub(d0, d2), r1 = ADD(d1, d2), r2 = wasm_f32x4_sub(d2, d1), r3 = wasm_f32x4_sub(d1, d3);
+
+/*
+ * Winograd F(2x2,3x3) of padded images xp [B][Hp][Wp][CI] (Hp = OH+2, Wp = OW+2) with a filter
+ * packed by conv_wino_pack: y [B][OH][OW][CO] as conv_s1_run with KH = KW = 3 (up to round-off).
+ * Work items are chunks of wt tiles (wt a multiple of 6), conv_wino_items of them; this call does
+ * items [i0, i1) with the scratch of thread `part`, at ts + part*tstride floats (tstride >=
+ * conv_wino_thread_floats). Every tile is computed the same way whatever the chunking, so the
+ * result does not depend on wt or on the thread count.
+ */
+EXPORT(conv_wino_run)
+void conv_wino_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
+                   int wt, int OH, int OW, int part, int i0, int i1) {
+  int NT = (CO + NR - 1) / NR, CO8 = NT * NR, TY = OH / 2, TX = OW / 2;
+  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI;
+  f32* V = ts + (long)part * tstride; /* [16][wt][CI] */
+  f32* Mm = V + 16L * wt * CI;        /* [16][wt][CO8] */
+  long vxs = (long)wt * CI, mxs = (long)wt * CO8, uxs = (long)NT * CI * NR;
+  for (int it = i0; it < i1; it++) {
+    long t0 = (long)it * wt;
+    int nt_c = (int)(tiles - t0 < wt ? tiles - t0 : wt);
+    /* input transform, 4 channels at a time */
+    for (int t = 0; t < nt_c; t++) {
+      long tt = t0 + t;
+      int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+      const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
+      f32* v = V + (long)t * CI;
+      for (int c = 0; c < CI; c += 4) {
+        const f32* q = p + c;
+        /* B^T d: combine the 4 rows, column by column */
+        BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
+        BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
+        BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22, e32)
+        BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23, e33)
+        /* (B^T d) B: combine the 4 columns of each row */
+#define ROWB(i)                                                     \
+  {                                                                 \
+    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3)         \
+    ST(v + (4 * i + 0) * vxs + c, f0);                              \
+    ST(v + (4 * i + 1) * vxs + c, f1);                              \
+    ST(v + (4 * i + 2) * vxs + c, f2);                              \
+    ST(v + (4 * i + 3) * vxs + c, f3);                              \
+  }
+        ROWB(0) ROWB(1) ROWB(2) ROWB(3)
+#undef ROWB
+      }
+    }
+    /* 16 GEMMs: M[xi] (nt_c x CO8) = V[xi] (nt_c x CI) x U[xi] (CI x CO8); rows past nt_c are
+       computed from stale scratch and never read */
+    int np = (nt_c + MR - 1) / MR;
+    for (int xi = 0; xi < 16; xi++) {
+      const f32* a = V + xi * vxs;
+      f32* m = Mm + xi * mxs;
+      for (int nt = 0; nt < NT; nt++) {
+        const f32* bpn = ub + xi * uxs + (long)nt * CI * NR;
+        for (int pp = 0; pp < np; pp++) {
+          f32* c0 = m + (long)pp * MR * CO8 + nt * NR;
+          kern6d(a + (long)pp * MR * CI, CI, 1, 1, 0, 0, CI, bpn, c0, c0 + CO8, c0 + 2 * CO8, c0 + 3 * CO8,
+                 c0 + 4 * CO8, c0 + 5 * CO8, NR, 0);
+        }
+      }
+    }
+    /* output transform, 4 channels at a time: Y = A^T M A */
+    for (int t = 0; t < nt_c; t++) {
+      long tt = t0 + t;
+      int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+      f32* o = y + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
+      const f32* m = Mm + (long)t * CO8;
+      for (int n = 0; n < CO; n += 4) {
+#define MM(i, j) LD(m + (4 * (i) + (j)) * mxs + n)
+        /* A^T M: rows 0 and 1 of the 2x4 intermediate, column by column */
+#define COLA(j)                                                    \
+  v4 s0##j, s1##j;                                                 \
+  {                                                                \
+    v4 m0 = MM(0, j), m1 = MM(1, j), m2 = MM(2, j), m3 = MM(3, j); \
+    s0##j = ADD(ADD(m0, m1), m2);                                  \
+    s1##j = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);            \
+  }
+        COLA(0) COLA(1) COLA(2) COLA(3)
+#undef COLA
+#undef MM
+        ST(o + n, ADD(ADD(s00, s01), s02));
+        ST(o + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s01, s02), s03));
+        ST(o + (long)OW * CO + n, ADD(ADD(s10, s11), s12));
+        ST(o + (long)OW * CO + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s11, s12), s13));
+      }
+    }
+  }
+}
+#undef BT4
+
+/* ------------------------------------------------------------------------------------------ */
 /* any stride: im2col in chunks of output pixels                                               */
 /* ------------------------------------------------------------------------------------------ */
 
