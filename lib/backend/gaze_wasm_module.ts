@@ -40,6 +40,16 @@ export interface GazeKernelExports {
   conv_wino_thread_floats(ci: number, co: number, wt: number): number;
   /** Winograd F(2x2,3x3) convolution of padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_wino_run(...a: number[]): void;
+  /** Chunks (work items) of conv_wino_dw_run; a function of the shape only. */
+  conv_wino_dw_chunks(b: number, oh: number, ow: number): number;
+  /** Floats of one chunk's partial sums in conv_wino_dw_run. */
+  conv_wino_dw_partial_floats(ci: number, co: number): number;
+  /** Floats of per-thread scratch conv_wino_dw_run needs. */
+  conv_wino_dw_thread_floats(ci: number, co: number, wt: number): number;
+  /** Winograd weight gradient: partial sums of chunks [i0, i1) with the scratch of thread `part`. */
+  conv_wino_dw_run(...a: number[]): void;
+  /** Add the partial sums in chunk order and transform them into the 3x3 weight gradient. */
+  conv_wino_dw_finish(partial: number, nch: number, dw: number, ci: number, co: number): void;
   /** Bytes of scratch conv_im2col needs. */
   conv_im2col_scratch(...a: number[]): number;
   /** Convolution (any stride and padding) by im2col chunks. */

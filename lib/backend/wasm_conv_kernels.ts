@@ -260,6 +260,39 @@ function convWino(
   st.k.conv_wino_run(xp, ub, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, wt, OH, OW, 0, 0, items);
 }
 
+/** Winograd weight gradient of a stride-1 3x3 convolution on one thread or on the pool. */
+function convWinoDw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
+  const { B, H, W, CI, CO, PT, PL, OH, OW } = g;
+  const Hp = OH + 2, Wp = OW + 2, nx = B * Hp * Wp * CI + SLACK, ndy = B * OH * OW * CO;
+  const pool = B * OH * OW * 9 * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  const k = pool ? pool.k : heapState(b).k;
+  const nch = k.conv_wino_dw_chunks(B, OH, OW), np = k.conv_wino_dw_partial_floats(CI, CO);
+  const tstride = k.conv_wino_dw_thread_floats(CI, CO, WINO_MAX_CHUNK);
+  const geometry = [B, Hp, Wp, CI, CO, WINO_MAX_CHUNK, OH, OW];
+  if (pool) {
+    count("Conv2DBackpropFilter/wino-threads");
+    pool.reset();
+    const xp = pool.alloc(4 * nx), dys = pool.alloc(4 * ndy), part = pool.alloc(4 * nch * np);
+    const dw = pool.alloc(4 * 9 * CI * CO), ts = pool.alloc(4 * tstride * pool.nthreads);
+    const heap = new Float32Array(b.wasm.asm.memory.buffer);
+    const sh = new Float32Array(pool.memory.buffer);
+    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
+    const d0 = ptr(b, dy) / 4;
+    sh.set(heap.subarray(d0, d0 + ndy), dys / 4);
+    pool.run("conv_wino_dw_run", [xp, dys, part, ts, tstride, ...geometry], nch, 1);
+    k.conv_wino_dw_finish(part, nch, dw, CI, CO);
+    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(dw / 4, dw / 4 + 9 * CI * CO), ptr(b, out) / 4);
+    return;
+  }
+  count("Conv2DBackpropFilter/wino");
+  const st = heapState(b);
+  const s = scratch(b, st, 4 * (nx + nch * np + tstride));
+  const xp = s, part = s + 4 * nx, ts = part + 4 * nch * np;
+  st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
+  st.k.conv_wino_dw_run(xp, ptr(b, dy), part, ts, 0, ...geometry, 0, 0, nch);
+  st.k.conv_wino_dw_finish(part, nch, ptr(b, out), CI, CO);
+}
+
 /** Stride-1 weight gradient on one thread or on the pool. */
 function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
   const { B, H, W, CI, CO, KH, KW, PT, PL, OH, OW } = g;
@@ -531,8 +564,11 @@ function conv2dBackpropFilter(
     new Float32Array(b.wasm.asm.memory.buffer, ptr(b, out), KH * KW * CI * CO).fill(0);
     return out;
   }
-  if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.backpropFilter)) {
-    convS1Dw(b, x, dy, out, { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 });
+  const g: S1Shape = { B: ci.batchSize, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip: 0 };
+  if (useWino(ci, g)) {
+    convWinoDw(b, x, dy, out, g);
+  } else if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.backpropFilter)) {
+    convS1Dw(b, x, dy, out, g);
   } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
     im2colOnPool("backpropFilter", b, x, dy, out, ci, wasmThreadPool()!);
   } else {

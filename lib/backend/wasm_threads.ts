@@ -35,7 +35,8 @@ export type PoolFunction =
   | "conv_im2col_run"
   | "conv_im2col_dw_run"
   | "conv_im2col_dx_run"
-  | "conv_wino_run";
+  | "conv_wino_run"
+  | "conv_wino_dw_run";
 /** Functions the workers can run (index = function id in the control block). */
 const RUNNABLE: readonly PoolFunction[] = [
   "conv_s1_run",
@@ -44,6 +45,7 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_im2col_dw_run",
   "conv_im2col_dx_run",
   "conv_wino_run",
+  "conv_wino_dw_run",
 ];
 
 /** A running pool. */

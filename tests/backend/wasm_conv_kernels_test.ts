@@ -115,8 +115,9 @@ Deno.test("wasm conv kernels: large stride-1, small stride-1 and stride-2 take t
 });
 
 // Winograd F(2x2,3x3): stride-1 3x3 convolutions with even output sides and channel counts that are
-// multiples of 4, for Conv2D and (flipped filter) Conv2DBackpropInput; 12 output channels leave a
-// half-empty 8-column panel, pad 2 gives a 10x10 output and an unpadded input-gradient conv.
+// multiples of 4, for Conv2D, (flipped filter) Conv2DBackpropInput and Conv2DBackpropFilter; 12
+// output channels leave a half-empty 8-column panel, 12 input channels a partial 6-row panel of the
+// weight gradient; 34x34 has 289 tiles, so 4 partial sums of the weight gradient.
 const WINO_GRID: ConvCase[] = [
   { b: 2, h: 10, w: 12, ci: 8, co: 12, k: 3, s: 1, pad: "same" },
   { b: 1, h: 6, w: 8, ci: 4, co: 4, k: 3, s: 1, pad: "valid" },
@@ -133,8 +134,10 @@ Deno.test("wasm conv2d, Winograd path: values and gradients match the cpu backen
       const got = await runOn("wasm", conv2dAndGrads(c, 300 + i));
       const taken = (k: string) => (kernelPathStats()[k] ?? 0) - (before[k] ?? 0);
       assert(taken("Conv2D/wino") + taken("Conv2D/wino-threads") >= 2, "Conv2D: Winograd path not taken");
-      const dxWino = taken("Conv2DBackpropInput/wino") + taken("Conv2DBackpropInput/wino-threads");
-      assert(dxWino === 1, `Conv2DBackpropInput: Winograd path taken ${dxWino} times`);
+      for (const k of ["Conv2DBackpropInput", "Conv2DBackpropFilter"]) {
+        const n = taken(`${k}/wino`) + taken(`${k}/wino-threads`);
+        assert(n === 1, `${k}: Winograd path taken ${n} times`);
+      }
       assertClose(got[0], ref[0], TOL, "y");
       assertClose(got[1], ref[1], TOL, "dx (Conv2DBackpropInput)");
       assertClose(got[2], ref[2], TOL, "dw (Conv2DBackpropFilter)");
@@ -146,7 +149,7 @@ Deno.test("wasm conv2d, Winograd path: values and gradients match the cpu backen
           k.includes("/wino") && kernelPathStats()[k] !== b2[k]
         );
         assert(wino.length === 0, `Winograd taken while off: ${wino}`);
-        for (const [j, what] of ["y", "dx"].entries()) {
+        for (const [j, what] of ["y", "dx", "dw"].entries()) {
           const rel = assertClose(got[j], direct[j], TOL, `${what}: Winograd vs direct`);
           assert(rel > 0, `${what}: Winograd and direct agree to the bit: the Winograd path did not run`);
         }

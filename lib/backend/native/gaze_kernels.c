@@ -664,6 +664,159 @@ void conv_wino_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, i
     }
   }
 }
+
+/*
+ * Weight gradient by the same transform (F(3x3, 2x2) read backwards): with Q = A dy A^T the 4x4
+ * transform of a 2x2 block of dy (A = A^T^T, 4x2) and V = B^T d B as above,
+ *   dw(c, n) = G^T [ sum_tiles V_c (.) Q_n ] G,
+ * so the sum over tiles is 16 GEMMs P[xi] (CI x CO) = V[xi]^T Q[xi], on kern6t. The tiles are cut
+ * into conv_wino_dw_chunks chunks, a number that depends on the shape only; each chunk sums its
+ * tiles into its own partial P, and conv_wino_dw_finish adds the partials in chunk order: the result
+ * does not depend on the thread count.
+ */
+
+/* Chunks (work items) of conv_wino_dw_run: about 64 tiles or more each, at most 8. */
+EXPORT(conv_wino_dw_chunks)
+int conv_wino_dw_chunks(int B, int OH, int OW) {
+  long tiles = (long)B * (OH / 2) * (OW / 2), n = tiles / 64;
+  return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+/* Floats of one chunk's partial sums: [16][CI][CO8]. */
+EXPORT(conv_wino_dw_partial_floats)
+int conv_wino_dw_partial_floats(int CI, int CO) { return 16 * CI * ((CO + NR - 1) / NR) * NR; }
+
+/* Floats of per-thread scratch conv_wino_dw_run needs for blocks of wt tiles. */
+EXPORT(conv_wino_dw_thread_floats)
+int conv_wino_dw_thread_floats(int CI, int CO, int wt) {
+  return 16 * wt * (CI + ((CO + NR - 1) / NR) * NR) + SLACK + 2 * NR;
+}
+
+/*
+ * Partial weight-gradient sums of chunks [i0, i1) (conv_wino_dw_chunks of them) from padded images
+ * xp [B][Hp][Wp][CI] (Hp = OH+2, Wp = OW+2) and dy [B][OH][OW][CO]: part[ch] [16][CI][CO8] =
+ * sum over the chunk's tiles of V^T Q, in blocks of wt tiles, with the scratch of thread `part`.
+ */
+EXPORT(conv_wino_dw_run)
+void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int tstride, int B, int Hp, int Wp, int CI,
+                      int CO, int wt, int OH, int OW, int part, int i0, int i1) {
+  int NT = (CO + NR - 1) / NR, CO8 = NT * NR, TY = OH / 2, TX = OW / 2;
+  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI;
+  int nch = conv_wino_dw_chunks(B, OH, OW);
+  long per = (tiles + nch - 1) / nch;
+  f32* V = ts + (long)part * tstride; /* [16][wt][CI] (+ SLACK: kern6t reads up to 5 floats past a row) */
+  f32* Q = V + 16L * wt * CI + SLACK; /* [16][NT][wt][8] */
+  f32* dummy = Q + 16L * NT * wt * NR;
+  long vxs = (long)wt * CI, qxs = (long)NT * wt * NR, pxs = (long)CI * CO8;
+  __builtin_memset(V + 16L * wt * CI, 0, sizeof(f32) * SLACK);
+  for (int ch = i0; ch < i1; ch++) {
+    f32* P = partial + (long)ch * 16 * pxs;
+    long c0 = ch * per, c1 = c0 + per < tiles ? c0 + per : tiles;
+    for (long t0 = c0; t0 < c1; t0 += wt) {
+      int nt_c = (int)(c1 - t0 < wt ? c1 - t0 : wt);
+      for (int t = 0; t < nt_c; t++) {
+        long tt = t0 + t;
+        int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+        const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
+        f32* v = V + (long)t * CI;
+        for (int c = 0; c < CI; c += 4) {
+          const f32* q = p + c;
+          BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
+          BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
+          BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22,
+              e32)
+          BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23,
+              e33)
+#define ROWB(i)                                             \
+  {                                                         \
+    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3) \
+    ST(v + (4 * i + 0) * vxs + c, f0);                      \
+    ST(v + (4 * i + 1) * vxs + c, f1);                      \
+    ST(v + (4 * i + 2) * vxs + c, f2);                      \
+    ST(v + (4 * i + 3) * vxs + c, f3);                      \
+  }
+          ROWB(0) ROWB(1) ROWB(2) ROWB(3)
+#undef ROWB
+        }
+        /* Q = A g A^T of the 2x2 block of dy, 4 output channels at a time:
+           (u0, u1, u2, u3) = (a, a + b, a - b, -b) along each axis */
+        const f32* g = dy + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
+        for (int n = 0; n < CO; n += 4) {
+          v4 g00 = LD(g + n), g01 = LD(g + CO + n), g10 = LD(g + (long)OW * CO + n), g11 = LD(g + (long)OW * CO + CO + n);
+          /* rows: A applied to columns (g0j, g1j) */
+          v4 h00 = g00, h01 = g01;
+          v4 h10 = ADD(g00, g10), h11 = ADD(g01, g11);
+          v4 h20 = wasm_f32x4_sub(g00, g10), h21 = wasm_f32x4_sub(g01, g11);
+          v4 h30 = wasm_f32x4_neg(g10), h31 = wasm_f32x4_neg(g11);
+          f32* qq = Q + ((long)(n / NR) * wt + t) * NR + (n & (NR - 1));
+#define ROWQ(i)                                                               \
+  ST(qq + (4 * (i) + 0) * qxs, h##i##0);                                      \
+  ST(qq + (4 * (i) + 1) * qxs, ADD(h##i##0, h##i##1));                        \
+  ST(qq + (4 * (i) + 2) * qxs, wasm_f32x4_sub(h##i##0, h##i##1));             \
+  ST(qq + (4 * (i) + 3) * qxs, wasm_f32x4_neg(h##i##1));
+          ROWQ(0) ROWQ(1) ROWQ(2) ROWQ(3)
+#undef ROWQ
+        }
+      }
+      /* P[xi] (+)= V[xi]^T Q[xi]: rows c (6 at a time), columns n (panels of 8), reduction over tiles */
+      int acc = t0 > c0;
+      for (int xi = 0; xi < 16; xi++) {
+        for (int nt = 0; nt < NT; nt++) {
+          const f32* bq = Q + xi * qxs + (long)nt * wt * NR;
+          for (int c = 0; c < CI; c += MR) {
+            f32* pr = P + xi * pxs + (long)c * CO8 + nt * NR;
+#define PROW(r) f32* c##r = c + r < CI ? pr + (long)(r) * CO8 : dummy;
+            PROW(0) PROW(1) PROW(2) PROW(3) PROW(4) PROW(5)
+#undef PROW
+            kern6t(nt_c, V + xi * vxs + c, CI, bq, c0, c1, c2, c3, c4, c5, NR, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * dw [3][3][CI][CO] = G^T (sum of the nch partials, in order) G, 4 output channels at a time:
+ * (r0, r1, r2) = (p0 + (p1 + p2)/2, (p1 - p2)/2, (p1 + p2)/2 + p3) along each axis.
+ */
+EXPORT(conv_wino_dw_finish)
+void conv_wino_dw_finish(const f32* partial, int nch, f32* dw, int CI, int CO) {
+  int CO8 = ((CO + NR - 1) / NR) * NR;
+  long pxs = (long)CI * CO8, chs = 16 * pxs;
+  v4 half = wasm_f32x4_splat(0.5f);
+  for (int c = 0; c < CI; c++) {
+    for (int n = 0; n < CO; n += 4) {
+      const f32* p = partial + (long)c * CO8 + n;
+#define PS(xi, dst)                                                      \
+  v4 dst = LD(p + (xi) * pxs);                                           \
+  for (int ch = 1; ch < nch; ch++) dst = ADD(dst, LD(p + ch * chs + (xi) * pxs));
+      PS(0, p00) PS(1, p01) PS(2, p02) PS(3, p03) PS(4, p10) PS(5, p11) PS(6, p12) PS(7, p13)
+      PS(8, p20) PS(9, p21) PS(10, p22) PS(11, p23) PS(12, p30) PS(13, p31) PS(14, p32) PS(15, p33)
+#undef PS
+      /* G^T along the first axis: rows r0..r2 of 4 columns */
+#define GT(a0, a1, a2, a3, r0, r1, r2)                                                         \
+  v4 r0 = ADD(a0, MUL(half, ADD(a1, a2))), r1 = MUL(half, wasm_f32x4_sub(a1, a2)), \
+     r2 = ADD(MUL(half, ADD(a1, a2)), a3);
+      GT(p00, p10, p20, p30, q00, q10, q20)
+      GT(p01, p11, p21, p31, q01, q11, q21)
+      GT(p02, p12, p22, p32, q02, q12, q22)
+      GT(p03, p13, p23, p33, q03, q13, q23)
+      f32* d = dw + (long)c * CO + n;
+      long ts = (long)CI * CO; /* between taps */
+#define ROWG(i)                                                 \
+  {                                                             \
+    GT(q##i##0, q##i##1, q##i##2, q##i##3, w0, w1, w2)          \
+    ST(d + (3 * (i) + 0) * ts, w0);                             \
+    ST(d + (3 * (i) + 1) * ts, w1);                             \
+    ST(d + (3 * (i) + 2) * ts, w2);                             \
+  }
+      ROWG(0) ROWG(1) ROWG(2)
+#undef ROWG
+#undef GT
+    }
+  }
+}
 #undef BT4
 
 /* ------------------------------------------------------------------------------------------ */
