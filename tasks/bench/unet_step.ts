@@ -34,6 +34,7 @@ import {
   trainableVariables,
 } from "../../lib/models/mod.ts";
 import { median } from "./types.ts";
+import { combineRounds } from "./train.ts";
 import { runPythonPeer } from "./peer.ts";
 import type { BenchCase, BenchContext } from "./types.ts";
 
@@ -230,24 +231,60 @@ export function runTorchPeer(
   return runPythonPeer("peer_torch.py", args, { python: options.python });
 }
 
+/**
+ * One result for several rounds (each a median over its steps): the first round's fields, with
+ * median / min / max over the rounds' medians, the median of their CPU ms, and every round's median.
+ */
+function combinedRounds(rounds: Record<string, unknown>[]): Record<string, unknown> {
+  const ms = rounds.map((r) => r.median_ms as number);
+  const c = combineRounds(ms);
+  return {
+    ...rounds[0],
+    median_ms: c.median,
+    min_ms: c.min,
+    max_ms: c.max,
+    median_cpu_ms: combineRounds(rounds.map((r) => r.median_cpu_ms as number)).median,
+    ...(typeof rounds[0].step_gflop === "number"
+      ? { gflops_per_s: +((rounds[0].step_gflop as number) / (c.median / 1000)).toFixed(2) }
+      : {}),
+    rounds: ms,
+  };
+}
+
 /** The `unet-step` bench case (`--peer torch`: also PyTorch, and the ratios). */
 export const unetStepCase: BenchCase = {
   name: "unet-step",
   description: "BasicUNet(16..256) training step, 4x128x128x3, BCE + SGD momentum; median ms, GFLOP/s",
   async run(ctx: BenchContext) {
     const opts = ctx.quick ? { warmup: 1, steps: 2 } : {};
-    const res = await runUNetStep(opts);
+    if (ctx.peer !== undefined && ctx.peer !== "torch") {
+      return { ...(await runUNetStep(opts)), peer: { skipped: `unknown peer '${ctx.peer}' (supported: torch)` } };
+    }
+    // --rounds N: toolkit and peer alternate, so a slow spell of the machine hits both sides
+    const rounds = Math.max(1, ctx.rounds ?? 1);
+    const mine: Record<string, unknown>[] = [], peers: Record<string, unknown>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const res = await runUNetStep(opts);
+      mine.push(res);
+      if (ctx.peer === undefined) continue;
+      // same threads on both sides (--threads N, else the toolkit's own count) unless --peer-threads N
+      const threads = ctx.peerThreads ?? ctx.threads ?? (res.wasm_threads as number | undefined) ?? 1;
+      peers.push(await runTorchPeer({ ...opts, threads }));
+    }
+    const res = rounds > 1 ? combinedRounds(mine) : mine[0];
     if (ctx.peer === undefined) return res;
-    if (ctx.peer !== "torch") return { ...res, peer: { skipped: `unknown peer '${ctx.peer}' (supported: torch)` } };
-    // same threads on both sides (--threads N, else the toolkit's own count) unless --peer-threads N
-    const threads = ctx.peerThreads ?? ctx.threads ?? (res.wasm_threads as number | undefined) ?? 1;
-    const peer = await runTorchPeer({ ...opts, threads });
-    if (typeof peer.median_ms !== "number") return { ...res, peer };
-    return {
+    if (!peers.every((p) => typeof p.median_ms === "number")) return { ...res, peer: peers[0] };
+    const peer = rounds > 1 ? combinedRounds(peers) : peers[0];
+    const out: Record<string, unknown> = {
       ...res,
       peer,
-      ratio_to_peer: +((res.median_ms as number) / peer.median_ms).toFixed(2),
+      ratio_to_peer: +((res.median_ms as number) / (peer.median_ms as number)).toFixed(2),
       cpu_ratio_to_peer: +((res.median_cpu_ms as number) / (peer.median_cpu_ms as number)).toFixed(2),
     };
+    if (rounds > 1) {
+      const per = mine.map((m, i) => (m.median_ms as number) / (peers[i].median_ms as number));
+      out.ratio_range = [+Math.min(...per).toFixed(2), +Math.max(...per).toFixed(2)];
+    }
+    return out;
   },
 };
