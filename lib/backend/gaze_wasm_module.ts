@@ -50,6 +50,10 @@ export interface GazeKernelExports {
   conv_wino_dw_run(...a: number[]): void;
   /** Add the partial sums in chunk order and transform them into the 3x3 weight gradient. */
   conv_wino_dw_finish(partial: number, nch: number, dw: number, ci: number, co: number): void;
+  /** GazeMedSeg feature propagation, forward (lib/backend/feature_prop.ts). */
+  feature_prop(...a: number[]): void;
+  /** GazeMedSeg feature propagation, gradient (scratch: B*H*W*k*k floats). */
+  feature_prop_grad(...a: number[]): void;
   /** Bytes of scratch conv_im2col needs. */
   conv_im2col_scratch(...a: number[]): number;
   /** Convolution (any stride and padding) by im2col chunks. */

@@ -20,3 +20,4 @@ export * from "./sgd_kernel.ts";
 export * from "./flop_counter.ts";
 export * from "./probe.ts";
 export * from "./conv_bias.ts";
+export * from "./feature_prop.ts";

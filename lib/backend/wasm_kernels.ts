@@ -12,6 +12,7 @@
 import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
 import { registerWasmConvKernels } from "./wasm_conv_kernels.ts";
 import { registerWasmGroupNorm } from "./group_norm.ts";
+import { registerWasmFeatureProp } from "./feature_prop.ts";
 import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
 import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
 import { registerWasmMatMulKernels } from "./wasm_matmul_kernels.ts";
@@ -52,6 +53,7 @@ export function registerGazeWasmKernels(backendName = "wasm"): GazeWasmKernelsRe
   }
   const registered = [...registerWasmConvKernels(backendName)];
   if (registerWasmGroupNorm(backendName)) registered.push("GazeGroupNorm", "GazeGroupNormGrad");
+  if (registerWasmFeatureProp(backendName)) registered.push("GazeFeatureProp", "GazeFeaturePropGrad");
   registered.push(...registerWasmCopyKernels(backendName), ...registerWasmReduceKernels(backendName));
   registered.push(...registerWasmMatMulKernels(backendName));
   useNativeSgdStep(backendName);

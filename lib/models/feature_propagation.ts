@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
+import { FEATURE_PROP_GRAD_KERNEL, FEATURE_PROP_KERNEL } from "../backend/feature_prop.ts";
 
 /** Options for {@link featurePropagation}. */
 export interface FeaturePropagationOptions {
@@ -23,11 +24,19 @@ export interface FeaturePropagationOptions {
  * hand-written gradient (`tf.customGrad`) that keeps only the features, the affinities and the
  * correlations `[B, H, W, k*k]` for the backward pass: autodiff through the 25 shifted copies kept
  * ~2 GiB per pass alive in the tape at 224 px with 128 channels (GazeMedSeg's paper profile).
+ * Where the backend has the toolkit's `GazeFeatureProp` kernels (wasm), the forward pass and the
+ * gradient are one kernel each (lib/backend/feature_prop.ts); elsewhere the composite below.
  */
 export function featurePropagation(features: Tensor4D, options: FeaturePropagationOptions = {}): Tensor4D {
   const k = options.kernelSize ?? 5, dil = options.dilation ?? 2;
   if (!(Number.isInteger(k) && k > 0 && k % 2 === 1)) {
     throw new Error(`featurePropagation: kernelSize must be a positive odd integer, got ${k}`);
+  }
+  const be = tf.getBackend();
+  if (
+    features.dtype === "float32" && tf.getKernel(FEATURE_PROP_KERNEL, be) && tf.getKernel(FEATURE_PROP_GRAD_KERNEL, be)
+  ) {
+    return propagateKernel(features, k, dil);
   }
   const r = ((k - 1) / 2) * dil;
   const [b, h, w, c] = features.shape;
@@ -78,6 +87,24 @@ export function featurePropagation(features: Tensor4D, options: FeaturePropagati
           const direct = accumulate((n) => tf.mul(channel(dC, n), shifted(padded, offsets[n])), [b, h, w, c]);
           return tf.add(direct, tf.slice(dPadded, [0, r, r, 0], [b, h, w, c]));
         });
+      },
+    };
+  });
+  return propagate(features) as Tensor4D;
+}
+
+/** {@link featurePropagation} on the backend's `GazeFeatureProp` / `GazeFeaturePropGrad` kernels. */
+function propagateKernel(features: Tensor4D, k: number, dil: number): Tensor4D {
+  const attrs = { kernelSize: k, dilation: dil } as unknown as tf.NamedAttrMap;
+  const propagate = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const f = args[0] as Tensor4D, save = args[1] as tf.GradSaveFunc;
+    const [value, a, corr] = tf.engine().runKernel(FEATURE_PROP_KERNEL, { f }, attrs) as tf.Tensor[];
+    save([f, a, corr]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [fs, as, cs] = saved;
+        return tf.engine().runKernel(FEATURE_PROP_GRAD_KERNEL, { dy, f: fs, a: as, corr: cs }, attrs) as tf.Tensor;
       },
     };
   });

@@ -1540,3 +1540,227 @@ void sgd_step(const f32* p, const f32* g0, const f32* buf, f32* pout, f32* bout,
     pout[i] = pi - g * lr;
   }
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* GazeMedSeg feature propagation (lib/backend/feature_prop.ts)                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * exp(x) for x <= 0 (softmax of max-subtracted logits), no libm: x = n ln2 + t with |t| <= ln2/2,
+ * exp(t) by its degree-7 Taylor polynomial (relative error < 2e-8 on that range, then float
+ * rounding), times 2^n built in the exponent bits; 0 below -87 (the smallest normal float).
+ */
+INLINE f32 exp_nonpos(f32 x) {
+  if (x < -87.0f) return 0.0f;
+  f32 fn = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+  int n = (int)fn;
+  f32 t = x - fn * 0.693359375f - fn * -2.12194440e-4f; /* ln2 in two parts (Cephes) */
+  f32 p = 1.0f + t * (1.0f + t * (0.5f + t * (1.0f / 6 + t * (1.0f / 24 + t * (1.0f / 120 +
+          t * (1.0f / 720 + t * (1.0f / 5040)))))));
+  union {
+    f32 f;
+    int i;
+  } s;
+  s.i = (n + 127) << 23;
+  return p * s.f;
+}
+
+/* exp_nonpos on 4 lanes (same steps, vector instructions) */
+INLINE v4 exp4_nonpos(v4 x) {
+  x = wasm_f32x4_max(x, wasm_f32x4_splat(-87.0f));
+  v4 fn = wasm_f32x4_floor(MADD(x, wasm_f32x4_splat(1.44269504088896341f), wasm_f32x4_splat(0.5f)));
+  v4 t = wasm_f32x4_sub(wasm_f32x4_sub(x, MUL(fn, wasm_f32x4_splat(0.693359375f))),
+                        MUL(fn, wasm_f32x4_splat(-2.12194440e-4f)));
+  v4 p = wasm_f32x4_splat(1.0f / 5040);
+  p = MADD(p, t, wasm_f32x4_splat(1.0f / 720));
+  p = MADD(p, t, wasm_f32x4_splat(1.0f / 120));
+  p = MADD(p, t, wasm_f32x4_splat(1.0f / 24));
+  p = MADD(p, t, wasm_f32x4_splat(1.0f / 6));
+  p = MADD(p, t, wasm_f32x4_splat(0.5f));
+  p = MADD(p, t, wasm_f32x4_splat(1.0f));
+  p = MADD(p, t, wasm_f32x4_splat(1.0f));
+  v4 sc = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(fn), wasm_i32x4_splat(127)), 23);
+  return MUL(p, sc);
+}
+
+/* sum_c a[c] * b[c], 4 lanes then the tail */
+INLINE f32 dot_c(const f32* a, const f32* b, int C) {
+  v4 s = ZERO;
+  int c = 0;
+  for (; c + 4 <= C; c += 4) s = MADD(LD(a + c), LD(b + c), s);
+  s = ADD(s, wasm_i32x4_shuffle(s, s, 2, 3, 0, 1));
+  s = ADD(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  f32 r = wasm_f32x4_extract_lane(s, 0);
+  for (; c < C; c++) r += a[c] * b[c];
+  return r;
+}
+
+/* a[0..K) = softmax(a[0..K)) for values >= 0 whose maximum is mx */
+INLINE void softmax_nonneg(f32* a, int K, f32 mx) {
+  v4 vm = wasm_f32x4_splat(mx), vs = ZERO;
+  int n = 0;
+  for (; n + 4 <= K; n += 4) {
+    v4 e = exp4_nonpos(wasm_f32x4_sub(LD(a + n), vm));
+    ST(a + n, e);
+    vs = ADD(vs, e);
+  }
+  vs = ADD(vs, wasm_i32x4_shuffle(vs, vs, 2, 3, 0, 1));
+  vs = ADD(vs, wasm_i32x4_shuffle(vs, vs, 1, 0, 3, 2));
+  f32 sum = wasm_f32x4_extract_lane(vs, 0);
+  for (int m = n; m < K; m++) {
+    a[m] = exp_nonpos(a[m] - mx);
+    sum += a[m];
+  }
+  for (int m = 0; m < K; m++) a[m] = a[m] / sum;
+}
+
+/* Whether (yy, xx) is inside an H x W image. */
+INLINE int fp_inside(int yy, int xx, int H, int W) { return yy >= 0 && xx >= 0 && yy < H && xx < W; }
+
+/*
+ * Forward: for every pixel p of f [B][H][W][C] and its K = k*k neighbours f_n (dilation dil,
+ * zero outside; n = i*k + j at offset (i*dil - r, j*dil - r), r = (k-1)/2*dil):
+ * corr[p][n] = <f_p, f_n>, a[p][n] = softmax_n(relu(corr[p])), out[p] = sum_n a[p][n] f_n.
+ * corr and a are [B][H][W][K].
+ */
+EXPORT(feature_prop)
+void feature_prop(const f32* f, f32* out, f32* a, f32* corr, int B, int H, int W, int C, int k, int dil) {
+  int K = k * k, r = (k - 1) / 2 * dil;
+  for (int b = 0; b < B; b++) {
+    const f32* fb = f + (long)b * H * W * C;
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        long p = (long)b * H * W + (long)y * W + x;
+        const f32* fc = f + p * C;
+        f32 *cr = corr + p * K, *ar = a + p * K, *o = out + p * C;
+        f32 mx = 0.0f;
+        for (int i = 0, n = 0; i < k; i++) {
+          int yy = y + i * dil - r;
+          for (int j = 0; j < k; j++, n++) {
+            int xx = x + j * dil - r;
+            f32 v = fp_inside(yy, xx, H, W) ? dot_c(fc, fb + ((long)yy * W + xx) * C, C) : 0.0f;
+            cr[n] = v;
+            ar[n] = v > 0.0f ? v : 0.0f;
+            mx = ar[n] > mx ? ar[n] : mx;
+          }
+        }
+        softmax_nonneg(ar, K, mx);
+        int interior = y >= r && y < H - r && x >= r && x < W - r;
+        int c = 0;
+        for (; c + 8 <= C; c += 8) {
+          v4 acc0 = ZERO, acc1 = ZERO;
+          for (int i = 0, n = 0; i < k; i++) {
+            int yy = y + i * dil - r;
+            for (int j = 0; j < k; j++, n++) {
+              int xx = x + j * dil - r;
+              if (interior || fp_inside(yy, xx, H, W)) {
+                v4 w = wasm_f32x4_splat(ar[n]);
+                const f32* src = fb + ((long)yy * W + xx) * C + c;
+                acc0 = MADD(w, LD(src), acc0);
+                acc1 = MADD(w, LD(src + 4), acc1);
+              }
+            }
+          }
+          ST(o + c, acc0);
+          ST(o + c + 4, acc1);
+        }
+        for (; c < C; c++) {
+          f32 acc = 0.0f;
+          for (int i = 0, n = 0; i < k; i++) {
+            int yy = y + i * dil - r;
+            for (int j = 0; j < k; j++, n++) {
+              int xx = x + j * dil - r;
+              if (fp_inside(yy, xx, H, W)) acc += ar[n] * fb[((long)yy * W + xx) * C + c];
+            }
+          }
+          o[c] = acc;
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Backward of feature_prop: with dA[p][n] = <dy_p, f_n>, dC[p][n] = a[p][n] (dA[p][n] -
+ * sum_m a[p][m] dA[p][m]) [corr[p][n] > 0] (kept in dc, [B][H][W][K] scratch), the gradient
+ * df[q] = sum_n dC[q][n] f_{q+o_n} + sum_n (a[p][n] dy_p + dC[p][n] f_p) over p = q - o_n,
+ * gathered per output pixel (no scatter).
+ */
+EXPORT(feature_prop_grad)
+void feature_prop_grad(const f32* dy, const f32* f, const f32* a, const f32* corr, f32* df, f32* dc, int B, int H,
+                       int W, int C, int k, int dil) {
+  int K = k * k, r = (k - 1) / 2 * dil;
+  for (int b = 0; b < B; b++) {
+    long b0 = (long)b * H * W;
+    const f32 *fb = f + b0 * C, *dyb = dy + b0 * C;
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        long p = b0 + (long)y * W + x;
+        const f32 *ar = a + p * K, *cr = corr + p * K;
+        f32* d = dc + p * K;
+        f32 s = 0.0f;
+        for (int i = 0, n = 0; i < k; i++) {
+          int yy = y + i * dil - r;
+          for (int j = 0; j < k; j++, n++) {
+            int xx = x + j * dil - r;
+            d[n] = fp_inside(yy, xx, H, W) ? dot_c(dy + p * C, fb + ((long)yy * W + xx) * C, C) : 0.0f;
+            s += ar[n] * d[n];
+          }
+        }
+        for (int n = 0; n < K; n++) d[n] = cr[n] > 0.0f ? ar[n] * (d[n] - s) : 0.0f;
+      }
+    }
+    const f32* ab = a + b0 * K;
+    const f32* db = dc + b0 * K;
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        long q = (long)y * W + x; /* within the image */
+        f32* o = df + (b0 + q) * C;
+        /* every neighbour in both directions inside: no bounds checks (most pixels) */
+        int interior = y >= r && y < H - r && x >= r && x < W - r;
+        int c = 0;
+        for (; c + 8 <= C; c += 8) {
+          v4 acc0 = ZERO, acc1 = ZERO;
+          for (int i = 0, n = 0; i < k; i++) {
+            int oy = i * dil - r;
+            for (int j = 0; j < k; j++, n++) {
+              int ox = j * dil - r;
+              long d = (long)oy * W + ox;
+              if (interior || fp_inside(y + oy, x + ox, H, W)) { /* direct term: dC[q][n] f_{q + o_n} */
+                v4 w = wasm_f32x4_splat(db[q * K + n]);
+                const f32* src = fb + (q + d) * C + c;
+                acc0 = MADD(w, LD(src), acc0);
+                acc1 = MADD(w, LD(src + 4), acc1);
+              }
+              if (interior || fp_inside(y - oy, x - ox, H, W)) { /* from p = q - o_n: a[p][n] dy_p + dC[p][n] f_p */
+                long pp = q - d;
+                v4 wa = wasm_f32x4_splat(ab[pp * K + n]), wd = wasm_f32x4_splat(db[pp * K + n]);
+                const f32 *g = dyb + pp * C + c, *src = fb + pp * C + c;
+                acc0 = MADD(wd, LD(src), MADD(wa, LD(g), acc0));
+                acc1 = MADD(wd, LD(src + 4), MADD(wa, LD(g + 4), acc1));
+              }
+            }
+          }
+          ST(o + c, acc0);
+          ST(o + c + 4, acc1);
+        }
+        for (; c < C; c++) {
+          f32 acc = 0.0f;
+          for (int i = 0, n = 0; i < k; i++) {
+            int oy = i * dil - r;
+            for (int j = 0; j < k; j++, n++) {
+              int ox = j * dil - r;
+              long d = (long)oy * W + ox;
+              if (fp_inside(y + oy, x + ox, H, W)) acc += db[q * K + n] * fb[(q + d) * C + c];
+              if (fp_inside(y - oy, x - ox, H, W)) {
+                long pp = q - d;
+                acc += ab[pp * K + n] * dyb[pp * C + c] + db[pp * K + n] * fb[pp * C + c];
+              }
+            }
+          }
+          o[c] = acc;
+        }
+      }
+    }
+  }
+}
