@@ -40,6 +40,8 @@ export interface GazeKernelExports {
   conv_wino_thread_floats(ci: number, co: number, wt: number): number;
   /** Winograd F(2x2,3x3) convolution of padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_wino_run(...a: number[]): void;
+  /** conv_wino_run for at most 8 output channels, fused per tile (same arguments). */
+  conv_wino1_run(...a: number[]): void;
   /** Chunks (work items) of conv_wino_dw_run; a function of the shape only. */
   conv_wino_dw_chunks(b: number, oh: number, ow: number): number;
   /** Floats of one chunk's partial sums in conv_wino_dw_run. */

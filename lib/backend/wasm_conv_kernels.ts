@@ -223,6 +223,8 @@ function convWino(
   const Hp = OH + 2, Wp = OW + 2;
   const pool = B * OH * OW * 9 * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
   const wt = winoChunk(B * (OH / 2) * (OW / 2), pool?.nthreads ?? 1);
+  // one column panel of outputs: the kernel fused per tile (no GEMM calls, no M buffer)
+  const fn = CO <= 8 ? "conv_wino1_run" : "conv_wino_run";
   const nx = B * Hp * Wp * CI + SLACK, nw = 9 * CI * CO;
   if (pool) {
     count(`${kernel}/wino-threads`);
@@ -241,7 +243,7 @@ function convWino(
     sh.set(heap.subarray(w0, w0 + nw), ws / 4);
     k.conv_wino_pack(ws, ub, CI, CO, flip);
     pool.run(
-      "conv_wino_run",
+      fn,
       [xp, ub, y, ts, tstride, B, Hp, Wp, CI, CO, wt, OH, OW],
       k.conv_wino_items(B, OH, OW, wt),
       1,
@@ -257,7 +259,7 @@ function convWino(
   st.k.conv_wino_pack(ptr(b, w), ub, CI, CO, flip);
   st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
   const items = st.k.conv_wino_items(B, OH, OW, wt);
-  st.k.conv_wino_run(xp, ub, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, wt, OH, OW, 0, 0, items);
+  st.k[fn](xp, ub, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, wt, OH, OW, 0, 0, items);
 }
 
 /** Winograd weight gradient of a stride-1 3x3 convolution on one thread or on the pool. */

@@ -36,6 +36,7 @@ export type PoolFunction =
   | "conv_im2col_dw_run"
   | "conv_im2col_dx_run"
   | "conv_wino_run"
+  | "conv_wino1_run"
   | "conv_wino_dw_run";
 /** Functions the workers can run (index = function id in the control block). */
 const RUNNABLE: readonly PoolFunction[] = [
@@ -45,6 +46,7 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_im2col_dw_run",
   "conv_im2col_dx_run",
   "conv_wino_run",
+  "conv_wino1_run",
   "conv_wino_dw_run",
 ];
 

@@ -69,7 +69,7 @@ Deno.test("setWasmThreads rejects bad counts", () => {
 });
 
 Deno.test("the thread count does not change a result: 1 and 2 threads give the same bits", async (t) => {
-  // 3x3 stride 1 with even sides: Winograd (y and dx by chunks of tiles, 16x16 x 2 images = 128
+  // 3x3 stride 1 with even sides: Winograd (y and dx by chunks of tiles, fused per tile for <= 8 outputs; 16x16 x 2 images = 128
   // tiles in uneven chunks; dw by a shape-fixed number of partial sums: 5 for 36x36, 2 for 16x16);
   // odd sides (13x11) and a stride of 2 take im2col on any thread count (pooled by chunks of
   // pixels, by images and by column panels), including chunks that span two images; 40 output
@@ -79,6 +79,7 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
   const cases: (Case & { s?: number; path: { y: string; dx: string; dw: string } })[] = [
     { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same", path: WINO },
     { b: 2, h: 16, w: 16, ci: 32, co: 64, k: 3, pad: "same", path: WINO },
+    { b: 4, h: 32, w: 32, ci: 16, co: 8, k: 3, pad: "same", path: WINO }, // y: the fused kernel (8 outputs)
     { b: 3, h: 13, w: 11, ci: 48, co: 40, k: 3, pad: "valid", path: IM2COL },
     { b: 4, h: 32, w: 32, ci: 32, co: 40, k: 3, pad: "same", s: 2, path: IM2COL },
   ];

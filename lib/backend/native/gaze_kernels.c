@@ -817,6 +817,84 @@ void conv_wino_dw_finish(const f32* partial, int nch, f32* dw, int CI, int CO) {
     }
   }
 }
+
+/* Coefficient of M[i][.] in output row a of A^T M A: A^T = [1 1 1 0; 0 1 -1 -1]. */
+#define WA(a, i) ((a) == 0 ? ((i) < 3 ? 1 : 0) : ((i) == 0 ? 0 : (i) == 1 ? 1 : -1))
+/* y (+|-)= m when the constant coefficient is +-1 */
+#define WACC(y, coef, m) \
+  if ((coef) == 1) y = ADD(y, m); \
+  else if ((coef) == -1) y = wasm_f32x4_sub(y, m);
+
+/*
+ * conv_wino_run for at most 8 output channels (one column panel), fused per tile: the 16 products
+ * M[xi] = V[xi] . U[xi] stay in registers and go straight into the 2x2 outputs, with no M buffer
+ * and no GEMM calls (for few channels those cost more than the multiply-adds). Same arguments,
+ * work items and filter packing as conv_wino_run; per-thread scratch 16*CI floats.
+ */
+EXPORT(conv_wino1_run)
+void conv_wino1_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
+                    int wt, int OH, int OW, int part, int i0, int i1) {
+  int TY = OH / 2, TX = OW / 2;
+  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI, uxs = (long)CI * NR;
+  f32* V = ts + (long)part * tstride; /* [16][CI] */
+  for (int it = i0; it < i1; it++) {
+    long t0 = (long)it * wt, t1 = t0 + wt < tiles ? t0 + wt : tiles;
+    for (long tt = t0; tt < t1; tt++) {
+      int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+      const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
+      for (int c = 0; c < CI; c += 4) {
+        const f32* q = p + c;
+        BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
+        BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
+        BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22, e32)
+        BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23, e33)
+#define ROWB(i)                                             \
+  {                                                         \
+    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3) \
+    ST(V + (4 * i + 0) * cs + c, f0);                       \
+    ST(V + (4 * i + 1) * cs + c, f1);                       \
+    ST(V + (4 * i + 2) * cs + c, f2);                       \
+    ST(V + (4 * i + 3) * cs + c, f3);                       \
+  }
+        ROWB(0) ROWB(1) ROWB(2) ROWB(3)
+#undef ROWB
+      }
+      v4 y00a = ZERO, y00b = ZERO, y01a = ZERO, y01b = ZERO, y10a = ZERO, y10b = ZERO, y11a = ZERO, y11b = ZERO;
+#define XI(i, j)                                                  \
+  {                                                               \
+    const f32* v = V + (4 * (i) + (j)) * cs;                      \
+    const f32* u = ub + (4 * (i) + (j)) * uxs;                    \
+    v4 m0 = ZERO, m1 = ZERO;                                      \
+    for (int c = 0; c < CI; c++) {                                \
+      v4 sv = SPLAT(v + c);                                       \
+      m0 = MADD(sv, LD(u + c * NR), m0);                          \
+      m1 = MADD(sv, LD(u + c * NR + 4), m1);                      \
+    }                                                             \
+    WACC(y00a, WA(0, i) * WA(0, j), m0) WACC(y00b, WA(0, i) * WA(0, j), m1) \
+    WACC(y01a, WA(0, i) * WA(1, j), m0) WACC(y01b, WA(0, i) * WA(1, j), m1) \
+    WACC(y10a, WA(1, i) * WA(0, j), m0) WACC(y10b, WA(1, i) * WA(0, j), m1) \
+    WACC(y11a, WA(1, i) * WA(1, j), m0) WACC(y11b, WA(1, i) * WA(1, j), m1) \
+  }
+      XI(0, 0) XI(0, 1) XI(0, 2) XI(0, 3) XI(1, 0) XI(1, 1) XI(1, 2) XI(1, 3)
+      XI(2, 0) XI(2, 1) XI(2, 2) XI(2, 3) XI(3, 0) XI(3, 1) XI(3, 2) XI(3, 3)
+#undef XI
+      f32* o = y + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
+      long ro = (long)OW * CO;
+      ST(o, y00a);
+      ST(o + CO, y01a);
+      ST(o + ro, y10a);
+      ST(o + ro + CO, y11a);
+      if (CO == 8) {
+        ST(o + 4, y00b);
+        ST(o + CO + 4, y01b);
+        ST(o + ro + 4, y10b);
+        ST(o + ro + CO + 4, y11b);
+      }
+    }
+  }
+}
+#undef WACC
+#undef WA
 #undef BT4
 
 /* ------------------------------------------------------------------------------------------ */
