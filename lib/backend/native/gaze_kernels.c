@@ -578,6 +578,33 @@ int conv_wino_thread_floats(int CI, int CO, int wt) { return 16 * wt * (CI + ((C
   v4 r0 = wasm_f32x4_sub(d0, d2), r1 = ADD(d1, d2), r2 = wasm_f32x4_sub(d2, d1), r3 = wasm_f32x4_sub(d1, d3);
 
 /*
+ * Input transform of one tile: the 4x4 patch at p (rows rs floats apart, pixels CI apart) ->
+ * v[xi*vs + c] = (B^T d_c B)[xi] for every channel c, 4 channels at a time.
+ */
+INLINE void wino_input(const f32* p, long rs, int CI, f32* v, long vs) {
+  long cs = CI;
+  for (int c = 0; c < CI; c += 4) {
+    const f32* q = p + c;
+    /* B^T d: combine the 4 rows, column by column */
+    BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
+    BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
+    BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22, e32)
+    BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23, e33)
+    /* (B^T d) B: combine the 4 columns of each row */
+#define ROWB(i)                                             \
+  {                                                         \
+    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3) \
+    ST(v + (4 * i + 0) * vs + c, f0);                       \
+    ST(v + (4 * i + 1) * vs + c, f1);                       \
+    ST(v + (4 * i + 2) * vs + c, f2);                       \
+    ST(v + (4 * i + 3) * vs + c, f3);                       \
+  }
+    ROWB(0) ROWB(1) ROWB(2) ROWB(3)
+#undef ROWB
+  }
+}
+
+/*
  * Winograd F(2x2,3x3) of padded images xp [B][Hp][Wp][CI] (Hp = OH+2, Wp = OW+2) with a filter
  * packed by conv_wino_pack: y [B][OH][OW][CO] as conv_s1_run with KH = KW = 3 (up to round-off).
  * Work items are chunks of wt tiles (wt a multiple of 6), conv_wino_items of them; this call does
@@ -589,7 +616,7 @@ EXPORT(conv_wino_run)
 void conv_wino_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
                    int wt, int OH, int OW, int part, int i0, int i1) {
   int NT = (CO + NR - 1) / NR, CO8 = NT * NR, TY = OH / 2, TX = OW / 2;
-  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI;
+  long tiles = (long)B * TY * TX, rs = (long)Wp * CI;
   f32* V = ts + (long)part * tstride; /* [16][wt][CI] */
   f32* Mm = V + 16L * wt * CI;        /* [16][wt][CO8] */
   long vxs = (long)wt * CI, mxs = (long)wt * CO8, uxs = (long)NT * CI * NR;
@@ -601,26 +628,7 @@ void conv_wino_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, i
       long tt = t0 + t;
       int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
       const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
-      f32* v = V + (long)t * CI;
-      for (int c = 0; c < CI; c += 4) {
-        const f32* q = p + c;
-        /* B^T d: combine the 4 rows, column by column */
-        BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
-        BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
-        BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22, e32)
-        BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23, e33)
-        /* (B^T d) B: combine the 4 columns of each row */
-#define ROWB(i)                                                     \
-  {                                                                 \
-    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3)         \
-    ST(v + (4 * i + 0) * vxs + c, f0);                              \
-    ST(v + (4 * i + 1) * vxs + c, f1);                              \
-    ST(v + (4 * i + 2) * vxs + c, f2);                              \
-    ST(v + (4 * i + 3) * vxs + c, f3);                              \
-  }
-        ROWB(0) ROWB(1) ROWB(2) ROWB(3)
-#undef ROWB
-      }
+      wino_input(p, rs, CI, V + (long)t * CI, vxs);
     }
     /* 16 GEMMs: M[xi] (nt_c x CO8) = V[xi] (nt_c x CI) x U[xi] (CI x CO8); rows past nt_c are
        computed from stale scratch and never read */
@@ -701,7 +709,7 @@ EXPORT(conv_wino_dw_run)
 void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int tstride, int B, int Hp, int Wp, int CI,
                       int CO, int wt, int OH, int OW, int part, int i0, int i1) {
   int NT = (CO + NR - 1) / NR, CO8 = NT * NR, TY = OH / 2, TX = OW / 2;
-  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI;
+  long tiles = (long)B * TY * TX, rs = (long)Wp * CI;
   int nch = conv_wino_dw_chunks(B, OH, OW);
   long per = (tiles + nch - 1) / nch;
   f32* V = ts + (long)part * tstride; /* [16][wt][CI] (+ SLACK: kern6t reads up to 5 floats past a row) */
@@ -718,26 +726,7 @@ void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int t
         long tt = t0 + t;
         int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
         const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
-        f32* v = V + (long)t * CI;
-        for (int c = 0; c < CI; c += 4) {
-          const f32* q = p + c;
-          BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
-          BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
-          BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22,
-              e32)
-          BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23,
-              e33)
-#define ROWB(i)                                             \
-  {                                                         \
-    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3) \
-    ST(v + (4 * i + 0) * vxs + c, f0);                      \
-    ST(v + (4 * i + 1) * vxs + c, f1);                      \
-    ST(v + (4 * i + 2) * vxs + c, f2);                      \
-    ST(v + (4 * i + 3) * vxs + c, f3);                      \
-  }
-          ROWB(0) ROWB(1) ROWB(2) ROWB(3)
-#undef ROWB
-        }
+        wino_input(p, rs, CI, V + (long)t * CI, vxs);
         /* Q = A g A^T of the 2x2 block of dy, 4 output channels at a time:
            (u0, u1, u2, u3) = (a, a + b, a - b, -b) along each axis */
         const f32* g = dy + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
@@ -842,23 +831,7 @@ void conv_wino1_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, 
     for (long tt = t0; tt < t1; tt++) {
       int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
       const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
-      for (int c = 0; c < CI; c += 4) {
-        const f32* q = p + c;
-        BT4(LD(q), LD(q + rs), LD(q + 2 * rs), LD(q + 3 * rs), e00, e10, e20, e30)
-        BT4(LD(q + cs), LD(q + rs + cs), LD(q + 2 * rs + cs), LD(q + 3 * rs + cs), e01, e11, e21, e31)
-        BT4(LD(q + 2 * cs), LD(q + rs + 2 * cs), LD(q + 2 * rs + 2 * cs), LD(q + 3 * rs + 2 * cs), e02, e12, e22, e32)
-        BT4(LD(q + 3 * cs), LD(q + rs + 3 * cs), LD(q + 2 * rs + 3 * cs), LD(q + 3 * rs + 3 * cs), e03, e13, e23, e33)
-#define ROWB(i)                                             \
-  {                                                         \
-    BT4(e##i##0, e##i##1, e##i##2, e##i##3, f0, f1, f2, f3) \
-    ST(V + (4 * i + 0) * cs + c, f0);                       \
-    ST(V + (4 * i + 1) * cs + c, f1);                       \
-    ST(V + (4 * i + 2) * cs + c, f2);                       \
-    ST(V + (4 * i + 3) * cs + c, f3);                       \
-  }
-        ROWB(0) ROWB(1) ROWB(2) ROWB(3)
-#undef ROWB
-      }
+      wino_input(p, rs, CI, V, cs);
       v4 y00a = ZERO, y00b = ZERO, y01a = ZERO, y01b = ZERO, y10a = ZERO, y10b = ZERO, y11a = ZERO, y11b = ZERO;
 #define XI(i, j)                                                  \
   {                                                               \
