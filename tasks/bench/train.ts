@@ -229,32 +229,12 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         peers.push(await runTrainStepPeer(config, m, { threads: peerThreads, warmup, steps, params: r.params }));
       }
     }
-    const res: Record<string, unknown> = { ...timings[0] };
-    if (rounds > 1) {
-      const c = combineRounds(timings.map((t) => t.median_ms));
-      Object.assign(res, {
-        median_ms: c.median,
-        min_ms: c.min,
-        max_ms: c.max,
-        rounds: timings.map((t) => t.median_ms),
-      });
-      res.median_cpu_ms = combineRounds(timings.map((t) => t.median_cpu_ms)).median;
-    }
+    const res: Record<string, unknown> = rounds > 1
+      ? combinedRounds(timings as unknown as Record<string, unknown>[])
+      : { ...timings[0] };
     if (peers.length) {
       const ok = peers.every((p) => typeof p.median_ms === "number");
-      res.peer = rounds > 1 && ok
-        ? (() => {
-          const c = combineRounds(peers.map((p) => p.median_ms as number));
-          return {
-            ...peers[0],
-            median_ms: c.median,
-            min_ms: c.min,
-            max_ms: c.max,
-            median_cpu_ms: combineRounds(peers.map((p) => p.median_cpu_ms as number)).median,
-            rounds: peers.map((p) => p.median_ms),
-          };
-        })()
-        : peers[0];
+      res.peer = rounds > 1 && ok ? combinedRounds(peers) : peers[0];
       if (ok) {
         const peer = res.peer as Record<string, number>;
         res.ratio_to_peer = +((res.median_ms as number) / peer.median_ms).toFixed(2);
@@ -291,6 +271,27 @@ export function combineRounds(values: readonly number[]): { median: number; min:
     median: +median([...values]).toFixed(1),
     min: +Math.min(...values).toFixed(1),
     max: +Math.max(...values).toFixed(1),
+  };
+}
+
+/**
+ * One result for several rounds (each a median over its steps): the first round's fields, with
+ * median / min / max over the rounds' medians, the median of their CPU ms, every round's median
+ * (`rounds`), and `gflops_per_s` recomputed from the median where a round reports `step_gflop`.
+ */
+export function combinedRounds(rounds: Record<string, unknown>[]): Record<string, unknown> {
+  const ms = rounds.map((r) => r.median_ms as number);
+  const c = combineRounds(ms);
+  return {
+    ...rounds[0],
+    median_ms: c.median,
+    min_ms: c.min,
+    max_ms: c.max,
+    median_cpu_ms: combineRounds(rounds.map((r) => r.median_cpu_ms as number)).median,
+    ...(typeof rounds[0].step_gflop === "number"
+      ? { gflops_per_s: +((rounds[0].step_gflop as number) / (c.median / 1000)).toFixed(2) }
+      : {}),
+    rounds: ms,
   };
 }
 

@@ -34,7 +34,7 @@ import {
   trainableVariables,
 } from "../../lib/models/mod.ts";
 import { median } from "./types.ts";
-import { combineRounds } from "./train.ts";
+import { combinedRounds } from "./train.ts";
 import { runPythonPeer } from "./peer.ts";
 import type { BenchCase, BenchContext } from "./types.ts";
 
@@ -229,26 +229,6 @@ export function runTorchPeer(
   const args = ["--warmup", String(options.warmup ?? UNET_STEP_CONFIG.warmup)];
   args.push("--steps", String(options.steps ?? UNET_STEP_CONFIG.steps), "--threads", String(options.threads ?? 1));
   return runPythonPeer("peer_torch.py", args, { python: options.python });
-}
-
-/**
- * One result for several rounds (each a median over its steps): the first round's fields, with
- * median / min / max over the rounds' medians, the median of their CPU ms, and every round's median.
- */
-function combinedRounds(rounds: Record<string, unknown>[]): Record<string, unknown> {
-  const ms = rounds.map((r) => r.median_ms as number);
-  const c = combineRounds(ms);
-  return {
-    ...rounds[0],
-    median_ms: c.median,
-    min_ms: c.min,
-    max_ms: c.max,
-    median_cpu_ms: combineRounds(rounds.map((r) => r.median_cpu_ms as number)).median,
-    ...(typeof rounds[0].step_gflop === "number"
-      ? { gflops_per_s: +((rounds[0].step_gflop as number) / (c.median / 1000)).toFixed(2) }
-      : {}),
-    rounds: ms,
-  };
 }
 
 /** The `unet-step` bench case (`--peer torch`: also PyTorch, and the ratios). */

@@ -58,3 +58,26 @@ export interface ConvCase {
   s: number;
   pad: "same" | "valid";
 }
+
+/**
+ * Run `code` with `deno eval` in an environment holding only NO_COLOR=1 and `env`, as a check of
+ * what a module reads from the environment at load. `noConfig`: pass `--no-config` (the code then
+ * cannot import through the project's import map).
+ */
+export async function evalWithEnv(
+  code: string,
+  env: Record<string, string | undefined>,
+  options: { noConfig?: boolean } = {},
+): Promise<{ ok: boolean; out: string; err: string }> {
+  const vars: Record<string, string> = { NO_COLOR: "1" };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) vars[k] = v;
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", ...(options.noConfig ? ["--no-config"] : []), code],
+    env: vars,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
+}

@@ -3,7 +3,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { kernelPathStats, selectBackend, setWinograd } from "../../lib/backend/mod.ts";
 import { assert } from "../assert.ts";
-import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
+import { assertClose, type ConvCase, evalWithEnv, randomValues, runOn } from "./backend_compare.ts";
 
 const TOL = 2e-5;
 
@@ -188,20 +188,11 @@ Deno.test("wasm conv2d, Winograd path: values and gradients match the cpu backen
 });
 
 Deno.test("GAZE_WINOGRAD: 0 turns the Winograd path off at load, 1 or unset leaves it on, other values are refused", async () => {
-  const run = async (value: string | undefined) => {
-    const env: Record<string, string> = { NO_COLOR: "1" };
-    if (value !== undefined) env.GAZE_WINOGRAD = value;
-    const url = new URL("../../lib/backend/wasm_conv_kernels.ts", import.meta.url).href;
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", `import { winogradOn } from ${JSON.stringify(url)}; console.log(winogradOn());`],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
-  };
+  const url = new URL("../../lib/backend/wasm_conv_kernels.ts", import.meta.url).href;
+  const run = (value: string | undefined) =>
+    evalWithEnv(`import { winogradOn } from ${JSON.stringify(url)}; console.log(winogradOn());`, {
+      GAZE_WINOGRAD: value,
+    });
   assert((await run(undefined)).out === "true");
   assert((await run("1")).out === "true");
   assert((await run("0")).out === "false");

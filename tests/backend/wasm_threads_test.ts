@@ -9,7 +9,7 @@ import {
   wasmThreadPool,
 } from "../../lib/backend/mod.ts";
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { assertClose, type ConvCase, randomValues, runOn } from "./backend_compare.ts";
+import { assertClose, type ConvCase, evalWithEnv, randomValues, runOn } from "./backend_compare.ts";
 
 /** The stride-1 convolution cases of this file (stride is fixed at 1 here). */
 type Case = Omit<ConvCase, "s">;
@@ -125,23 +125,11 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
 });
 
 Deno.test("default thread count: one per core up to 2 without GAZE_WASM_THREADS; the variable overrides it", async () => {
-  const count = async (value: string | undefined) => {
-    const env: Record<string, string> = { NO_COLOR: "1" };
-    if (value !== undefined) env.GAZE_WASM_THREADS = value;
-    const code = `import { wasmThreadCount } from ${
-      JSON.stringify(new URL("../../lib/backend/wasm_threads.ts", import.meta.url).href)
-    };
-console.log(wasmThreadCount());`;
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["eval", "--no-config", code],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
-  };
+  const url = new URL("../../lib/backend/wasm_threads.ts", import.meta.url).href;
+  const count = (value: string | undefined) =>
+    evalWithEnv(`import { wasmThreadCount } from ${JSON.stringify(url)};\nconsole.log(wasmThreadCount());`, {
+      GAZE_WASM_THREADS: value,
+    }, { noConfig: true });
   const cores = navigator.hardwareConcurrency;
   assertEquals((await count(undefined)).out, String(Math.min(DEFAULT_WASM_THREADS_MAX, cores)));
   assertEquals((await count("")).out, String(Math.min(DEFAULT_WASM_THREADS_MAX, cores)));
