@@ -23,8 +23,9 @@ const USAGE = `deno task bench [--case NAME[,NAME...]] [--backend auto|tensorflo
                  [--method M]     (train-step: fullsup | gaze1 | gazemedseg | fgi; default all four)
                  [--config FILE]  (train-step: training config, default configs/kvasir.cpu.json)
                  [--warmup N] [--steps N]  (train-step: untimed / timed iterations, default 3 / 20)
-                 [--rounds N]     (train-step, unet-step: N rounds, toolkit and peer alternating; medians over rounds and
-                                   the range of the per-round ratios: on a machine whose speed drifts)
+                 [--rounds N]     (train-step, unet-step: N rounds, toolkit and peer alternating; medians over rounds,
+                                   the range and the median of the per-round ratios: on a machine whose speed drifts,
+                                   ratio_median is the robust figure)
 
 Cases:
 ${BENCH_CASES.map((c: BenchCase) => `  ${c.name.padEnd(22)} ${c.description}`).join("\n")}`;

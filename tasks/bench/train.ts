@@ -16,8 +16,9 @@
  * the same config, on `--threads N` threads (default: the toolkit's count), checks that its
  * parameter counts equal the toolkit's, and reports `ratio_to_peer` = toolkit / PyTorch median
  * (`--peer-threads N`: the peer on N threads instead). `--rounds N` repeats both, alternating, and
- * reports medians over the rounds with the range of the per-round ratios (this machine's speed
- * drifts by up to 30 % between runs a minute apart). `--quick`: FGI only (unless `--method`), 1 + 1 iterations.
+ * reports medians over the rounds with the range and the median of the per-round ratios
+ * (`ratio_median`: this machine's speed swings by up to 2x within seconds, for PyTorch as for the
+ * toolkit, so the ratio of two measurements taken seconds apart is the robust figure). `--quick`: FGI only (unless `--method`), 1 + 1 iterations.
  *
  * {@link measureTrainStep} is also how the cpu profile's scale was chosen (see the config's notes).
  *
@@ -242,6 +243,7 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
         if (rounds > 1) {
           const per = timings.map((t, i) => t.median_ms / (peers[i].median_ms as number));
           res.ratio_range = [+Math.min(...per).toFixed(2), +Math.max(...per).toFixed(2)];
+          res.ratio_median = +median(per).toFixed(2);
         }
       }
     }

@@ -264,6 +264,7 @@ export const unetStepCase: BenchCase = {
     if (rounds > 1) {
       const per = mine.map((m, i) => (m.median_ms as number) / (peers[i].median_ms as number));
       out.ratio_range = [+Math.min(...per).toFixed(2), +Math.max(...per).toFixed(2)];
+      out.ratio_median = +median(per).toFixed(2);
     }
     return out;
   },
