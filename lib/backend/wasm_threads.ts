@@ -6,9 +6,10 @@
  * thread (the calling thread does part 0) and copies the result back.
  *
  * By default the pool has one thread per core, at most {@link DEFAULT_WASM_THREADS_MAX} (2): on
- * this project's 2-core machine, quiet, two threads cut a cpu-profile training iteration by 22 %
- * (FGI), 18 % (full supervision) and 12 % (GazeMedSeg) and cost 6 % for single-level gaze (README,
- * "Throughput"); more threads were not measured. `GAZE_WASM_THREADS=N` in the environment or
+ * this project's 2-core machine, with the Winograd kernels (commit e0283fa; 1 vs 2 threads
+ * alternating in one process), two threads make a cpu-profile training iteration 1.09x (FGI),
+ * 1.11x (GazeMedSeg) and 1.21x (full supervision) faster, single-level gaze within the noise
+ * (README, "Tests and benchmarks"); more threads were not measured. `GAZE_WASM_THREADS=N` in the environment or
  * {@link setWasmThreads} sets another count (`N = 1`: no pool; `N = 0`: one per core, no cap). Work
  * is handed out in chunks that threads claim, so a thread that gets less CPU does less; still,
  * every kernel ends when the last claimed chunk is done, so on a machine whose cores are busy with
