@@ -43,14 +43,17 @@ for (;;) {
   const args = Array.from(ctl.subarray(S.args, S.args + ctl[S.nargs]));
   const items = ctl[S.items], chunk = ctl[S.chunk];
   Atomics.store(ctl, S.busy + d.part, 1);
-  // Claims carry the job's tag (seq mod 1024, high bits): if the job was replaced while its
-  // arguments were read, the claim shows another tag and nothing is computed with them.
+  // Claims carry the job's tag (seq mod 1024, high bits) and are made by compare-and-swap: if
+  // the job was replaced (or is being written: tag 0xfff) while its arguments were read, the
+  // counter shows another tag, nothing is computed with them, and the counter is left as it is
+  // (an add would skip items of the job now open).
   const tag = seq & 0x3ff;
   try {
     for (;;) {
-      const v = Atomics.add(ctl, S.next, chunk);
+      const v = Atomics.load(ctl, S.next);
       const i = v & 0xfffff;
       if (v >>> 20 !== tag || i >= items) break;
+      if (Atomics.compareExchange(ctl, S.next, v, v + chunk) !== v) continue;
       fns[fn](...args, d.part, i, Math.min(items, i + chunk));
     }
   } catch {

@@ -29,6 +29,8 @@ const MAX_THREADS = 16;
 const SLOTS = { seq: 0, fn: 1, nargs: 2, items: 3, chunk: 4, next: 5, args: 8, busy: 40, err: 40 + MAX_THREADS };
 const CTL_INTS = 40 + 2 * MAX_THREADS;
 const HEAP_START = 4096;
+/** `next` while no job is open: its tag (bits 20-31, 0xfff) is no job's (seq mod 1024). */
+const CLOSED = -1;
 /** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
 export type PoolFunction =
   | "conv_s1_run"
@@ -170,14 +172,18 @@ function startPool(n: number): WasmThreadPool {
     run(name: PoolFunction, args: number[], items: number, chunk?: number) {
       if (!(items >= 0 && items < 2 ** 19)) throw new Error(`wasm thread pool: ${items} work items (max 2^19)`);
       const step = Math.max(1, Math.floor(chunk ?? items / (4 * n)));
+      // closed while the job is written: a worker still on an earlier job can claim nothing from
+      // this one (its claims compare the tag and never move the counter of another job)
+      Atomics.store(ctl, SLOTS.next, CLOSED);
       ctl[SLOTS.fn] = RUNNABLE.indexOf(name);
       ctl[SLOTS.nargs] = args.length;
       ctl.set(args, SLOTS.args);
       ctl[SLOTS.items] = items;
       ctl[SLOTS.chunk] = step;
       seq++;
-      // claims = (seq mod 1024) << 20 | item index: a worker that read another job's arguments
-      // sees another tag in its claim and computes nothing (see wasm_thread_worker.ts)
+      // next = (seq mod 1024) << 20 | first unclaimed item: a worker claims by compare-and-swap
+      // only while the tag is its job's, so one that read another job's arguments computes nothing
+      // and leaves this job's items alone (see wasm_thread_worker.ts)
       const tag = (seq & 0x3ff) << 20;
       Atomics.store(ctl, SLOTS.next, tag);
       Atomics.store(ctl, SLOTS.seq, seq);
@@ -198,7 +204,7 @@ function startPool(n: number): WasmThreadPool {
     },
     stop() {
       ctl[SLOTS.fn] = -1;
-      Atomics.store(ctl, SLOTS.next, 0x7ff00000);
+      Atomics.store(ctl, SLOTS.next, CLOSED);
       Atomics.store(ctl, SLOTS.seq, ++seq);
       Atomics.notify(ctl, SLOTS.seq);
       for (const w of workers) void w.terminate();
