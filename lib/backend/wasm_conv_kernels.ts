@@ -73,9 +73,10 @@ function winogradFromEnv(): boolean {
 }
 
 /**
- * Turn the Winograd F(2x2,3x3) path for stride-1 3x3 convolutions and input gradients on or off
- * (default on; `GAZE_WINOGRAD=0` in the environment turns it off at load). Off, those
- * convolutions take the direct kernels, whose sums differ from Winograd's by round-off only.
+ * Turn the Winograd F(2x2,3x3) path for stride-1 3x3 convolutions (forward, input and weight
+ * gradients) on or off (default on; `GAZE_WINOGRAD=0` in the environment turns it off at load).
+ * Off, those convolutions take the direct kernels, whose sums differ from Winograd's by round-off
+ * only; runs trained before the Winograd kernels reproduce bit for bit only with it off.
  */
 export function setWinograd(on: boolean): void {
   winogradEnabled = on;
