@@ -7,6 +7,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
+import { sharedMemoryImport } from "./wasm_binary.ts";
 
 /**
  * Functions exported by gaze_kernels.wasm. Pointers are byte offsets in the heap the instance was
@@ -154,73 +155,14 @@ export function gazeKernelsModule(): WebAssembly.Module {
 
 let sharedModuleCache: WebAssembly.Module | undefined;
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
 /**
- * The same module with its memory import declared shared (limits 1..65536 pages), so it can be
- * instantiated on a shared `WebAssembly.Memory` by several threads. The code is unchanged (it
- * uses no atomics; threads work on disjoint outputs and meet only at the pool's barrier).
+ * Compile gaze_kernels.wasm with its memory import declared shared (once per process), for a
+ * shared heap that several threads run kernels on. The code is unchanged: it uses no atomics
+ * (threads write disjoint outputs and meet only at the pool's barrier, lib/backend/wasm_threads.ts).
  */
-export function sharedMemoryVariant(wasm: Uint8Array): Uint8Array {
-  let p = 8;
-  const u32 = () => {
-    let r = 0, shift = 0, x: number;
-    do {
-      x = wasm[p++];
-      r += (x & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (x & 0x80);
-    return r;
-  };
-  while (p < wasm.length) {
-    const start = p;
-    const id = wasm[p++];
-    const size = u32();
-    const body = p;
-    if (id !== 2) {
-      p = body + size;
-      continue;
-    }
-    const out: number[] = [];
-    const n = u32();
-    out.push(...leb(n));
-    for (let i = 0; i < n; i++) {
-      const from = p;
-      const moduleLen = u32();
-      p += moduleLen; // module name
-      const fieldLen = u32();
-      p += fieldLen; // field name
-      const kind = wasm[p++];
-      out.push(...wasm.subarray(from, p));
-      if (kind !== 2) throw new Error("gaze_kernels.wasm: expected the memory to be its only import");
-      const flags = wasm[p++];
-      const min = u32();
-      if (flags & 1) u32();
-      out.push(0x03, ...leb(min), ...leb(65536));
-    }
-    const section = [2, ...leb(out.length), ...out];
-    const res = new Uint8Array(wasm.length - (body + size - start) + section.length);
-    res.set(wasm.subarray(0, start));
-    res.set(section, start);
-    res.set(wasm.subarray(body + size), start + section.length);
-    return res;
-  }
-  throw new Error("gaze_kernels.wasm: no import section");
-}
-
-/** Compile the shared-memory variant of gaze_kernels.wasm (once per process). */
 export function gazeKernelsSharedModule(): WebAssembly.Module {
   sharedModuleCache ??= new WebAssembly.Module(
-    sharedMemoryVariant(decodeBase64(GAZE_KERNELS_WASM_BASE64)) as BufferSource,
+    sharedMemoryImport(decodeBase64(GAZE_KERNELS_WASM_BASE64)) as BufferSource,
   );
   return sharedModuleCache;
 }
@@ -233,7 +175,8 @@ export function heapState(backend: WasmBackendLike): HeapState {
   }
   let st = states.get(memory);
   if (!st) {
-    const inst = new WebAssembly.Instance(gazeKernelsModule(), { env: { memory } });
+    const module = memory.buffer instanceof SharedArrayBuffer ? gazeKernelsSharedModule() : gazeKernelsModule();
+    const inst = new WebAssembly.Instance(module, { env: { memory } });
     st = { k: inst.exports as unknown as GazeKernelExports, scratchPtr: 0, scratchBytes: 0 };
     states.set(memory, st);
   }

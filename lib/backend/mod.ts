@@ -14,7 +14,7 @@ export * from "./wasm_reduce_kernels.ts";
 export * from "./wasm_matmul_kernels.ts";
 export * from "./wasm_threads.ts";
 export * from "./tensor_types.ts";
-export type { GazeKernelExports } from "./gaze_wasm_module.ts";
+export type { GazeKernelExports, WasmBackendLike } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";
 export * from "./sgd_kernel.ts";
 export * from "./flop_counter.ts";

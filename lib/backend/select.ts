@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { registerWasmConv2DBackpropFilter } from "./wasm_conv2d_backprop_filter.ts";
 import { registerGazeWasmKernels } from "./wasm_kernels.ts";
+import { withSharedEmscriptenHeap } from "./wasm_binary.ts";
 
 /** Backend names accepted by {@link selectBackend}. */
 export type BackendName = "auto" | "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -70,7 +71,10 @@ async function initWasm(): Promise<void> {
   registerWasmConv2DBackpropFilter("wasm"); // used where the toolkit's kernels are not registered
   const k = registerGazeWasmKernels("wasm");
   if (k.skipped) wasmKernelNote = `; stock wasm kernels (${k.skipped})`;
-  if (!(await tf.setBackend("wasm"))) throw new Error(`could not initialise the wasm backend from ${dir}`);
+  // the heap shared, so that the thread pool's workers compute on tensors in place (wasm_threads.ts)
+  if (!(await withSharedEmscriptenHeap(() => tf.setBackend("wasm")))) {
+    throw new Error(`could not initialise the wasm backend from ${dir}`);
+  }
   await tf.ready();
 }
 

@@ -21,7 +21,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath, type KernelArgs, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
-import { wasmThreadPool } from "./wasm_threads.ts";
+import { runItems, type WasmThreadPool, wasmThreadPool } from "./wasm_threads.ts";
 import { CONV_BIAS_KERNEL, CONV_TRANSPOSE_BIAS_KERNEL } from "./conv_bias.ts";
 
 const count = countKernelPath;
@@ -97,25 +97,9 @@ function useS1(ci: Conv2DInfo, pixels: number, maxIm2col: number): boolean {
   return ci.strideHeight === 1 && ci.strideWidth === 1 && pixels > maxIm2col;
 }
 
-/** Zero-padded copy of B images [H][W][C] (at src[s0]) into [Hp][Wp][C] each (at dst[d0]), then SLACK zeros. */
-function padInto(dst: Float32Array, d0: number, src: Float32Array, s0: number, g: S1Shape, Hp: number, Wp: number) {
-  const { B, H, W, CI: C, PT, PL } = g;
-  const x0 = Math.max(0, PL), x1 = Math.min(Wp, PL + W);
-  for (let b = 0; b < B; b++) {
-    for (let yy = 0; yy < Hp; yy++) {
-      const d = d0 + ((b * Hp + yy) * Wp) * C;
-      const sy = yy - PT;
-      if (sy < 0 || sy >= H || x1 <= x0) {
-        dst.fill(0, d, d + Wp * C);
-        continue;
-      }
-      if (x0 > 0) dst.fill(0, d, d + x0 * C);
-      const s = s0 + ((b * H + sy) * W + (x0 - PL)) * C;
-      dst.set(src.subarray(s, s + (x1 - x0) * C), d + x0 * C);
-      if (x1 < Wp) dst.fill(0, d + x1 * C, d + Wp * C);
-    }
-  }
-  dst.fill(0, d0 + B * Hp * Wp * C, d0 + B * Hp * Wp * C + SLACK);
+/** The thread pool when a convolution of `macs` multiply-adds is worth it (else undefined: one thread). */
+function poolFor(b: WasmBackendLike, macs: number): WasmThreadPool | undefined {
+  return macs >= MIN_THREADED_MACS ? wasmThreadPool(b) : undefined;
 }
 
 /** Stride-1 convolution (flip=1: Conv2DBackpropInput) on one thread or on the pool. */
@@ -129,38 +113,25 @@ function convS1(
 ) {
   const { B, H, W, CI, CO, KH, KW, PT, PL, OH, OW, flip } = g;
   const Hp = OH + KH - 1, Wp = OW + KW - 1;
-  const pool = B * OH * OW * KH * KW * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  const pool = poolFor(b, B * OH * OW * KH * KW * CI * CO);
+  const st = heapState(b);
+  const nb = st.k.conv_s1_packed_floats(CI, CO, KH, KW), tstride = st.k.conv_s1_thread_floats();
   if (pool) {
+    // the whole batch padded, its work items (images x blocks of virtual rows) shared out
     count(`${kernel}/s1-threads`);
-    const k = pool.k;
-    pool.reset();
-    const xp = pool.alloc(4 * (B * Hp * Wp * CI + SLACK));
-    const ws = pool.alloc(4 * KH * KW * CI * CO);
-    const bp = pool.alloc(4 * k.conv_s1_packed_floats(CI, CO, KH, KW));
-    const y = pool.alloc(4 * B * OH * OW * CO);
-    const tstride = k.conv_s1_thread_floats();
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    const heap = new Float32Array(b.wasm.asm.memory.buffer);
-    const sh = new Float32Array(pool.memory.buffer);
-    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
-    const w0 = ptr(b, w) / 4;
-    sh.set(heap.subarray(w0, w0 + KH * KW * CI * CO), ws / 4);
-    k.conv_s1_pack(ws, bp, CI, CO, KH, KW, flip);
-    pool.run(
-      "conv_s1_run",
-      [xp, bp, y, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW],
-      k.conv_s1_items(B, KW, OH, OW),
-    );
-    const o0 = ptr(b, out) / 4;
-    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + B * OH * OW * CO), o0);
+    const nx = B * Hp * Wp * CI + SLACK;
+    const s = scratch(b, st, 4 * (nb + nx + tstride * pool.nthreads));
+    const bp = s, xp = s + 4 * nb, ts = xp + 4 * nx;
+    st.k.conv_s1_pack(ptr(b, w), bp, CI, CO, KH, KW, flip);
+    st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
+    const args = [xp, bp, ptr(b, out), ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW];
+    pool.run("conv_s1_run", args, st.k.conv_s1_items(B, KW, OH, OW));
     return;
   }
   count(`${kernel}/s1`);
   // one image at a time, so the padded copy in scratch stays one image large
-  const st = heapState(b);
   const direct = PT === 0 && PL === 0 && Hp === H && Wp === W;
-  const nb = st.k.conv_s1_packed_floats(CI, CO, KH, KW), nx = direct ? 0 : Hp * Wp * CI + SLACK;
-  const tstride = st.k.conv_s1_thread_floats();
+  const nx = direct ? 0 : Hp * Wp * CI + SLACK;
   const s = scratch(b, st, 4 * (nb + nx + tstride));
   const bp = s, xp = s + 4 * nb, ts = xp + 4 * nx;
   st.k.conv_s1_pack(ptr(b, w), bp, CI, CO, KH, KW, flip);
@@ -222,77 +193,36 @@ function convWino(
 ) {
   const { B, H, W, CI, CO, PT, PL, OH, OW, flip } = g;
   const Hp = OH + 2, Wp = OW + 2;
-  const pool = B * OH * OW * 9 * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  const pool = poolFor(b, B * OH * OW * 9 * CI * CO);
   const wt = winoChunk(B * (OH / 2) * (OW / 2), pool?.nthreads ?? 1);
   // one column panel of outputs: the kernel fused per tile (no GEMM calls, no M buffer)
   const fn = CO <= 8 ? "conv_wino1_run" : "conv_wino_run";
-  const nx = B * Hp * Wp * CI + SLACK, nw = 9 * CI * CO;
-  if (pool) {
-    count(`${kernel}/wino-threads`);
-    const k = pool.k;
-    pool.reset();
-    const xp = pool.alloc(4 * nx);
-    const ws = pool.alloc(4 * nw);
-    const ub = pool.alloc(4 * k.conv_wino_packed_floats(CI, CO));
-    const y = pool.alloc(4 * B * OH * OW * CO);
-    const tstride = k.conv_wino_thread_floats(CI, CO, wt);
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    const heap = new Float32Array(b.wasm.asm.memory.buffer);
-    const sh = new Float32Array(pool.memory.buffer);
-    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
-    const w0 = ptr(b, w) / 4;
-    sh.set(heap.subarray(w0, w0 + nw), ws / 4);
-    k.conv_wino_pack(ws, ub, CI, CO, flip);
-    pool.run(
-      fn,
-      [xp, ub, y, ts, tstride, B, Hp, Wp, CI, CO, wt, OH, OW],
-      k.conv_wino_items(B, OH, OW, wt),
-      1,
-    );
-    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + B * OH * OW * CO), ptr(b, out) / 4);
-    return;
-  }
-  count(`${kernel}/wino`);
+  count(pool ? `${kernel}/wino-threads` : `${kernel}/wino`);
   const st = heapState(b);
+  const nx = B * Hp * Wp * CI + SLACK;
   const nu = st.k.conv_wino_packed_floats(CI, CO), tstride = st.k.conv_wino_thread_floats(CI, CO, wt);
-  const s = scratch(b, st, 4 * (nu + nx + tstride));
+  const s = scratch(b, st, 4 * (nu + nx + tstride * (pool?.nthreads ?? 1)));
   const ub = s, xp = s + 4 * nu, ts = xp + 4 * nx;
   st.k.conv_wino_pack(ptr(b, w), ub, CI, CO, flip);
   st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
-  const items = st.k.conv_wino_items(B, OH, OW, wt);
-  st.k[fn](xp, ub, ptr(b, out), ts, 0, B, Hp, Wp, CI, CO, wt, OH, OW, 0, 0, items);
+  const args = [xp, ub, ptr(b, out), ts, tstride, B, Hp, Wp, CI, CO, wt, OH, OW];
+  runItems(st.k, { name: fn, args, items: st.k.conv_wino_items(B, OH, OW, wt), chunk: 1, pool });
 }
 
 /** Winograd weight gradient of a stride-1 3x3 convolution on one thread or on the pool. */
 function convWinoDw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
   const { B, H, W, CI, CO, PT, PL, OH, OW } = g;
-  const Hp = OH + 2, Wp = OW + 2, nx = B * Hp * Wp * CI + SLACK, ndy = B * OH * OW * CO;
-  const pool = B * OH * OW * 9 * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
-  const k = pool ? pool.k : heapState(b).k;
-  const nch = k.conv_wino_dw_chunks(B, OH, OW), np = k.conv_wino_dw_partial_floats(CI, CO);
-  const tstride = k.conv_wino_dw_thread_floats(CI, CO, WINO_MAX_CHUNK);
-  const geometry = [B, Hp, Wp, CI, CO, WINO_MAX_CHUNK, OH, OW];
-  if (pool) {
-    count("Conv2DBackpropFilter/wino-threads");
-    pool.reset();
-    const xp = pool.alloc(4 * nx), dys = pool.alloc(4 * ndy), part = pool.alloc(4 * nch * np);
-    const dw = pool.alloc(4 * 9 * CI * CO), ts = pool.alloc(4 * tstride * pool.nthreads);
-    const heap = new Float32Array(b.wasm.asm.memory.buffer);
-    const sh = new Float32Array(pool.memory.buffer);
-    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
-    const d0 = ptr(b, dy) / 4;
-    sh.set(heap.subarray(d0, d0 + ndy), dys / 4);
-    pool.run("conv_wino_dw_run", [xp, dys, part, ts, tstride, ...geometry], nch, 1);
-    k.conv_wino_dw_finish(part, nch, dw, CI, CO);
-    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(dw / 4, dw / 4 + 9 * CI * CO), ptr(b, out) / 4);
-    return;
-  }
-  count("Conv2DBackpropFilter/wino");
+  const Hp = OH + 2, Wp = OW + 2, nx = B * Hp * Wp * CI + SLACK;
+  const pool = poolFor(b, B * OH * OW * 9 * CI * CO);
+  count(pool ? "Conv2DBackpropFilter/wino-threads" : "Conv2DBackpropFilter/wino");
   const st = heapState(b);
-  const s = scratch(b, st, 4 * (nx + nch * np + tstride));
+  const nch = st.k.conv_wino_dw_chunks(B, OH, OW), np = st.k.conv_wino_dw_partial_floats(CI, CO);
+  const tstride = st.k.conv_wino_dw_thread_floats(CI, CO, WINO_MAX_CHUNK);
+  const s = scratch(b, st, 4 * (nx + nch * np + tstride * (pool?.nthreads ?? 1)));
   const xp = s, part = s + 4 * nx, ts = part + 4 * nch * np;
   st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
-  st.k.conv_wino_dw_run(xp, ptr(b, dy), part, ts, 0, ...geometry, 0, 0, nch);
+  const args = [xp, ptr(b, dy), part, ts, tstride, B, Hp, Wp, CI, CO, WINO_MAX_CHUNK, OH, OW];
+  runItems(st.k, { name: "conv_wino_dw_run", args, items: nch, chunk: 1, pool });
   st.k.conv_wino_dw_finish(part, nch, ptr(b, out), CI, CO);
 }
 
@@ -300,42 +230,27 @@ function convWinoDw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out
 function convS1Dw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
   const { B, H, W, CI, CO, KH, KW, PT, PL, OH, OW } = g;
   const Hp = OH + KH - 1, Wp = OW + KW - 1, nw = KH * KW * CI * CO;
-  const pool = B * OH * OW * KH * KW * CI * CO >= MIN_THREADED_MACS ? wasmThreadPool() : undefined;
+  const pool = poolFor(b, B * OH * OW * KH * KW * CI * CO);
+  const st = heapState(b);
+  const tstride = st.k.conv_s1_dw_thread_floats(CO, KW, OH, OW), dw = ptr(b, out);
+  new Float32Array(b.wasm.asm.memory.buffer, dw, nw).fill(0);
+  const items = KH * KW * Math.ceil(CO / 8);
   if (pool) {
+    // the whole batch padded; chunks of a third of the taps of one column panel (dy is packed once per chunk and image)
     count("Conv2DBackpropFilter/s1-threads");
-    const k = pool.k;
-    pool.reset();
-    const xp = pool.alloc(4 * (B * Hp * Wp * CI + SLACK));
-    const dys = pool.alloc(4 * B * OH * OW * CO);
-    const dw = pool.alloc(4 * nw);
-    const tstride = k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    const heap = new Float32Array(b.wasm.asm.memory.buffer);
-    const sh = new Float32Array(pool.memory.buffer);
-    padInto(sh, xp / 4, heap, ptr(b, x) / 4, g, Hp, Wp);
-    const d0 = ptr(b, dy) / 4;
-    sh.set(heap.subarray(d0, d0 + B * OH * OW * CO), dys / 4);
-    sh.fill(0, dw / 4, dw / 4 + nw);
-    const items = KH * KW * Math.ceil(CO / 8);
-    // chunks of a third of the taps of one column panel: dy is packed once per chunk and image
-    pool.run(
-      "conv_s1_dw_run",
-      [xp, dys, dw, ts, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW],
-      items,
-      Math.ceil(KH * KW / 3),
-    );
-    new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(dw / 4, dw / 4 + nw), ptr(b, out) / 4);
+    const nx = B * Hp * Wp * CI + SLACK;
+    const s = scratch(b, st, 4 * (nx + tstride * pool.nthreads));
+    st.k.pad_batch(ptr(b, x), s, B, H, W, CI, Hp, Wp, PT, PL);
+    const args = [s, ptr(b, dy), dw, s + 4 * nx, tstride, B, Hp, Wp, CI, CO, KH, KW, OH, OW];
+    pool.run("conv_s1_dw_run", args, items, Math.ceil(KH * KW / 3));
     return;
   }
   count("Conv2DBackpropFilter/s1");
-  const st = heapState(b);
-  const nx = Hp * Wp * CI + SLACK, tstride = st.k.conv_s1_dw_thread_floats(CO, KW, OH, OW);
+  const nx = Hp * Wp * CI + SLACK;
   const s = scratch(b, st, 4 * (nx + tstride));
-  const x0 = ptr(b, x), dy0 = ptr(b, dy), dw = ptr(b, out);
-  new Float32Array(b.wasm.asm.memory.buffer, dw, nw).fill(0);
+  const x0 = ptr(b, x), dy0 = ptr(b, dy);
   for (let i = 0; i < B; i++) {
     st.k.pad_batch(x0 + 4 * i * H * W * CI, s, 1, H, W, CI, Hp, Wp, PT, PL);
-    const items = KH * KW * Math.ceil(CO / 8);
     st.k.conv_s1_dw_run(
       s,
       dy0 + 4 * i * OH * OW * CO,
@@ -388,11 +303,11 @@ function convMacs(ci: Conv2DInfo): number {
 type Im2colKind = "forward" | "backpropInput" | "backpropFilter";
 
 /**
- * An im2col kernel on the thread pool: copies the two inputs into the pool's heap, runs the
- * threaded form (forward: chunks of output pixels; input gradient: images; weight gradient:
- * column panels of 8, one range per thread) and copies the output back. Each form computes every
- * output element with the same code and in the same order as the single-thread kernel, so the
- * result does not depend on the thread count (tests/backend/wasm_threads_test.ts).
+ * An im2col kernel on the thread pool, in place in the backend's heap: the threaded form (forward:
+ * chunks of output pixels; input gradient: images; weight gradient: column panels of 8, one range
+ * per thread). Each form computes every output element with the same code and in the same order
+ * as the single-thread kernel, so the result does not depend on the thread count
+ * (tests/backend/wasm_threads_test.ts).
  */
 function im2colOnPool(
   kind: Im2colKind,
@@ -401,51 +316,33 @@ function im2colOnPool(
   c: tf.TensorInfo,
   out: tf.TensorInfo,
   ci: Conv2DInfo,
-  pool: NonNullable<ReturnType<typeof wasmThreadPool>>,
+  pool: WasmThreadPool,
 ) {
   const B = ci.batchSize, { inHeight: H, inWidth: W, inChannels: CI, outChannels: CO } = ci;
   const KH = ci.filterHeight, KW = ci.filterWidth, OH = ci.outHeight, OW = ci.outWidth, K = KH * KW * CI;
   const geometry = [B, H, W, CI, CO, KH, KW, ci.strideHeight, ci.strideWidth, ci.padInfo.top, ci.padInfo.left, OH, OW];
-  const k = pool.k;
-  pool.reset();
-  const heap = new Float32Array(b.wasm.asm.memory.buffer);
-  const copyIn = (t: tf.TensorInfo, floats: number) => {
-    const at = pool.alloc(4 * floats + 4 * SLACK);
-    const sh = new Float32Array(pool.memory.buffer);
-    const t0 = ptr(b, t) / 4;
-    sh.set(heap.subarray(t0, t0 + floats), at / 4);
-    sh.fill(0, at / 4 + floats, at / 4 + floats + SLACK);
-    return at;
-  };
-  const nOut = kind === "forward" ? B * OH * OW * CO : kind === "backpropInput" ? B * H * W * CI : K * CO;
-  const nA = kind === "backpropInput" ? B * OH * OW * CO : B * H * W * CI;
-  const nC = kind === "backpropFilter" ? B * OH * OW * CO : K * CO;
-  const pa = copyIn(a, nA), pc = copyIn(c, nC);
-  const y = pool.alloc(4 * nOut);
+  const st = heapState(b), k = st.k, n = pool.nthreads;
+  const pa = ptr(b, a), pc = ptr(b, c), y = ptr(b, out);
   if (kind === "forward") {
     count("Conv2D/im2col-threads");
-    const bp = pool.alloc(4 * k.conv_im2col_packed_floats(K, CO));
+    const nb = k.conv_im2col_packed_floats(K, CO), tstride = k.conv_im2col_thread_floats(K);
+    const bp = scratch(b, st, 4 * (nb + tstride * n));
     k.conv_im2col_pack(pc, bp, K, CO);
-    const tstride = k.conv_im2col_thread_floats(K);
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    pool.run("conv_im2col_run", [pa, bp, y, ts, tstride, ...geometry], k.conv_im2col_items(B, OH, OW));
+    pool.run("conv_im2col_run", [pa, bp, y, bp + 4 * nb, tstride, ...geometry], k.conv_im2col_items(B, OH, OW));
   } else if (kind === "backpropInput") {
     count("Conv2DBackpropInput/im2col-threads");
-    const bp = pool.alloc(4 * k.conv_im2col_dx_packed_floats(K, CO));
+    const nb = k.conv_im2col_dx_packed_floats(K, CO), tstride = k.conv_im2col_dx_thread_floats(K, CO);
+    const bp = scratch(b, st, 4 * (nb + tstride * n));
     k.conv_im2col_dx_pack(pc, bp, K, CO);
-    const tstride = k.conv_im2col_dx_thread_floats(K, CO);
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    pool.run("conv_im2col_dx_run", [pa, bp, y, ts, tstride, ...geometry], B);
+    pool.run("conv_im2col_dx_run", [pa, bp, y, bp + 4 * nb, tstride, ...geometry], B);
   } else {
     count("Conv2DBackpropFilter/im2col-threads");
-    const panels = Math.ceil(CO / 8), chunk = Math.ceil(panels / pool.nthreads);
+    const panels = Math.ceil(CO / 8), chunk = Math.ceil(panels / n);
     const tstride = k.conv_im2col_dw_thread_floats(K, chunk);
-    const ts = pool.alloc(4 * tstride * pool.nthreads);
-    new Float32Array(pool.memory.buffer).fill(0, y / 4, y / 4 + nOut);
+    const ts = scratch(b, st, 4 * tstride * n);
+    new Float32Array(b.wasm.asm.memory.buffer, y, K * CO).fill(0);
     pool.run("conv_im2col_dw_run", [pa, pc, y, ts, tstride, ...geometry], panels, chunk);
   }
-  const sh = new Float32Array(pool.memory.buffer);
-  new Float32Array(b.wasm.asm.memory.buffer).set(sh.subarray(y / 4, y / 4 + nOut), ptr(b, out) / 4);
 }
 
 function supported(attrs: Record<string, unknown>, ...inputs: tf.TensorInfo[]): boolean {
@@ -467,8 +364,8 @@ function conv2dForward(b: WasmBackendLike, x: tf.TensorInfo, w: tf.TensorInfo, c
     convWino("Conv2D", b, x, w, out, g);
   } else if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.forward)) {
     convS1("Conv2D", b, x, w, out, g);
-  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
-    im2colOnPool("forward", b, x, w, out, ci, wasmThreadPool()!);
+  } else if (poolFor(b, convMacs(ci))) {
+    im2colOnPool("forward", b, x, w, out, ci, poolFor(b, convMacs(ci))!);
   } else {
     count("Conv2D/im2col");
     const s = scratch(b, st, st.k.conv_im2col_scratch(CI, CO, KH, KW));
@@ -525,8 +422,8 @@ function conv2dBackpropInput(
     convWino("Conv2DBackpropInput", b, dy, w, out, g);
   } else if (useS1(ci, H * W, IM2COL_MAX_PIXELS.backpropInput)) {
     convS1("Conv2DBackpropInput", b, dy, w, out, g);
-  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
-    im2colOnPool("backpropInput", b, dy, w, out, ci, wasmThreadPool()!);
+  } else if (poolFor(b, convMacs(ci))) {
+    im2colOnPool("backpropInput", b, dy, w, out, ci, poolFor(b, convMacs(ci))!);
   } else {
     count("Conv2DBackpropInput/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dx_scratch(CI, CO, KH, KW));
@@ -572,8 +469,8 @@ function conv2dBackpropFilter(
     convWinoDw(b, x, dy, out, g);
   } else if (useS1(ci, OH * OW, IM2COL_MAX_PIXELS.backpropFilter)) {
     convS1Dw(b, x, dy, out, g);
-  } else if (convMacs(ci) >= MIN_THREADED_MACS && wasmThreadPool()) {
-    im2colOnPool("backpropFilter", b, x, dy, out, ci, wasmThreadPool()!);
+  } else if (poolFor(b, convMacs(ci))) {
+    im2colOnPool("backpropFilter", b, x, dy, out, ci, poolFor(b, convMacs(ci))!);
   } else {
     count("Conv2DBackpropFilter/im2col");
     const s = scratch(b, st, st.k.conv_im2col_dw_scratch(CI, CO, KH, KW));

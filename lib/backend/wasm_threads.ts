@@ -1,34 +1,34 @@
 /**
  * A small thread pool for the toolkit's wasm kernels: worker threads (node:worker_threads, so
  * that they can be unref'd and never keep the process alive) each run an instance of the kernel
- * module on one shared `WebAssembly.Memory`. The tfjs wasm heap is not shared, so a threaded
- * kernel copies its inputs into the pool's heap, runs `fn(...args, part, nparts)` on every
- * thread (the calling thread does part 0) and copies the result back.
+ * module on the tfjs wasm backend's own heap, which `selectBackend` makes shared
+ * (lib/backend/wasm_binary.ts), so a threaded kernel reads its inputs and writes its output in
+ * place, as on one thread: it runs `fn(...args, part, i0, i1)` on every thread (the calling thread
+ * is part 0) and returns when all work items are done.
  *
  * By default the pool has one thread per core, at most {@link DEFAULT_WASM_THREADS_MAX} (2): on
- * this project's 2-core machine, with the Winograd kernels (commit e0283fa; 1 vs 2 threads
- * alternating in one process), two threads make a cpu-profile training iteration 1.09x (FGI),
- * 1.11x (GazeMedSeg) and 1.21x (full supervision) faster, single-level gaze within the noise
- * (README, "Tests and benchmarks"); more threads were not measured. `GAZE_WASM_THREADS=N` in the environment or
- * {@link setWasmThreads} sets another count (`N = 1`: no pool; `N = 0`: one per core, no cap). Work
- * is handed out in chunks that threads claim, so a thread that gets less CPU does less; still,
- * every kernel ends when the last claimed chunk is done, so on a machine whose cores are busy with
- * other jobs a preempted thread stalls the rest: when several trainings share the cores (two runs
- * on two cores, a SLURM node), give each `GAZE_WASM_THREADS` = its cores. A kernel's result does
- * not depend on the thread count (threads write disjoint outputs, each summed in the same order).
+ * this project's 2-core machine two threads make a cpu-profile training iteration faster for
+ * every method (README, "Tests and benchmarks"); more threads were not measured.
+ * `GAZE_WASM_THREADS=N` in the environment or {@link setWasmThreads} sets another count (`N = 1`:
+ * no pool; `N = 0`: one per core, no cap). Work is handed out in chunks that threads claim, so a
+ * thread that gets less CPU does less; still, every kernel ends when the last claimed chunk is
+ * done, so on a machine whose cores are busy with other jobs a preempted thread stalls the rest:
+ * when several trainings share the cores (two runs on two cores, a SLURM node), give each
+ * `GAZE_WASM_THREADS` = its cores. A kernel's result does not depend on the thread count (threads
+ * write disjoint outputs, each summed in the same order).
+ *
+ * A wasm backend initialised outside `selectBackend` (by `tf.setBackend("wasm")` before it)
+ * has an unshared heap: kernels then run on one thread, and {@link wasmThreadsError} says why.
  *
  * @module
  */
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { type GazeKernelExports, gazeKernelsSharedModule } from "./gaze_wasm_module.ts";
+import { type GazeKernelExports, gazeKernelsSharedModule, type WasmBackendLike } from "./gaze_wasm_module.ts";
 
-const PAGE = 65536;
-const CTL_OFFSET = 1024;
 const MAX_THREADS = 16;
 const SLOTS = { seq: 0, fn: 1, nargs: 2, items: 3, chunk: 4, next: 5, args: 8, busy: 40, err: 40 + MAX_THREADS };
 const CTL_INTS = 40 + 2 * MAX_THREADS;
-const HEAP_START = 4096;
 /** `next` while no job is open: its tag (bits 20-31, 0xfff) is no job's (seq mod 1024). */
 const CLOSED = -1;
 /** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
@@ -57,16 +57,11 @@ const RUNNABLE: readonly PoolFunction[] = [
 export interface WasmThreadPool {
   /** Threads including the calling one. */
   nthreads: number;
-  /** The kernel exports bound to the shared heap, for the calling thread. */
-  k: GazeKernelExports;
-  /** The shared heap. */
+  /** The heap the workers run on (the wasm backend's). */
   memory: WebAssembly.Memory;
-  /** Forget all allocations (call at the start of each kernel). */
-  reset(): void;
-  /** Allocate `bytes` (16-byte aligned) in the shared heap, growing it if needed; returns the offset. */
-  alloc(bytes: number): number;
   /**
-   * Run `name(...args, part, i0, i1)` over work items [0, items): every thread (the caller
+   * Run `name(...args, part, i0, i1)` (pointers in `args` are offsets in the backend's heap, whose
+   * exports heapState gives the caller) over work items [0, items): every thread (the caller
    * included, as part 0) claims chunks of `chunk` items (default: about 4 per thread) until none
    * are left, so a thread that gets less CPU simply does fewer chunks. Returns when all are done.
    */
@@ -79,6 +74,9 @@ export const DEFAULT_WASM_THREADS_MAX = 2;
 let wanted: number | undefined;
 let pool: WasmThreadPool | undefined;
 let failed: string | undefined;
+/** The last heap the pool was asked for that is not shared (undefined once a shared one gets a pool). */
+let unshared: WebAssembly.Memory | undefined;
+const UNSHARED = "the tfjs wasm heap is not shared (the wasm backend was initialised before selectBackend)";
 
 function requestedThreads(): number {
   let n = wanted;
@@ -113,10 +111,11 @@ export function setWasmThreads(n: number): void {
 
 /**
  * Threads the wasm kernels use (1: no pool): the count set by {@link setWasmThreads} or
- * `GAZE_WASM_THREADS`, else the default; 1 when the pool failed to start.
+ * `GAZE_WASM_THREADS`, else the default; 1 when the pool failed to start or the last heap it
+ * was asked for is not shared.
  */
 export function wasmThreadCount(): number {
-  return failed ? 1 : requestedThreads();
+  return failed || unshared ? 1 : requestedThreads();
 }
 
 /** Stop the pool's workers (a later threaded kernel starts a new pool). */
@@ -126,16 +125,28 @@ export function stopWasmThreads(): void {
   p?.stop();
 }
 
-/** Why the pool could not start, if it failed (threaded kernels then run on one thread). */
+/**
+ * Why the pool could not start, or why the last heap it was asked for cannot have one (threaded
+ * kernels then run on one thread); undefined when neither.
+ */
 export function wasmThreadsError(): string | undefined {
-  return failed;
+  return failed ?? (unshared ? UNSHARED : undefined);
 }
 
-function startPool(n: number): WasmThreadPool {
+function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
+  const memory = backend.wasm.asm.memory;
+  // a control block of its own, freed once its workers have exited: a worker of a stopped pool
+  // that wakes late never sees another pool's jobs
+  const ctlOffset = backend.wasm._malloc(4 * CTL_INTS) >>> 0;
+  if (!ctlOffset) throw new Error("could not allocate the control block in the wasm heap");
+  const ctl = new Int32Array(memory.buffer, ctlOffset, CTL_INTS);
+  ctl.fill(0);
+  Atomics.store(ctl, SLOTS.next, CLOSED);
   const module = gazeKernelsSharedModule();
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: 65536, shared: true });
-  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GazeKernelExports;
-  const ctl = new Int32Array(memory.buffer, CTL_OFFSET, CTL_INTS);
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Record<
+    PoolFunction,
+    (...a: number[]) => void
+  >;
   const script = fileURLToPath(new URL("./wasm_thread_worker.ts", import.meta.url));
   const workers: Worker[] = [];
   for (let part = 1; part < n; part++) {
@@ -143,7 +154,7 @@ function startPool(n: number): WasmThreadPool {
       workerData: {
         module,
         memory,
-        ctlOffset: CTL_OFFSET,
+        ctlOffset,
         ctlInts: CTL_INTS,
         names: [...RUNNABLE],
         part,
@@ -153,22 +164,10 @@ function startPool(n: number): WasmThreadPool {
     });
     workers.push(w);
   }
-  let top = HEAP_START;
   let seq = 0;
   const p = {
     nthreads: n,
-    k,
     memory,
-    reset() {
-      top = HEAP_START;
-    },
-    alloc(bytes: number) {
-      const at = top;
-      top += Math.ceil(bytes / 16) * 16;
-      const need = top - memory.buffer.byteLength;
-      if (need > 0) memory.grow(Math.ceil(need / PAGE));
-      return at;
-    },
     run(name: PoolFunction, args: number[], items: number, chunk?: number) {
       if (!(items >= 0 && items < 2 ** 19)) throw new Error(`wasm thread pool: ${items} work items (max 2^19)`);
       const step = Math.max(1, Math.floor(chunk ?? items / (4 * n)));
@@ -188,7 +187,7 @@ function startPool(n: number): WasmThreadPool {
       Atomics.store(ctl, SLOTS.next, tag);
       Atomics.store(ctl, SLOTS.seq, seq);
       Atomics.notify(ctl, SLOTS.seq);
-      const fn = k[name] as (...a: number[]) => void;
+      const fn = k[name];
       for (let i = Atomics.add(ctl, SLOTS.next, step) - tag; i < items; i = Atomics.add(ctl, SLOTS.next, step) - tag) {
         fn(...args, 0, i, Math.min(items, i + step));
       }
@@ -207,7 +206,7 @@ function startPool(n: number): WasmThreadPool {
       Atomics.store(ctl, SLOTS.next, CLOSED);
       Atomics.store(ctl, SLOTS.seq, ++seq);
       Atomics.notify(ctl, SLOTS.seq);
-      for (const w of workers) void w.terminate();
+      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => backend.wasm._free(ctlOffset));
     },
   };
   // a worker that starts late finds the job posted (Atomics.wait returns at once) or all of its
@@ -216,17 +215,53 @@ function startPool(n: number): WasmThreadPool {
   return p;
 }
 
-/** The pool when more than one thread is requested and the pool can start; else undefined. */
-export function wasmThreadPool(): WasmThreadPool | undefined {
+/**
+ * The pool for `backend`'s heap when more than one thread is requested and the pool can start;
+ * else undefined (also when the heap is not shared: see {@link wasmThreadsError}).
+ */
+export function wasmThreadPool(backend: WasmBackendLike): WasmThreadPool | undefined {
   const n = requestedThreads();
   if (n <= 1 || failed) return undefined;
-  if (pool?.nthreads === n) return pool;
+  const memory = backend.wasm.asm.memory;
+  if (!(memory.buffer instanceof SharedArrayBuffer)) {
+    if (unshared !== memory) {
+      console.error(`[gaze-insight] wasm threads unavailable, using one thread: ${UNSHARED}`);
+      unshared = memory;
+    }
+    return undefined;
+  }
+  unshared = undefined;
+  if (pool?.nthreads === n && pool.memory === memory) return pool;
+  if (pool) stopWasmThreads();
   try {
-    pool = startPool(n);
+    pool = startPool(n, backend);
   } catch (err) {
     failed = (err as Error).message;
     console.error(`[gaze-insight] wasm threads unavailable, using one thread: ${failed}`);
     return undefined;
   }
   return pool;
+}
+
+/** A job for {@link runItems}. */
+export interface PoolJob {
+  /** The pool function. */
+  name: PoolFunction;
+  /** Its arguments before `part, i0, i1` (32-bit integers: pointers, sizes, f32 bit patterns). */
+  args: number[];
+  /** Work items: the job covers [0, items). */
+  items: number;
+  /** Items per claimed chunk on the pool (see {@link WasmThreadPool.run}). */
+  chunk?: number;
+  /** The pool to run on; undefined: this thread. */
+  pool?: WasmThreadPool;
+}
+
+/**
+ * Run a job over its work items [0, items): on `job.pool` when given, else on this thread with
+ * `k` (this thread's exports bound to the same heap) as part 0, in one call.
+ */
+export function runItems(k: GazeKernelExports, job: PoolJob): void {
+  if (job.pool) job.pool.run(job.name, job.args, job.items, job.chunk);
+  else (k[job.name] as (...a: number[]) => void)(...job.args, 0, 0, job.items);
 }

@@ -27,7 +27,7 @@
 import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
-import { wasmThreadPool } from "../../lib/backend/mod.ts";
+import { type WasmBackendLike, wasmThreadPool } from "../../lib/backend/mod.ts";
 import { countParams } from "../../lib/models/mod.ts";
 import {
   createMethod,
@@ -202,7 +202,9 @@ async function run(ctx: BenchContext): Promise<Record<string, unknown>> {
   if (ctx.peer !== undefined && ctx.peer !== "torch") {
     throw new Error(`--peer: unknown peer '${ctx.peer}' (supported: torch)`);
   }
-  const threads = tf.getBackend() === "wasm" ? (wasmThreadPool()?.nthreads ?? 1) : undefined;
+  const threads = tf.getBackend() === "wasm"
+    ? (wasmThreadPool(tf.backend() as unknown as WasmBackendLike)?.nthreads ?? 1)
+    : undefined;
   const out: Record<string, unknown> = {
     config: rel,
     backend: ctx.backend,

@@ -24,7 +24,7 @@
 import * as tf from "@tensorflow/tfjs";
 import process from "node:process";
 import { Rng } from "../../lib/core/mod.ts";
-import { wasmThreadPool } from "../../lib/backend/mod.ts";
+import { type WasmBackendLike, wasmThreadPool } from "../../lib/backend/mod.ts";
 import {
   basicUNetDecode,
   basicUNetEncode,
@@ -201,7 +201,9 @@ export async function runUNetStep(options: RunUNetStepOptions = {}): Promise<Rec
       params: runner.paramCount,
       batch: cfg.batch,
       size: cfg.size,
-      wasm_threads: tf.getBackend() === "wasm" ? (wasmThreadPool()?.nthreads ?? 1) : undefined,
+      wasm_threads: tf.getBackend() === "wasm"
+        ? (wasmThreadPool(tf.backend() as unknown as WasmBackendLike)?.nthreads ?? 1)
+        : undefined,
       steps,
       warmup,
       median_ms: +ms.toFixed(1),

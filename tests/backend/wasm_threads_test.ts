@@ -4,9 +4,13 @@ import * as tf from "@tensorflow/tfjs";
 import {
   DEFAULT_WASM_THREADS_MAX,
   kernelPathStats,
+  selectBackend,
   setWasmThreads,
   stopWasmThreads,
+  type WasmBackendLike,
+  wasmThreadCount,
   wasmThreadPool,
+  wasmThreadsError,
 } from "../../lib/backend/mod.ts";
 import { assert, assertEquals, assertThrows } from "../assert.ts";
 import { assertClose, type ConvCase, evalWithEnv, randomValues, runOn } from "./backend_compare.ts";
@@ -45,7 +49,7 @@ Deno.test("wasm conv kernels on 2 threads match the cpu backend", async (t) => {
         assertClose(got[2], ref[2], 2e-5, "dw");
       });
     }
-    if (wasmThreadPool()) {
+    if (wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
       const after = kernelPathStats();
       const taken = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
       // case 0 (even sides, channels multiples of 4): Winograd; case 1 (odd width): virtual rows
@@ -91,7 +95,7 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
         setWasmThreads(1);
         const one = await runOn("wasm", run);
         setWasmThreads(2);
-        if (!wasmThreadPool()) {
+        if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
           console.error("skipped: the wasm thread pool could not start here");
           return;
         }
@@ -138,4 +142,26 @@ Deno.test("default thread count: one per core up to 2 without GAZE_WASM_THREADS;
   assertEquals((await count("0")).out, String(Math.min(16, cores)));
   const bad = await count("two");
   assert(!bad.ok && bad.err.includes("GAZE_WASM_THREADS must be a whole number >= 0"), bad.err);
+});
+
+Deno.test("selectBackend makes the wasm heap shared and the pool runs on it; an unshared heap gets no pool", async () => {
+  await selectBackend("wasm", { quiet: true });
+  const b = tf.backend() as unknown as WasmBackendLike;
+  assert(b.wasm.asm.memory.buffer instanceof SharedArrayBuffer, "the tfjs wasm heap is a SharedArrayBuffer");
+  setWasmThreads(2);
+  try {
+    const pool = wasmThreadPool(b);
+    assert(pool, `no pool: ${wasmThreadsError()}`);
+    assert(pool.memory === b.wasm.asm.memory, "the pool's workers share the backend's heap");
+    const plain = { ...b, wasm: { ...b.wasm, asm: { memory: new WebAssembly.Memory({ initial: 1 }) } } };
+    assertEquals(wasmThreadPool(plain), undefined);
+    assertEquals(wasmThreadCount(), 1);
+    assert(wasmThreadsError()?.includes("not shared"), wasmThreadsError());
+    assert(wasmThreadPool(b), "the shared heap gets its pool back");
+    assertEquals(wasmThreadCount(), 2);
+    assertEquals(wasmThreadsError(), undefined);
+  } finally {
+    setWasmThreads(1);
+    stopWasmThreads();
+  }
 });
