@@ -91,12 +91,14 @@ export interface GazeKernelExports {
   conv_im2col_dx_pack(w: number, bp: number, k: number, co: number): void;
   /** conv_im2col_dx for images [i0, i1) with the scratch of thread `part` (packed filter). */
   conv_im2col_dx_run(...a: number[]): void;
-  /** Bytes of scratch group_norm and group_norm_grad need. */
+  /** Bytes of scratch (per thread) group_norm_run and group_norm_grad_run need. */
   group_norm_scratch(c: number): number;
-  /** GroupNorm (+ LeakyReLU) forward with per-(image, group) mean and rstd outputs. */
-  group_norm(...a: number[]): void;
-  /** GroupNorm (+ LeakyReLU) gradient: dx, dgamma, dbeta. */
-  group_norm_grad(...a: number[]): void;
+  /** GroupNorm (+ LeakyReLU) forward of images [i0, i1), with per-(image, group) mean and rstd outputs. */
+  group_norm_run(...a: number[]): void;
+  /** GroupNorm (+ LeakyReLU) gradient of images [i0, i1): dx, and per-image dbeta/dgamma partial sums. */
+  group_norm_grad_run(...a: number[]): void;
+  /** Add the per-image partial sums of group_norm_grad_run in image order into dgamma and dbeta. */
+  group_norm_grad_finish(dpart: number, b: number, c: number, dgamma: number, dbeta: number): void;
   /** Concatenate runs of bytes (descriptor of pointer/run pairs) along an axis. */
   concat_runs(desc: number, n: number, outer: number, out: number): void;
   /** Split runs of bytes along an axis (the inverse of concat_runs). */

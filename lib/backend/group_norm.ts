@@ -4,13 +4,18 @@
  * On the wasm backend (after {@link registerWasmGroupNorm}, which `selectBackend("wasm")` calls)
  * the forward pass is one kernel (`GazeGroupNorm`: statistics and output in three passes over x)
  * and the backward pass another (`GazeGroupNormGrad`: two passes), instead of the ~30 small
- * kernels the composite formulation costs with autodiff. On other backends the same math runs
+ * kernels the composite formulation costs with autodiff; with the thread pool on
+ * (lib/backend/wasm_threads.ts) those of at least 2^16 elements run by images on all its threads,
+ * with the same result as on one thread (counted in `kernelPathStats` as `GazeGroupNorm/threads`,
+ * `GazeGroupNormGrad/threads`). On other backends the same math runs
  * as composite tfjs ops (reshape, moments, affine, leakyRelu).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { countKernelPath } from "./override_kernel.ts";
+import { f32Bits, runItems, type WasmThreadPool, wasmThreadPool } from "./wasm_threads.ts";
 import type { Tensor, Tensor4D, TensorInfo } from "./tensor_types.ts";
 
 /** Kernel names registered by {@link registerWasmGroupNorm}. */
@@ -109,6 +114,14 @@ export function fusedGroupNorm(
   return f(x, gamma, beta) as Tensor4D;
 }
 
+/** GroupNorms of at least this many elements run on the thread pool (by images). */
+const MIN_THREADED_ELEMENTS = 1 << 16;
+
+/** The thread pool for a GroupNorm of `x` when it is large enough and has several images. */
+function groupNormPool(b: WasmBackendLike, x: TensorInfo): WasmThreadPool | undefined {
+  return x.shape[0] > 1 && tf.util.sizeFromShape(x.shape) >= MIN_THREADED_ELEMENTS ? wasmThreadPool(b) : undefined;
+}
+
 /**
  * Register `GazeGroupNorm` and `GazeGroupNormGrad` for a wasm backend (default "wasm"), so
  * {@link fusedGroupNorm} runs as two kernels there.
@@ -129,22 +142,13 @@ export function registerWasmGroupNorm(backendName = "wasm"): boolean {
       const y = b.makeOutput(x.shape, "float32");
       const mean = b.makeOutput([B, a.groups], "float32");
       const rstd = b.makeOutput([B, a.groups], "float32");
-      const s = scratch(b, st, st.k.group_norm_scratch(C));
-      st.k.group_norm(
-        ptr(b, x),
-        ptr(b, gamma),
-        ptr(b, beta),
-        ptr(b, y),
-        ptr(b, mean),
-        ptr(b, rstd),
-        s,
-        B,
-        H * W,
-        C,
-        a.groups,
-        a.epsilon,
-        a.slope,
-      );
+      const pool = groupNormPool(b, x);
+      const tstride = st.k.group_norm_scratch(C) / 4;
+      const s = scratch(b, st, 4 * tstride * (pool?.nthreads ?? 1));
+      const args = [ptr(b, x), ptr(b, gamma), ptr(b, beta), ptr(b, y), ptr(b, mean), ptr(b, rstd), s, tstride];
+      args.push(H * W, C, a.groups, f32Bits(a.epsilon), f32Bits(a.slope));
+      if (pool) countKernelPath(`${GROUP_NORM_KERNEL}/threads`);
+      runItems(st.k, { name: "group_norm_run", args, items: B, pool });
       return [y, mean, rstd];
     },
   });
@@ -160,24 +164,15 @@ export function registerWasmGroupNorm(backendName = "wasm"): boolean {
       const dx = b.makeOutput(x.shape, "float32");
       const dgamma = b.makeOutput([C], "float32");
       const dbeta = b.makeOutput([C], "float32");
-      const s = scratch(b, st, st.k.group_norm_scratch(C));
-      st.k.group_norm_grad(
-        ptr(b, dy),
-        ptr(b, x),
-        ptr(b, y),
-        ptr(b, gamma),
-        ptr(b, mean),
-        ptr(b, rstd),
-        ptr(b, dx),
-        ptr(b, dgamma),
-        ptr(b, dbeta),
-        s,
-        B,
-        H * W,
-        C,
-        a.groups,
-        a.slope,
-      );
+      const pool = groupNormPool(b, x);
+      const tstride = st.k.group_norm_scratch(C) / 4;
+      const s = scratch(b, st, 4 * (tstride * (pool?.nthreads ?? 1) + 2 * B * C));
+      const dpart = s + 4 * tstride * (pool?.nthreads ?? 1);
+      const args = [ptr(b, dy), ptr(b, x), ptr(b, y), ptr(b, gamma), ptr(b, mean), ptr(b, rstd), ptr(b, dx), dpart];
+      args.push(s, tstride, H * W, C, a.groups, f32Bits(a.slope));
+      if (pool) countKernelPath(`${GROUP_NORM_GRAD_KERNEL}/threads`);
+      runItems(st.k, { name: "group_norm_grad_run", args, items: B, pool });
+      st.k.group_norm_grad_finish(dpart, B, C, ptr(b, dgamma), ptr(b, dbeta));
       return [dx, dgamma, dbeta];
     },
   });

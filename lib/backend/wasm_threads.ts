@@ -40,7 +40,9 @@ export type PoolFunction =
   | "conv_im2col_dx_run"
   | "conv_wino_run"
   | "conv_wino1_run"
-  | "conv_wino_dw_run";
+  | "conv_wino_dw_run"
+  | "group_norm_run"
+  | "group_norm_grad_run";
 /** Functions the workers can run (index = function id in the control block). */
 const RUNNABLE: readonly PoolFunction[] = [
   "conv_s1_run",
@@ -51,6 +53,8 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_wino_run",
   "conv_wino1_run",
   "conv_wino_dw_run",
+  "group_norm_run",
+  "group_norm_grad_run",
 ];
 
 /** A running pool. */
@@ -264,4 +268,12 @@ export interface PoolJob {
 export function runItems(k: GazeKernelExports, job: PoolJob): void {
   if (job.pool) job.pool.run(job.name, job.args, job.items, job.chunk);
   else (k[job.name] as (...a: number[]) => void)(...job.args, 0, 0, job.items);
+}
+
+const bitsView = new DataView(new ArrayBuffer(4));
+
+/** The bit pattern of `x` rounded to f32, as a 32-bit integer (float arguments of pool functions). */
+export function f32Bits(x: number): number {
+  bitsView.setFloat32(0, x);
+  return bitsView.getInt32(0);
 }

@@ -1169,22 +1169,34 @@ void conv_im2col_dx_run(const f32* dy, const f32* bp, f32* dx, f32* ts, int tstr
 EXPORT(group_norm_scratch)
 int group_norm_scratch(int C) { return 8 * 4 * C + 4 * 8 * C; }
 
+/* The f32 whose bit pattern is `bits` (float arguments of pool functions travel as 32-bit integers). */
+INLINE f32 f32_from_bits(int bits) {
+  union {
+    int i;
+    f32 f;
+  } u = {.i = bits};
+  return u.f;
+}
+
 /*
  * y = act((x - mean_g) * rstd_g * gamma_c + beta_c), act(z) = z > 0 ? z : slope * z (slope 1: none).
  * x, y [B][P][C] (P = H*W pixels); groups of C/G consecutive channels; mean, rstd [B][G] (outputs).
  * Two passes for the statistics (mean, then the centred sum of squares), f64 totals.
+ * Computes images [b0, b1) (the thread pool's work items) with the scratch of thread `part`
+ * (tstride floats each, at least group_norm_scratch(C) bytes); eps and slope as f32 bit patterns.
  */
-EXPORT(group_norm)
-void group_norm(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, f32* scratch, int B,
-                int P, int C, int G, f32 eps, f32 slope) {
-  double* t1 = (double*)scratch; /* [C] */
+EXPORT(group_norm_run)
+void group_norm_run(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* mean, f32* rstd, f32* ts,
+                    int tstride, int P, int C, int G, int eps_bits, int slope_bits, int part, int b0, int b1) {
+  f32 eps = f32_from_bits(eps_bits), slope = f32_from_bits(slope_bits);
+  double* t1 = (double*)(ts + (long)part * tstride); /* [C] */
   f32* acc = (f32*)(t1 + 4 * C); /* [C] */
   f32* ca = acc + C;             /* [C] scale */
   f32* cb = ca + C;              /* [C] shift */
   int CG = C / G, vec = (C & 3) == 0;
   const int CH = 64; /* pixels per f32 partial sum */
   double n = (double)P * CG;
-  for (int b = 0; b < B; b++) {
+  for (int b = b0; b < b1; b++) {
     const f32* xb = x + (long)b * P * C;
     /* pass 1: sums */
     for (int c = 0; c < C; c++) t1[c] = 0;
@@ -1261,14 +1273,19 @@ void group_norm(const f32* x, const f32* gamma, const f32* beta, f32* y, f32* me
 }
 
 /*
- * Gradient of group_norm. dz = dy * (y > 0 ? 1 : slope) (valid for slope >= 0);
+ * Gradient of group_norm_run. dz = dy * (y > 0 ? 1 : slope) (valid for slope >= 0);
  * dbeta_c = sum dz; dgamma_c = sum dz * xhat; dx = rstd * (gamma_c dz - m1 - xhat m2) with
- * m1 = mean_g(gamma dz), m2 = mean_g(gamma dz xhat). dgamma, dbeta [C] are overwritten.
+ * m1 = mean_g(gamma dz), m2 = mean_g(gamma dz xhat). Images [b0, b1) with the scratch of thread
+ * `part` (as group_norm_run); each image's sum dz and sum dz * xhat go to dpart[b][0..C) and
+ * dpart[b][C..2C), and group_norm_grad_finish adds them in image order into dbeta and dgamma (so
+ * the thread count does not change the result).
  */
-EXPORT(group_norm_grad)
-void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma, const f32* mean, const f32* rstd,
-                     f32* dx, f32* dgamma, f32* dbeta, f32* scratch, int B, int P, int C, int G, f32 slope) {
-  double* t1 = (double*)scratch; /* [C] sum dz */
+EXPORT(group_norm_grad_run)
+void group_norm_grad_run(const f32* dy, const f32* x, const f32* y, const f32* gamma, const f32* mean,
+                         const f32* rstd, f32* dx, f32* dpart, f32* ts, int tstride, int P, int C, int G, int slope_bits,
+                         int part, int b0, int b1) {
+  f32 slope = f32_from_bits(slope_bits);
+  double* t1 = (double*)(ts + (long)part * tstride); /* [C] sum dz */
   double* t2 = t1 + C;           /* [C] sum dz*x */
   f32* a1 = (f32*)(t2 + 2 * C);  /* [C] */
   f32* a2 = a1 + C;              /* [C] */
@@ -1279,8 +1296,7 @@ void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma
   const int CH = 64;
   double n = (double)P * CG;
   v4 vs = wasm_f32x4_splat(slope), one = wasm_f32x4_splat(1.0f), z4 = ZERO;
-  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0;
-  for (int b = 0; b < B; b++) {
+  for (int b = b0; b < b1; b++) {
     const f32* xb = x + (long)b * P * C;
     const f32* yb = y + (long)b * P * C;
     const f32* db = dy + (long)b * P * C;
@@ -1312,8 +1328,8 @@ void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma
       double mu = mean[b * G + g], rs = rstd[b * G + g], m1 = 0, m2 = 0;
       for (int c = g * CG; c < (g + 1) * CG; c++) {
         double sxh = rs * (t2[c] - mu * t1[c]); /* sum dz * xhat */
-        dbeta[c] += (f32)t1[c];
-        dgamma[c] += (f32)sxh;
+        dpart[(long)b * 2 * C + c] = (f32)t1[c];
+        dpart[(long)b * 2 * C + C + c] = (f32)sxh;
         m1 += gamma[c] * t1[c];
         m2 += gamma[c] * sxh;
       }
@@ -1340,6 +1356,17 @@ void group_norm_grad(const f32* dy, const f32* x, const f32* y, const f32* gamma
         }
     }
   }
+}
+
+/* dbeta[c] = sum_b dpart[b][c], dgamma[c] = sum_b dpart[b][C + c], added in image order. */
+EXPORT(group_norm_grad_finish)
+void group_norm_grad_finish(const f32* dpart, int B, int C, f32* dgamma, f32* dbeta) {
+  for (int c = 0; c < C; c++) dgamma[c] = dbeta[c] = 0;
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++) {
+      dbeta[c] += dpart[(long)b * 2 * C + c];
+      dgamma[c] += dpart[(long)b * 2 * C + C + c];
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
