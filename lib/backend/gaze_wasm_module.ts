@@ -35,6 +35,8 @@ export interface GazeKernelExports {
   conv_wino_packed_floats(ci: number, co: number): number;
   /** Transform and pack a 3x3 filter (flip=1: for Conv2DBackpropInput) for conv_wino_run. */
   conv_wino_pack(w: number, ub: number, ci: number, co: number, flip: number): void;
+  /** conv_wino_pack for input channels [i0, i1) (columns past CO not zeroed). */
+  conv_wino_pack_run(...a: number[]): void;
   /** Work items of conv_wino_run (chunks of `wt` 2x2 output tiles). */
   conv_wino_items(b: number, oh: number, ow: number, wt: number): number;
   /** Floats of per-thread scratch conv_wino_run needs. */
@@ -49,10 +51,12 @@ export interface GazeKernelExports {
   conv_wino_dw_partial_floats(ci: number, co: number): number;
   /** Floats of per-thread scratch conv_wino_dw_run needs. */
   conv_wino_dw_thread_floats(ci: number, co: number, wt: number): number;
-  /** Winograd weight gradient: partial sums of chunks [i0, i1) with the scratch of thread `part`. */
+  /** Winograd weight gradient: partial sums of work items (chunk, group of positions) [i0, i1), scratch of thread `part`. */
   conv_wino_dw_run(...a: number[]): void;
   /** Add the partial sums in chunk order and transform them into the 3x3 weight gradient. */
   conv_wino_dw_finish(partial: number, nch: number, dw: number, ci: number, co: number): void;
+  /** conv_wino_dw_finish for input channels [i0, i1). */
+  conv_wino_dw_finish_run(...a: number[]): void;
   /** GazeMedSeg feature propagation, forward (lib/backend/feature_prop.ts). */
   feature_prop(...a: number[]): void;
   /** GazeMedSeg feature propagation, gradient (scratch: B*H*W*k*k floats). */

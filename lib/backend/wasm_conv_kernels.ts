@@ -48,6 +48,11 @@ const SLACK = 8;
 /** Convolutions smaller than this many multiply-adds stay on one thread. */
 const MIN_THREADED_MACS = 4e6;
 /**
+ * Pooled Winograd convolutions transform their filter (and the weight gradient its partial sums)
+ * on the pool too from this many input x output channels (64 x 64: 0.09 ms on one thread).
+ */
+const MIN_THREADED_FILTER = 64 * 64;
+/**
  * Below these output sizes (pixels per image) the stride-1 kernels use im2col
  * instead of virtual rows: small images waste more of the virtual rows (Wp - OW of every Wp), and
  * im2col's chunks span images. Measured on the unet-step shapes (CPU time): im2col wins for the
@@ -203,7 +208,12 @@ function convWino(
   const nu = st.k.conv_wino_packed_floats(CI, CO), tstride = st.k.conv_wino_thread_floats(CI, CO, wt);
   const s = scratch(b, st, 4 * (nu + nx + tstride * (pool?.nthreads ?? 1)));
   const ub = s, xp = s + 4 * nu, ts = xp + 4 * nx;
-  st.k.conv_wino_pack(ptr(b, w), ub, CI, CO, flip);
+  if (pool && CI * CO >= MIN_THREADED_FILTER) {
+    if (CO % 8) new Float32Array(b.wasm.asm.memory.buffer, ub, nu).fill(0); // columns past CO
+    pool.run("conv_wino_pack_run", [ptr(b, w), ub, CI, CO, flip], CI);
+  } else {
+    st.k.conv_wino_pack(ptr(b, w), ub, CI, CO, flip);
+  }
   st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
   const args = [xp, ub, ptr(b, out), ts, tstride, B, Hp, Wp, CI, CO, wt, OH, OW];
   runItems(st.k, { name: fn, args, items: st.k.conv_wino_items(B, OH, OW, wt), chunk: 1, pool });
@@ -213,7 +223,7 @@ function convWino(
 function convWinoDw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out: tf.TensorInfo, g: S1Shape) {
   const { B, H, W, CI, CO, PT, PL, OH, OW } = g;
   const Hp = OH + 2, Wp = OW + 2, nx = B * Hp * Wp * CI + SLACK;
-  const pool = poolFor(b, B * OH * OW * 9 * CI * CO);
+  const pool = poolFor(b, B * OH * OW * 9 * CI * CO), bigFilter = CI * CO >= MIN_THREADED_FILTER;
   count(pool ? "Conv2DBackpropFilter/wino-threads" : "Conv2DBackpropFilter/wino");
   const st = heapState(b);
   const nch = st.k.conv_wino_dw_chunks(B, OH, OW), np = st.k.conv_wino_dw_partial_floats(CI, CO);
@@ -221,9 +231,14 @@ function convWinoDw(b: WasmBackendLike, x: tf.TensorInfo, dy: tf.TensorInfo, out
   const s = scratch(b, st, 4 * (nx + nch * np + tstride * (pool?.nthreads ?? 1)));
   const xp = s, part = s + 4 * nx, ts = part + 4 * nch * np;
   st.k.pad_batch(ptr(b, x), xp, B, H, W, CI, Hp, Wp, PT, PL);
-  const args = [xp, ptr(b, dy), part, ts, tstride, B, Hp, Wp, CI, CO, WINO_MAX_CHUNK, OH, OW];
-  runItems(st.k, { name: "conv_wino_dw_run", args, items: nch, chunk: 1, pool });
-  st.k.conv_wino_dw_finish(part, nch, ptr(b, out), CI, CO);
+  // wide filters and fewer chunks than 2 per thread (small images): each chunk's 16 positions in two
+  // halves, so threads share it (4 groups or more cost more in repeated transforms than they gain:
+  // 8x4x4 128->128 on 2 threads, 1 / 2 / 4 / 8 groups: 0.91-1.45 / 0.81-0.91 / 0.95-1.64 / 1.41-2.26 ms)
+  const xg = pool && bigFilter && nch < 2 * pool.nthreads ? 2 : 1;
+  const args = [xp, ptr(b, dy), part, ts, tstride, B, Hp, Wp, CI, CO, WINO_MAX_CHUNK, OH, OW, xg];
+  runItems(st.k, { name: "conv_wino_dw_run", args, items: nch * xg, chunk: 1, pool });
+  const finish = [part, nch, ptr(b, out), CI, CO];
+  runItems(st.k, { name: "conv_wino_dw_finish_run", args: finish, items: CI, pool: bigFilter ? pool : undefined });
 }
 
 /** Stride-1 weight gradient on one thread or on the pool. */

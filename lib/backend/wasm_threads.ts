@@ -41,6 +41,8 @@ export type PoolFunction =
   | "conv_wino_run"
   | "conv_wino1_run"
   | "conv_wino_dw_run"
+  | "conv_wino_pack_run"
+  | "conv_wino_dw_finish_run"
   | "group_norm_run"
   | "group_norm_grad_run";
 /** Functions the workers can run (index = function id in the control block). */
@@ -53,6 +55,8 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_wino_run",
   "conv_wino1_run",
   "conv_wino_dw_run",
+  "conv_wino_pack_run",
+  "conv_wino_dw_finish_run",
   "group_norm_run",
   "group_norm_grad_run",
 ];

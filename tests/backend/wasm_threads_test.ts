@@ -84,6 +84,8 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
     { b: 2, h: 36, w: 36, ci: 16, co: 32, k: 3, pad: "same", path: WINO },
     { b: 2, h: 16, w: 16, ci: 32, co: 64, k: 3, pad: "same", path: WINO },
     { b: 4, h: 32, w: 32, ci: 16, co: 8, k: 3, pad: "same", path: WINO }, // y: the fused kernel (8 outputs)
+    // 72 x 60 channels: the filter transform and the weight gradient's finish on the pool too, 60 outputs = 7.5 panels
+    { b: 2, h: 8, w: 8, ci: 72, co: 60, k: 3, pad: "same", path: WINO },
     { b: 3, h: 13, w: 11, ci: 48, co: 40, k: 3, pad: "valid", path: IM2COL },
     { b: 4, h: 32, w: 32, ci: 32, co: 40, k: 3, pad: "same", s: 2, path: IM2COL },
   ];

@@ -517,6 +517,9 @@ void conv_s1_dw_run(const f32* xp, const f32* dy, f32* dw, f32* ts, int tstride,
 EXPORT(conv_wino_packed_floats)
 int conv_wino_packed_floats(int CI, int CO) { return 16 * ((CO + NR - 1) / NR) * CI * NR; }
 
+void conv_wino_pack_run(const f32* w, f32* ub, int CI, int CO, int flip, int part, int c0, int c1);
+void conv_wino_dw_finish_run(const f32* partial, int nch, f32* dw, int CI, int CO, int part, int c0, int c1);
+
 /*
  * Transform and pack a 3x3 filter for conv_wino_run: Ub[xi][nt][c][8] = U(c, n)[xi] with
  * n = nt*8 + j (zero for n >= CO) and U = G g G^T, where g(ky,kx) is
@@ -525,11 +528,20 @@ int conv_wino_packed_floats(int CI, int CO) { return 16 * ((CO + NR - 1) / NR) *
  */
 EXPORT(conv_wino_pack)
 void conv_wino_pack(const f32* w, f32* ub, int CI, int CO, int flip) {
+  if (CO & (NR - 1)) __builtin_memset(ub, 0, sizeof(f32) * conv_wino_packed_floats(CI, CO)); /* past CO: zero */
+  conv_wino_pack_run(w, ub, CI, CO, flip, 0, 0, CI);
+}
+
+/*
+ * conv_wino_pack for input channels [c0, c1) (the thread pool's work items), without zeroing the
+ * columns past CO: when CO is not a multiple of 8 the caller zeroes ub first.
+ */
+EXPORT(conv_wino_pack_run)
+void conv_wino_pack_run(const f32* w, f32* ub, int CI, int CO, int flip, int part, int c0, int c1) {
   int NT = (CO + NR - 1) / NR;
   long xs = (long)NT * CI * NR; /* stride between the 16 transformed positions */
   v4 half = wasm_f32x4_splat(0.5f);
-  if (CO & (NR - 1)) __builtin_memset(ub, 0, sizeof(f32) * 16 * xs); /* columns past CO stay zero */
-  for (int c = 0; c < CI; c++) {
+  for (int c = c0; c < c1; c++) {
     for (int n = 0; n < CO; n += 4) { /* 4 output channels at a time (CO is a multiple of 4) */
       v4 g0, g1, g2, g3, g4, g5, g6, g7, g8;
 #define G(t)                                                                                               \
@@ -701,13 +713,17 @@ int conv_wino_dw_thread_floats(int CI, int CO, int wt) {
 }
 
 /*
- * Partial weight-gradient sums of chunks [i0, i1) (conv_wino_dw_chunks of them) from padded images
+ * Partial weight-gradient sums of chunks (conv_wino_dw_chunks of them) from padded images
  * xp [B][Hp][Wp][CI] (Hp = OH+2, Wp = OW+2) and dy [B][OH][OW][CO]: part[ch] [16][CI][CO8] =
  * sum over the chunk's tiles of V^T Q, in blocks of wt tiles, with the scratch of thread `part`.
+ * Work items are (chunk, group of the 16 transformed positions xi), nch * xg of them: item it
+ * computes the positions [16 g / xg, 16 (g + 1) / xg) of chunk it / xg (g = it mod xg), so a
+ * chunk can be shared by threads; each partial element is summed alike for any xg (xg > 1 only
+ * repeats the chunk's input and dy transforms per group). This call does items [i0, i1).
  */
 EXPORT(conv_wino_dw_run)
 void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int tstride, int B, int Hp, int Wp, int CI,
-                      int CO, int wt, int OH, int OW, int part, int i0, int i1) {
+                      int CO, int wt, int OH, int OW, int xg, int part, int i0, int i1) {
   int NT = (CO + NR - 1) / NR, CO8 = NT * NR, TY = OH / 2, TX = OW / 2;
   long tiles = (long)B * TY * TX, rs = (long)Wp * CI;
   int nch = conv_wino_dw_chunks(B, OH, OW);
@@ -717,7 +733,8 @@ void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int t
   f32* dummy = Q + 16L * NT * wt * NR;
   long vxs = (long)wt * CI, qxs = (long)NT * wt * NR, pxs = (long)CI * CO8;
   __builtin_memset(V + 16L * wt * CI, 0, sizeof(f32) * SLACK);
-  for (int ch = i0; ch < i1; ch++) {
+  for (int it = i0; it < i1; it++) {
+    int ch = it / xg, g = it - ch * xg, xi0 = 16 * g / xg, xi1 = 16 * (g + 1) / xg;
     f32* P = partial + (long)ch * 16 * pxs;
     long c0 = ch * per, c1 = c0 + per < tiles ? c0 + per : tiles;
     for (long t0 = c0; t0 < c1; t0 += wt) {
@@ -749,7 +766,7 @@ void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int t
       }
       /* P[xi] (+)= V[xi]^T Q[xi]: rows c (6 at a time), columns n (panels of 8), reduction over tiles */
       int acc = t0 > c0;
-      for (int xi = 0; xi < 16; xi++) {
+      for (int xi = xi0; xi < xi1; xi++) {
         for (int nt = 0; nt < NT; nt++) {
           const f32* bq = Q + xi * qxs + (long)nt * wt * NR;
           for (int c = 0; c < CI; c += MR) {
@@ -771,10 +788,16 @@ void conv_wino_dw_run(const f32* xp, const f32* dy, f32* partial, f32* ts, int t
  */
 EXPORT(conv_wino_dw_finish)
 void conv_wino_dw_finish(const f32* partial, int nch, f32* dw, int CI, int CO) {
+  conv_wino_dw_finish_run(partial, nch, dw, CI, CO, 0, 0, CI);
+}
+
+/* conv_wino_dw_finish for input channels [c0, c1) (the thread pool's work items). */
+EXPORT(conv_wino_dw_finish_run)
+void conv_wino_dw_finish_run(const f32* partial, int nch, f32* dw, int CI, int CO, int part, int c0, int c1) {
   int CO8 = ((CO + NR - 1) / NR) * NR;
   long pxs = (long)CI * CO8, chs = 16 * pxs;
   v4 half = wasm_f32x4_splat(0.5f);
-  for (int c = 0; c < CI; c++) {
+  for (int c = c0; c < c1; c++) {
     for (int n = 0; n < CO; n += 4) {
       const f32* p = partial + (long)c * CO8 + n;
 #define PS(xi, dst)                                                      \
