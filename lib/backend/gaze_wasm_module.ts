@@ -107,10 +107,20 @@ export interface GazeKernelExports {
   concat_runs(desc: number, n: number, outer: number, out: number): void;
   /** Split runs of bytes along an axis (the inverse of concat_runs). */
   split_runs(inp: number, desc: number, n: number, outer: number): void;
+  /** concat_runs for leading indices [i0, i1). */
+  concat_runs_run(...a: number[]): void;
+  /** split_runs for leading indices [i0, i1). */
+  split_runs_run(...a: number[]): void;
   /** Sum a [outer][inner] float32 matrix over its rows, times `scale`. */
   sum_leading(x: number, out: number, scratch: number, outer: number, inner: number, scale: number): void;
+  /** Sums of blocks of 64 rows [i0, i1) of a [outer][inner] matrix (sum_leading's f32 partials). */
+  sum_leading_run(...a: number[]): void;
+  /** Add the block sums of sum_leading_run in f64, in block order, times `scale` (= sum_leading). */
+  sum_leading_finish(partial: number, nblk: number, inner: number, out: number, scale: number): void;
   /** Max-pool gradient routed to the first maximum of each window. */
   max_pool_grad(...a: number[]): void;
+  /** max_pool_grad for images [i0, i1). */
+  max_pool_grad_run(...a: number[]): void;
   /** A rank-4 slice of 4-byte elements. */
   slice4(...a: number[]): void;
   /** Batched matrix product with small inner sizes (optional transposes, batch broadcasting by stride 0). */

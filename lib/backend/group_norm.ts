@@ -15,7 +15,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath } from "./override_kernel.ts";
-import { f32Bits, runItems, type WasmThreadPool, wasmThreadPool } from "./wasm_threads.ts";
+import { f32Bits, runItems, type WasmThreadPool, wasmThreadPoolFor } from "./wasm_threads.ts";
 import type { Tensor, Tensor4D, TensorInfo } from "./tensor_types.ts";
 
 /** Kernel names registered by {@link registerWasmGroupNorm}. */
@@ -114,12 +114,9 @@ export function fusedGroupNorm(
   return f(x, gamma, beta) as Tensor4D;
 }
 
-/** GroupNorms of at least this many elements run on the thread pool (by images). */
-const MIN_THREADED_ELEMENTS = 1 << 16;
-
 /** The thread pool for a GroupNorm of `x` when it is large enough and has several images. */
 function groupNormPool(b: WasmBackendLike, x: TensorInfo): WasmThreadPool | undefined {
-  return x.shape[0] > 1 && tf.util.sizeFromShape(x.shape) >= MIN_THREADED_ELEMENTS ? wasmThreadPool(b) : undefined;
+  return x.shape[0] > 1 ? wasmThreadPoolFor(b, tf.util.sizeFromShape(x.shape)) : undefined;
 }
 
 /**

@@ -10,12 +10,30 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
+import { runItems, wasmThreadPoolFor } from "./wasm_threads.ts";
 
 const FOUR_BYTE: readonly string[] = ["float32", "int32"];
 
 function shareData(b: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo {
   b.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * concat_runs (split: split_runs) of n tensors over `outer` leading indices, `bytes` in all: on
+ * the thread pool by leading indices when large enough. Counts `${kernel}/gaze` or
+ * `${kernel}/gaze-threads` in `kernelPathStats`.
+ */
+function copyRuns(
+  b: WasmBackendLike,
+  kernel: string,
+  op: { split: boolean; x: number; desc: number; n: number; outer: number; bytes: number },
+) {
+  const { k } = heapState(b);
+  const pool = wasmThreadPoolFor(b, op.bytes / 4);
+  if (op.split) runItems(k, { name: "split_runs_run", args: [op.x, op.desc, op.n], items: op.outer, pool });
+  else runItems(k, { name: "concat_runs_run", args: [op.desc, op.n, op.x], items: op.outer, pool });
+  countKernelPath(`${kernel}/gaze${pool ? "-threads" : ""}`);
 }
 
 function writeDesc(b: WasmBackendLike, at: number, pairs: number[]): void {
@@ -50,8 +68,14 @@ const concat: OverrideFunc = (args, fallback) => {
   const outer = tf.util.sizeFromShape(shape.slice(0, axis));
   const desc = scratch(b, st, 8 * ins.length);
   writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
-  st.k.concat_runs(desc, ins.length, outer, ptr(b, out));
-  countKernelPath("Concat/gaze");
+  copyRuns(b, "Concat", {
+    split: false,
+    x: ptr(b, out),
+    desc,
+    n: ins.length,
+    outer,
+    bytes: 4 * tf.util.sizeFromShape(shape),
+  });
   return out;
 };
 
@@ -68,8 +92,14 @@ const splitV: OverrideFunc = (args, fallback) => {
   const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
   const desc = scratch(b, st, 8 * outs.length);
   writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
-  st.k.split_runs(ptr(b, x), desc, outs.length, outer);
-  countKernelPath("SplitV/gaze");
+  copyRuns(b, "SplitV", {
+    split: true,
+    x: ptr(b, x),
+    desc,
+    n: outs.length,
+    outer,
+    bytes: 4 * tf.util.sizeFromShape(x.shape),
+  });
   return outs;
 };
 
@@ -107,8 +137,14 @@ const pack: OverrideFunc = (args, fallback) => {
   const run = 4 * tf.util.sizeFromShape(shape0.slice(axis));
   const desc = scratch(b, st, 8 * ins.length);
   writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), run]));
-  st.k.concat_runs(desc, ins.length, outer, ptr(b, out));
-  countKernelPath("Pack/gaze");
+  copyRuns(b, "Pack", {
+    split: false,
+    x: ptr(b, out),
+    desc,
+    n: ins.length,
+    outer,
+    bytes: 4 * tf.util.sizeFromShape(shape),
+  });
   return out;
 };
 
@@ -127,8 +163,7 @@ const unpack: OverrideFunc = (args, fallback) => {
   const run = 4 * tf.util.sizeFromShape(x.shape.slice(axis + 1));
   const desc = scratch(b, st, 8 * num);
   writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), run]));
-  st.k.split_runs(ptr(b, x), desc, num, outer);
-  countKernelPath("Unpack/gaze");
+  copyRuns(b, "Unpack", { split: true, x: ptr(b, x), desc, n: num, outer, bytes: 4 * tf.util.sizeFromShape(x.shape) });
   return outs;
 };
 

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
+import { runItems, wasmThreadPoolFor } from "./wasm_threads.ts";
 
 /** Sum (scale 1) or Mean (scale 1/count) over leading axes. */
 function leadingReduce(kernel: string, mean: boolean): OverrideFunc {
@@ -26,9 +27,18 @@ function leadingReduce(kernel: string, mean: boolean): OverrideFunc {
     const out = b.makeOutput(shape, "float32");
     const outer = tf.util.sizeFromShape(x.shape.slice(0, k));
     const inner = tf.util.sizeFromShape(x.shape.slice(k));
-    const s = scratch(b, st, 12 * inner + 16);
-    st.k.sum_leading(ptr(b, x), ptr(b, out), s, outer, inner, mean ? 1 / outer : 1);
-    countKernelPath(`${kernel}/leading`);
+    const pool = wasmThreadPoolFor(b, outer * inner), scale = mean ? 1 / outer : 1;
+    if (pool) {
+      // blocks of 64 rows summed by the threads, then added in block order: sum_leading's bits
+      const nblk = Math.ceil(outer / 64), s = scratch(b, st, 4 * nblk * inner);
+      pool.run("sum_leading_run", [ptr(b, x), s, outer, inner], nblk);
+      st.k.sum_leading_finish(s, nblk, inner, ptr(b, out), scale);
+      countKernelPath(`${kernel}/leading-threads`);
+    } else {
+      const s = scratch(b, st, 12 * inner + 16);
+      st.k.sum_leading(ptr(b, x), ptr(b, out), s, outer, inner, scale);
+      countKernelPath(`${kernel}/leading`);
+    }
     return out;
   };
 }
@@ -54,24 +64,12 @@ const maxPoolGrad: OverrideFunc = (args, fallback) => {
   const st = heapState(b);
   const dx = b.makeOutput(input.shape, "float32");
   if (tf.util.sizeFromShape(input.shape) === 0) return dx;
-  st.k.max_pool_grad(
-    ptr(b, dy),
-    ptr(b, input),
-    ptr(b, dx),
-    ci.batchSize,
-    ci.inHeight,
-    ci.inWidth,
-    ci.inChannels,
-    ci.outHeight,
-    ci.outWidth,
-    ci.filterHeight,
-    ci.filterWidth,
-    ci.strideHeight,
-    ci.strideWidth,
-    ci.padInfo.top,
-    ci.padInfo.left,
-  );
-  countKernelPath("MaxPoolGrad/gaze");
+  const geometry = [ptr(b, dy), ptr(b, input), ptr(b, dx), ci.batchSize, ci.inHeight, ci.inWidth, ci.inChannels];
+  geometry.push(ci.outHeight, ci.outWidth, ci.filterHeight, ci.filterWidth, ci.strideHeight, ci.strideWidth);
+  geometry.push(ci.padInfo.top, ci.padInfo.left);
+  const pool = wasmThreadPoolFor(b, tf.util.sizeFromShape(input.shape));
+  runItems(st.k, { name: "max_pool_grad_run", args: geometry, items: ci.batchSize, pool });
+  countKernelPath(pool ? "MaxPoolGrad/gaze-threads" : "MaxPoolGrad/gaze");
   return dx;
 };
 

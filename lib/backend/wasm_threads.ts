@@ -44,7 +44,11 @@ export type PoolFunction =
   | "conv_wino_pack_run"
   | "conv_wino_dw_finish_run"
   | "group_norm_run"
-  | "group_norm_grad_run";
+  | "group_norm_grad_run"
+  | "concat_runs_run"
+  | "split_runs_run"
+  | "sum_leading_run"
+  | "max_pool_grad_run";
 /** Functions the workers can run (index = function id in the control block). */
 const RUNNABLE: readonly PoolFunction[] = [
   "conv_s1_run",
@@ -59,6 +63,10 @@ const RUNNABLE: readonly PoolFunction[] = [
   "conv_wino_dw_finish_run",
   "group_norm_run",
   "group_norm_grad_run",
+  "concat_runs_run",
+  "split_runs_run",
+  "sum_leading_run",
+  "max_pool_grad_run",
 ];
 
 /** A running pool. */
@@ -249,6 +257,17 @@ export function wasmThreadPool(backend: WasmBackendLike): WasmThreadPool | undef
     return undefined;
   }
   return pool;
+}
+
+/** Memory-bound kernels (GroupNorm, copies, sums) take the pool from this many elements (256 KiB of float32). */
+export const MIN_THREADED_ELEMENTS = 1 << 16;
+
+/**
+ * The pool for a memory-bound kernel over `elements` elements: {@link wasmThreadPool} from
+ * {@link MIN_THREADED_ELEMENTS} up, else undefined (one thread: waking the workers costs more).
+ */
+export function wasmThreadPoolFor(backend: WasmBackendLike, elements: number): WasmThreadPool | undefined {
+  return elements >= MIN_THREADED_ELEMENTS ? wasmThreadPool(backend) : undefined;
 }
 
 /** A job for {@link runItems}. */

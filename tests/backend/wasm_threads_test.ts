@@ -167,3 +167,46 @@ Deno.test("selectBackend makes the wasm heap shared and the pool runs on it; an 
     stopWasmThreads();
   }
 });
+
+Deno.test("Sum, Mean, MaxPoolGrad, Concat/SplitV and Pack/Unpack on 2 threads: the bits of 1 thread, the cpu values", async () => {
+  // each above 2^16 elements, so the threaded forms run (leading indices, blocks of 64 rows, images)
+  const xv = randomValues(5 * 64 * 34 * 8, 61),
+    yv = randomValues(5 * 64 * 34 * 8, 62),
+    ov = randomValues(7 * 64 * 33 * 5, 63);
+  const run = () => {
+    const x = tf.tensor4d(xv, [5, 64, 34, 8]), y = tf.tensor4d(yv, [5, 64, 34, 8]);
+    const odd = tf.tensor4d(ov, [7, 64, 33, 5]); // inner 5: the scalar path; 1,155 blocks of rows, the last one short
+    const [dx, dy] = tf.grads((a: tf.Tensor, c: tf.Tensor) => {
+      const cat = tf.concat([a, c], 3); // Concat, and SplitV in its gradient
+      const pooled = tf.maxPool(cat as tf.Tensor4D, 2, 2, "valid"); // MaxPoolGrad in the gradient
+      return tf.sum(tf.mul(pooled, tf.sin(pooled)));
+    })([x, y]);
+    const stacked = tf.stack([x, y], 1);
+    return [dx, dy, tf.sum(x, [0, 1, 2]), tf.mean(odd, [0, 1, 2]), stacked, ...tf.unstack(stacked, 1)];
+  };
+  try {
+    setWasmThreads(1);
+    const one = await runOn("wasm", run);
+    setWasmThreads(2);
+    if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
+      console.error("skipped: the wasm thread pool could not start here");
+      return;
+    }
+    const before = kernelPathStats();
+    const two = await runOn("wasm", run);
+    const after = kernelPathStats();
+    const taken = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+    const keys = ["Sum/leading-threads", "Mean/leading-threads", "MaxPoolGrad/gaze-threads", "Concat/gaze-threads"];
+    for (const key of [...keys, "SplitV/gaze-threads", "Pack/gaze-threads", "Unpack/gaze-threads"]) {
+      assert(taken(key) >= 1, `${key} taken ${taken(key)} times`);
+    }
+    const ref = await runOn("cpu", run);
+    for (const [j, what] of ["dx", "dy", "sum", "mean", "stack", "unstack 0", "unstack 1"].entries()) {
+      assert(two[j].every((v, k) => Object.is(v, one[j][k])), `${what} differs between 1 and 2 threads`);
+      assertClose(two[j], ref[j], 1e-5, what);
+    }
+  } finally {
+    setWasmThreads(1);
+    stopWasmThreads();
+  }
+});

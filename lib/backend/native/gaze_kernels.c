@@ -1405,13 +1405,22 @@ INLINE void copy_run(unsigned char* d, const unsigned char* s, int bytes) {
   }
 }
 
+/* Bytes per leading index of the runs of a concat_runs/split_runs descriptor. */
+INLINE long runs_bytes(const int* desc, int n) {
+  long t = 0;
+  for (int i = 0; i < n; i++) t += desc[2 * i + 1];
+  return t;
+}
+
 /*
- * Concatenate n tensors along an axis: for each of `outer` leading indices, input i contributes a
- * run of desc[2i+1] bytes read at desc[2i] + o*desc[2i+1]. desc: int32 pairs (pointer, run bytes).
+ * Concatenate n tensors along an axis: for each leading index o in [o0, o1) (the thread pool's
+ * work items), input i contributes a run of desc[2i+1] bytes read at desc[2i] + o*desc[2i+1].
+ * desc: int32 pairs (pointer, run bytes).
  */
-EXPORT(concat_runs)
-void concat_runs(const int* desc, int n, int outer, unsigned char* out) {
-  for (int o = 0; o < outer; o++)
+EXPORT(concat_runs_run)
+void concat_runs_run(const int* desc, int n, unsigned char* out, int part, int o0, int o1) {
+  out += o0 * runs_bytes(desc, n);
+  for (int o = o0; o < o1; o++)
     for (int i = 0; i < n; i++) {
       int run = desc[2 * i + 1];
       copy_run(out, (const unsigned char*)desc[2 * i] + (long)o * run, run);
@@ -1419,15 +1428,58 @@ void concat_runs(const int* desc, int n, int outer, unsigned char* out) {
     }
 }
 
-/* The inverse of concat_runs: output i receives its run of desc[2i+1] bytes at desc[2i] + o*run. */
-EXPORT(split_runs)
-void split_runs(const unsigned char* in, const int* desc, int n, int outer) {
-  for (int o = 0; o < outer; o++)
+/* concat_runs_run over all `outer` leading indices. */
+EXPORT(concat_runs)
+void concat_runs(const int* desc, int n, int outer, unsigned char* out) { concat_runs_run(desc, n, out, 0, 0, outer); }
+
+/*
+ * The inverse of concat_runs_run: for leading indices [o0, o1), output i receives its run of
+ * desc[2i+1] bytes at desc[2i] + o*run.
+ */
+EXPORT(split_runs_run)
+void split_runs_run(const unsigned char* in, const int* desc, int n, int part, int o0, int o1) {
+  in += o0 * runs_bytes(desc, n);
+  for (int o = o0; o < o1; o++)
     for (int i = 0; i < n; i++) {
       int run = desc[2 * i + 1];
       copy_run((unsigned char*)desc[2 * i] + (long)o * run, in, run);
       in += run;
     }
+}
+
+/* split_runs_run over all `outer` leading indices. */
+EXPORT(split_runs)
+void split_runs(const unsigned char* in, const int* desc, int n, int outer) { split_runs_run(in, desc, n, 0, 0, outer); }
+
+/*
+ * Sums over blocks of 64 rows: partial[k][j] = sum_{o in block k} x[o*inner + j] in f32, for
+ * blocks [k0, k1) (the thread pool's work items; ceil(outer / 64) blocks).
+ */
+EXPORT(sum_leading_run)
+void sum_leading_run(const f32* x, f32* partial, int outer, int inner, int part, int k0, int k1) {
+  int vec = (inner & 3) == 0;
+  for (int k = k0; k < k1; k++) {
+    int o0 = k * 64, o1 = imin(outer, o0 + 64);
+    f32* acc = partial + (long)k * inner;
+    __builtin_memcpy(acc, x + (long)o0 * inner, sizeof(f32) * inner);
+    for (int o = o0 + 1; o < o1; o++) {
+      const f32* r = x + (long)o * inner;
+      if (vec)
+        for (int j = 0; j < inner; j += 4) ST(acc + j, ADD(LD(acc + j), LD(r + j)));
+      else
+        for (int j = 0; j < inner; j++) acc[j] += r[j];
+    }
+  }
+}
+
+/* out[j] = scale * (the nblk block sums of sum_leading_run added in f64, in block order). */
+EXPORT(sum_leading_finish)
+void sum_leading_finish(const f32* partial, int nblk, int inner, f32* out, double scale) {
+  for (int j = 0; j < inner; j++) {
+    double t = 0;
+    for (int k = 0; k < nblk; k++) t += partial[(long)k * inner + j];
+    out[j] = (f32)(t * scale);
+  }
 }
 
 /*
@@ -1438,18 +1490,9 @@ EXPORT(sum_leading)
 void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner, double scale) {
   double* tot = (double*)scratch;
   f32* acc = (f32*)(tot + inner);
-  int vec = (inner & 3) == 0;
   for (int j = 0; j < inner; j++) tot[j] = 0;
-  for (int o0 = 0; o0 < outer; o0 += 64) {
-    int o1 = imin(outer, o0 + 64);
-    __builtin_memcpy(acc, x + (long)o0 * inner, sizeof(f32) * inner);
-    for (int o = o0 + 1; o < o1; o++) {
-      const f32* r = x + (long)o * inner;
-      if (vec)
-        for (int j = 0; j < inner; j += 4) ST(acc + j, ADD(LD(acc + j), LD(r + j)));
-      else
-        for (int j = 0; j < inner; j++) acc[j] += r[j];
-    }
+  for (int k = 0; k * 64 < outer; k++) {
+    sum_leading_run(x + (long)k * 64 * inner, acc, imin(64, outer - k * 64), inner, 0, 0, 1);
     for (int j = 0; j < inner; j++) tot[j] += acc[j];
   }
   for (int j = 0; j < inner; j++) out[j] = (f32)(tot[j] * scale);
@@ -1458,14 +1501,14 @@ void sum_leading(const f32* x, f32* out, f32* scratch, int outer, int inner, dou
 /*
  * Max-pool gradient, NHWC: dx = 0, then for every output (b,oy,ox,c) dy goes to the FIRST maximum
  * (row-major window order, strict >) of x over the window rows oy*SH-PT+[0,KH), cols ox*SW-PL+[0,KW)
- * clipped to the input (tfjs semantics).
+ * clipped to the input (tfjs semantics). Images [b0, b1) (the thread pool's work items).
  */
-EXPORT(max_pool_grad)
-void max_pool_grad(const f32* dy, const f32* x, f32* dx, int B, int H, int W, int C, int OH, int OW, int KH, int KW,
-                   int SH, int SW, int PT, int PL) {
-  __builtin_memset(dx, 0, sizeof(f32) * B * H * W * C);
+EXPORT(max_pool_grad_run)
+void max_pool_grad_run(const f32* dy, const f32* x, f32* dx, int B, int H, int W, int C, int OH, int OW, int KH,
+                       int KW, int SH, int SW, int PT, int PL, int part, int b0, int b1) {
+  __builtin_memset(dx + (long)b0 * H * W * C, 0, sizeof(f32) * (b1 - b0) * H * W * C);
   int vec = (C & 3) == 0;
-  for (int b = 0; b < B; b++)
+  for (int b = b0; b < b1; b++)
     for (int oy = 0; oy < OH; oy++) {
       int y0 = oy * SH - PT, ya = imax(0, y0), yb = imin(H, y0 + KH);
       for (int ox = 0; ox < OW; ox++) {
@@ -1513,6 +1556,13 @@ void max_pool_grad(const f32* dy, const f32* x, f32* dx, int B, int H, int W, in
         }
       }
     }
+}
+
+/* max_pool_grad_run over all B images. */
+EXPORT(max_pool_grad)
+void max_pool_grad(const f32* dy, const f32* x, f32* dx, int B, int H, int W, int C, int OH, int OW, int KH, int KW,
+                   int SH, int SW, int PT, int PL) {
+  max_pool_grad_run(dy, x, dx, B, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL, 0, 0, B);
 }
 
 /*
