@@ -8,6 +8,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import { GAZE_KERNELS_WASM_BASE64 } from "./gaze_kernels_wasm.ts";
 import { sharedMemoryImport } from "./wasm_binary.ts";
+import type { DataType, TensorInfo } from "./tensor_types.ts";
 
 /**
  * Functions exported by gaze_kernels.wasm. Pointers are byte offsets in the heap the instance was
@@ -138,7 +139,7 @@ export interface WasmBackendLike {
   /** Tensor data records, with the byte offset of each tensor in the heap. */
   dataIdMap: { get(dataId: unknown): { memoryOffset: number } | undefined };
   /** Allocate an output tensor in the heap. */
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
   /** Add a reference to tensor data (zero-copy outputs). */
   incRef(dataId: unknown): void;
 }

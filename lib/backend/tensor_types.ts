@@ -34,5 +34,7 @@ export type Tensor4D = tf.Tensor4D;
 export type Variable = tf.Variable;
 /** A backend-level tensor handle (tfjs `TensorInfo`), as kernels see it. */
 export type TensorInfo = tf.TensorInfo;
+/** A tensor's data type ("float32", "int32", "bool", ...). */
+export type DataType = tf.DataType;
 /** A backend kernel implementation (tfjs `KernelFunc`). */
 export type KernelFunc = tf.KernelFunc;

@@ -20,19 +20,23 @@ function shareData(b: WasmBackendLike, x: tf.TensorInfo): tf.TensorInfo {
 }
 
 /**
- * concat_runs (split: split_runs) of n tensors over `outer` leading indices, `bytes` in all: on
- * the thread pool by leading indices when large enough. Counts `${kernel}/gaze` or
- * `${kernel}/gaze-threads` in `kernelPathStats`.
+ * concat_runs (split: split_runs) over `outer` leading indices of the tensors given as (pointer,
+ * run bytes) pairs, into (split: from) `x`: on the thread pool by leading indices when large
+ * enough. Counts `${kernel}/gaze` or `${kernel}/gaze-threads` in `kernelPathStats`.
  */
 function copyRuns(
   b: WasmBackendLike,
   kernel: string,
-  op: { split: boolean; x: number; desc: number; n: number; outer: number; bytes: number },
+  op: { split: boolean; x: number; pairs: number[]; outer: number },
 ) {
-  const { k } = heapState(b);
-  const pool = wasmThreadPoolFor(b, op.bytes / 4);
-  if (op.split) runItems(k, { name: "split_runs_run", args: [op.x, op.desc, op.n], items: op.outer, pool });
-  else runItems(k, { name: "concat_runs_run", args: [op.desc, op.n, op.x], items: op.outer, pool });
+  const st = heapState(b), n = op.pairs.length / 2;
+  const desc = scratch(b, st, 8 * n);
+  writeDesc(b, desc, op.pairs);
+  let bytes = 0;
+  for (let i = 1; i < op.pairs.length; i += 2) bytes += op.outer * op.pairs[i];
+  const pool = wasmThreadPoolFor(b, bytes / 4);
+  if (op.split) runItems(st.k, { name: "split_runs_run", args: [op.x, desc, n], items: op.outer, pool });
+  else runItems(st.k, { name: "concat_runs_run", args: [desc, n, op.x], items: op.outer, pool });
   countKernelPath(`${kernel}/gaze${pool ? "-threads" : ""}`);
 }
 
@@ -63,19 +67,9 @@ const concat: OverrideFunc = (args, fallback) => {
   const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, ins[0].shape)[0];
   const shape = tf.backend_util.computeOutShape(ins.map((t) => t.shape), axis);
   const b = args.backend as unknown as WasmBackendLike;
-  const st = heapState(b);
   const out = b.makeOutput(shape, ins[0].dtype);
-  const outer = tf.util.sizeFromShape(shape.slice(0, axis));
-  const desc = scratch(b, st, 8 * ins.length);
-  writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
-  copyRuns(b, "Concat", {
-    split: false,
-    x: ptr(b, out),
-    desc,
-    n: ins.length,
-    outer,
-    bytes: 4 * tf.util.sizeFromShape(shape),
-  });
+  const pairs = ins.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]);
+  copyRuns(b, "Concat", { split: false, x: ptr(b, out), pairs, outer: tf.util.sizeFromShape(shape.slice(0, axis)) });
   return out;
 };
 
@@ -87,19 +81,9 @@ const splitV: OverrideFunc = (args, fallback) => {
   const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, a.numOrSizeSplits, axis);
   if (sizes.length < 2 || sizes.some((s) => s <= 0) || tf.util.sizeFromShape(x.shape) === 0) return fallback(args);
   const b = args.backend as unknown as WasmBackendLike;
-  const st = heapState(b);
   const outs = sizes.map((s) => b.makeOutput(x.shape.map((d, i) => (i === axis ? s : d)), x.dtype));
-  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
-  const desc = scratch(b, st, 8 * outs.length);
-  writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]));
-  copyRuns(b, "SplitV", {
-    split: true,
-    x: ptr(b, x),
-    desc,
-    n: outs.length,
-    outer,
-    bytes: 4 * tf.util.sizeFromShape(x.shape),
-  });
+  const pairs = outs.flatMap((t) => [ptr(b, t), 4 * tf.util.sizeFromShape(t.shape.slice(axis))]);
+  copyRuns(b, "SplitV", { split: true, x: ptr(b, x), pairs, outer: tf.util.sizeFromShape(x.shape.slice(0, axis)) });
   return outs;
 };
 
@@ -131,20 +115,9 @@ const pack: OverrideFunc = (args, fallback) => {
   const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, [...shape0, 1])[0];
   const shape = [...shape0.slice(0, axis), ins.length, ...shape0.slice(axis)];
   const b = args.backend as unknown as WasmBackendLike;
-  const st = heapState(b);
   const out = b.makeOutput(shape, ins[0].dtype);
-  const outer = tf.util.sizeFromShape(shape0.slice(0, axis));
-  const run = 4 * tf.util.sizeFromShape(shape0.slice(axis));
-  const desc = scratch(b, st, 8 * ins.length);
-  writeDesc(b, desc, ins.flatMap((t) => [ptr(b, t), run]));
-  copyRuns(b, "Pack", {
-    split: false,
-    x: ptr(b, out),
-    desc,
-    n: ins.length,
-    outer,
-    bytes: 4 * tf.util.sizeFromShape(shape),
-  });
+  const run = 4 * tf.util.sizeFromShape(shape0.slice(axis)), pairs = ins.flatMap((t) => [ptr(b, t), run]);
+  copyRuns(b, "Pack", { split: false, x: ptr(b, out), pairs, outer: tf.util.sizeFromShape(shape0.slice(0, axis)) });
   return out;
 };
 
@@ -157,13 +130,9 @@ const unpack: OverrideFunc = (args, fallback) => {
   if (num < 2) return fallback(args);
   const outShape = x.shape.filter((_, i) => i !== axis);
   const b = args.backend as unknown as WasmBackendLike;
-  const st = heapState(b);
   const outs = Array.from({ length: num }, () => b.makeOutput(outShape, x.dtype));
-  const outer = tf.util.sizeFromShape(x.shape.slice(0, axis));
-  const run = 4 * tf.util.sizeFromShape(x.shape.slice(axis + 1));
-  const desc = scratch(b, st, 8 * num);
-  writeDesc(b, desc, outs.flatMap((t) => [ptr(b, t), run]));
-  copyRuns(b, "Unpack", { split: true, x: ptr(b, x), desc, n: num, outer, bytes: 4 * tf.util.sizeFromShape(x.shape) });
+  const run = 4 * tf.util.sizeFromShape(x.shape.slice(axis + 1)), pairs = outs.flatMap((t) => [ptr(b, t), run]);
+  copyRuns(b, "Unpack", { split: true, x: ptr(b, x), pairs, outer: tf.util.sizeFromShape(x.shape.slice(0, axis)) });
   return outs;
 };
 

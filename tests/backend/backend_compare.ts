@@ -5,7 +5,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../lib/core/mod.ts";
-import { selectBackend } from "../../lib/backend/mod.ts";
+import {
+  kernelPathStats,
+  selectBackend,
+  setWasmThreads,
+  stopWasmThreads,
+  type WasmBackendLike,
+  wasmThreadPool,
+} from "../../lib/backend/mod.ts";
 import { assert } from "../assert.ts";
 
 /** Deterministic uniform values in [-1, 1). */
@@ -80,4 +87,45 @@ export async function evalWithEnv(
   }).output();
   const dec = new TextDecoder();
   return { ok: r.success, out: dec.decode(r.stdout).trim(), err: dec.decode(r.stderr) };
+}
+
+/** What {@link runOnOneAndTwoThreads} returns. */
+export interface ThreadRuns {
+  /** The outputs on one wasm thread. */
+  one: Float32Array[];
+  /** The outputs on two. */
+  two: Float32Array[];
+  /** How many times kernel path `key` (kernelPathStats) was taken in the 2-thread run. */
+  taken(key: string): number;
+}
+
+/**
+ * Run `fn` on the wasm backend with 1 thread, then with 2; undefined (after saying so on stderr)
+ * when the thread pool cannot start here. Always leaves 1 thread set and the pool stopped.
+ */
+export async function runOnOneAndTwoThreads(fn: () => tf.Tensor[]): Promise<ThreadRuns | undefined> {
+  try {
+    setWasmThreads(1);
+    const one = await runOn("wasm", fn);
+    setWasmThreads(2);
+    if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
+      console.error("skipped: the wasm thread pool could not start here");
+      return undefined;
+    }
+    const before = kernelPathStats();
+    const two = await runOn("wasm", fn);
+    const after = kernelPathStats();
+    return { one, two, taken: (key) => (after[key] ?? 0) - (before[key] ?? 0) };
+  } finally {
+    setWasmThreads(1);
+    stopWasmThreads();
+  }
+}
+
+/** Assert that two lists of outputs are the same bit for bit (`names` labels them). */
+export function assertSameBits(a: Float32Array[], b: Float32Array[], names: string[]): void {
+  for (const [j, what] of names.entries()) {
+    assert(a[j].length === b[j].length, `${what}: length ${a[j].length} vs ${b[j].length}`);
+    assert(a[j].every((v, k) => Object.is(v, b[j][k])), `${what} differs between 1 and 2 threads`);
+  }
 }

@@ -1,19 +1,9 @@
 // fusedGroupNorm: the wasm kernels (forward and gradient) against the composite formulation on
 // the cpu backend, with and without the fused LeakyReLU, vectorised and scalar channel counts.
 import * as tf from "@tensorflow/tfjs";
-import {
-  fusedGroupNorm,
-  GROUP_NORM_GRAD_KERNEL,
-  GROUP_NORM_KERNEL,
-  kernelPathStats,
-  selectBackend,
-  setWasmThreads,
-  stopWasmThreads,
-  type WasmBackendLike,
-  wasmThreadPool,
-} from "../../lib/backend/mod.ts";
-import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { assertClose, randomValues, runOn } from "./backend_compare.ts";
+import { fusedGroupNorm, GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, selectBackend } from "../../lib/backend/mod.ts";
+import { assert, assertThrows } from "../assert.ts";
+import { assertClose, assertSameBits, randomValues, runOn, runOnOneAndTwoThreads } from "./backend_compare.ts";
 
 interface GnCase {
   shape: [number, number, number, number];
@@ -94,29 +84,13 @@ Deno.test("fusedGroupNorm on 2 threads: the same bits as on 1, and the cpu refer
   // 5 images (split unevenly between threads) of 32x32x16 = 81,920 elements: above the pool's threshold
   const c: GnCase = { shape: [5, 32, 32, 16], groups: 4, slope: 0.1, offset: 1 };
   const run = gnAndGrads(c, 41);
-  try {
-    setWasmThreads(1);
-    const one = await runOn("wasm", run);
-    setWasmThreads(2);
-    if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
-      console.error("skipped: the wasm thread pool could not start here");
-      return;
-    }
-    const before = kernelPathStats();
-    const two = await runOn("wasm", run);
-    const after = kernelPathStats();
-    for (const k of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL]) {
-      const key = `${k}/threads`;
-      assert((after[key] ?? 0) > (before[key] ?? 0), `${key} not taken`);
-    }
-    for (const [j, what] of ["y", "dx", "dgamma", "dbeta"].entries()) {
-      assertEquals(two[j].length, one[j].length);
-      assert(two[j].every((v, k) => Object.is(v, one[j][k])), `${what} differs between 1 and 2 threads`);
-    }
-    const ref = await runOn("cpu", run);
-    for (const [j, what] of ["y", "dx", "dgamma", "dbeta"].entries()) assertClose(two[j], ref[j], 1e-4, what);
-  } finally {
-    setWasmThreads(1);
-    stopWasmThreads();
+  const r = await runOnOneAndTwoThreads(run);
+  if (!r) return;
+  for (const k of [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL]) {
+    assert(r.taken(`${k}/threads`) > 0, `${k}/threads not taken`);
   }
+  const names = ["y", "dx", "dgamma", "dbeta"];
+  assertSameBits(r.two, r.one, names);
+  const ref = await runOn("cpu", run);
+  for (const [j, what] of names.entries()) assertClose(r.two[j], ref[j], 1e-4, what);
 });

@@ -13,7 +13,15 @@ import {
   wasmThreadsError,
 } from "../../lib/backend/mod.ts";
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { assertClose, type ConvCase, evalWithEnv, randomValues, runOn } from "./backend_compare.ts";
+import {
+  assertClose,
+  assertSameBits,
+  type ConvCase,
+  evalWithEnv,
+  randomValues,
+  runOn,
+  runOnOneAndTwoThreads,
+} from "./backend_compare.ts";
 
 /** The stride-1 convolution cases of this file (stride is fixed at 1 here). */
 type Case = Omit<ConvCase, "s">;
@@ -90,43 +98,25 @@ Deno.test("the thread count does not change a result: 1 and 2 threads give the s
     { b: 4, h: 32, w: 32, ci: 32, co: 40, k: 3, pad: "same", s: 2, path: IM2COL },
   ];
 
-  try {
-    for (const [i, c] of cases.entries()) {
-      await t.step(`b${c.b} ${c.h}x${c.w} ${c.ci}->${c.co} stride ${c.s ?? 1} ${c.pad}`, async () => {
-        const run = convAndGrads(c, 7 + i, c.s ?? 1);
-        setWasmThreads(1);
-        const one = await runOn("wasm", run);
-        setWasmThreads(2);
-        if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
-          console.error("skipped: the wasm thread pool could not start here");
-          return;
-        }
-        const before = kernelPathStats();
-        const two = await runOn("wasm", run);
-        const after = kernelPathStats();
-        // the forward pass runs twice (y, and again inside tf.grads), each gradient once
-        for (
-          const [k, n, p] of [
-            ["Conv2D", 2, c.path.y],
-            ["Conv2DBackpropInput", 1, c.path.dx],
-            ["Conv2DBackpropFilter", 1, c.path.dw],
-          ] as const
-        ) {
-          const key = `${k}/${p}`;
-          assertEquals((after[key] ?? 0) - (before[key] ?? 0), n, `${key} taken ${n} times`);
-        }
-        for (const [j, what] of ["y", "dx", "dw"].entries()) {
-          assertEquals(two[j].length, one[j].length);
-          const same = two[j].every((v, k) => Object.is(v, one[j][k]));
-          assert(same, `${what} differs between 1 and 2 threads`);
-        }
-        const ref = await runOn("cpu", run);
-        for (const [j, what] of ["y", "dx", "dw"].entries()) assertClose(two[j], ref[j], 2e-5, what);
-      });
-    }
-  } finally {
-    setWasmThreads(1);
-    stopWasmThreads();
+  for (const [i, c] of cases.entries()) {
+    await t.step(`b${c.b} ${c.h}x${c.w} ${c.ci}->${c.co} stride ${c.s ?? 1} ${c.pad}`, async () => {
+      const run = convAndGrads(c, 7 + i, c.s ?? 1);
+      const r = await runOnOneAndTwoThreads(run);
+      if (!r) return;
+      // the forward pass runs twice (y, and again inside tf.grads), each gradient once
+      for (
+        const [k, n, p] of [
+          ["Conv2D", 2, c.path.y],
+          ["Conv2DBackpropInput", 1, c.path.dx],
+          ["Conv2DBackpropFilter", 1, c.path.dw],
+        ] as const
+      ) {
+        assertEquals(r.taken(`${k}/${p}`), n, `${k}/${p} taken ${n} times`);
+      }
+      assertSameBits(r.two, r.one, ["y", "dx", "dw"]);
+      const ref = await runOn("cpu", run);
+      for (const [j, what] of ["y", "dx", "dw"].entries()) assertClose(r.two[j], ref[j], 2e-5, what);
+    });
   }
 });
 
@@ -184,29 +174,14 @@ Deno.test("Sum, Mean, MaxPoolGrad, Concat/SplitV and Pack/Unpack on 2 threads: t
     const stacked = tf.stack([x, y], 1);
     return [dx, dy, tf.sum(x, [0, 1, 2]), tf.mean(odd, [0, 1, 2]), stacked, ...tf.unstack(stacked, 1)];
   };
-  try {
-    setWasmThreads(1);
-    const one = await runOn("wasm", run);
-    setWasmThreads(2);
-    if (!wasmThreadPool(tf.backend() as unknown as WasmBackendLike)) {
-      console.error("skipped: the wasm thread pool could not start here");
-      return;
-    }
-    const before = kernelPathStats();
-    const two = await runOn("wasm", run);
-    const after = kernelPathStats();
-    const taken = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
-    const keys = ["Sum/leading-threads", "Mean/leading-threads", "MaxPoolGrad/gaze-threads", "Concat/gaze-threads"];
-    for (const key of [...keys, "SplitV/gaze-threads", "Pack/gaze-threads", "Unpack/gaze-threads"]) {
-      assert(taken(key) >= 1, `${key} taken ${taken(key)} times`);
-    }
-    const ref = await runOn("cpu", run);
-    for (const [j, what] of ["dx", "dy", "sum", "mean", "stack", "unstack 0", "unstack 1"].entries()) {
-      assert(two[j].every((v, k) => Object.is(v, one[j][k])), `${what} differs between 1 and 2 threads`);
-      assertClose(two[j], ref[j], 1e-5, what);
-    }
-  } finally {
-    setWasmThreads(1);
-    stopWasmThreads();
+  const r = await runOnOneAndTwoThreads(run);
+  if (!r) return;
+  const keys = ["Sum/leading-threads", "Mean/leading-threads", "MaxPoolGrad/gaze-threads", "Concat/gaze-threads"];
+  for (const key of [...keys, "SplitV/gaze-threads", "Pack/gaze-threads", "Unpack/gaze-threads"]) {
+    assert(r.taken(key) >= 1, `${key} taken ${r.taken(key)} times`);
   }
+  const names = ["dx", "dy", "sum", "mean", "stack", "unstack 0", "unstack 1"];
+  assertSameBits(r.two, r.one, names);
+  const ref = await runOn("cpu", run);
+  for (const [j, what] of names.entries()) assertClose(r.two[j], ref[j], 1e-5, what);
 });
