@@ -1,6 +1,6 @@
 /**
  * Worker of the toolkit's wasm thread pool (lib/backend/wasm_threads.ts): instantiates the
- * kernel module on the pool's shared memory and, for each job posted in the control block,
+ * kernel module on the wasm backend's shared heap and, for each job posted in the control block,
  * claims chunks of work items until none are left. Started by the pool; not an entry point.
  *
  * @module
