@@ -25,33 +25,24 @@
  */
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { type GazeKernelExports, gazeKernelsSharedModule, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import {
+  type GazeKernelExports,
+  gazeKernelsSharedModule,
+  heapState,
+  type WasmBackendLike,
+} from "./gaze_wasm_module.ts";
 
 const MAX_THREADS = 16;
 const SLOTS = { seq: 0, fn: 1, nargs: 2, items: 3, chunk: 4, next: 5, args: 8, busy: 40, err: 40 + MAX_THREADS };
 const CTL_INTS = 40 + 2 * MAX_THREADS;
 /** `next` while no job is open: its tag (bits 20-31, 0xfff) is no job's (seq mod 1024). */
 const CLOSED = -1;
-/** Kernel-module functions the pool can run on all threads (they take `part, nparts` last). */
-export type PoolFunction =
-  | "conv_s1_run"
-  | "conv_s1_dw_run"
-  | "conv_im2col_run"
-  | "conv_im2col_dw_run"
-  | "conv_im2col_dx_run"
-  | "conv_wino_run"
-  | "conv_wino1_run"
-  | "conv_wino_dw_run"
-  | "conv_wino_pack_run"
-  | "conv_wino_dw_finish_run"
-  | "group_norm_run"
-  | "group_norm_grad_run"
-  | "concat_runs_run"
-  | "split_runs_run"
-  | "sum_leading_run"
-  | "max_pool_grad_run";
-/** Functions the workers can run (index = function id in the control block). */
-const RUNNABLE: readonly PoolFunction[] = [
+/**
+ * Kernel-module functions the pool can run on all threads (they take `part, i0, i1` last: work
+ * items [i0, i1) with the scratch of thread `part`); the index of a name is its function id in the
+ * control block.
+ */
+export const POOL_FUNCTIONS = [
   "conv_s1_run",
   "conv_s1_dw_run",
   "conv_im2col_run",
@@ -68,7 +59,9 @@ const RUNNABLE: readonly PoolFunction[] = [
   "split_runs_run",
   "sum_leading_run",
   "max_pool_grad_run",
-];
+] as const;
+/** One of {@link POOL_FUNCTIONS}. */
+export type PoolFunction = typeof POOL_FUNCTIONS[number];
 
 /** A running pool. */
 export interface WasmThreadPool {
@@ -160,10 +153,7 @@ function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
   ctl.fill(0);
   Atomics.store(ctl, SLOTS.next, CLOSED);
   const module = gazeKernelsSharedModule();
-  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Record<
-    PoolFunction,
-    (...a: number[]) => void
-  >;
+  const k = heapState(backend).k; // the calling thread's instance on the same heap
   const script = fileURLToPath(new URL("./wasm_thread_worker.ts", import.meta.url));
   const workers: Worker[] = [];
   for (let part = 1; part < n; part++) {
@@ -173,7 +163,7 @@ function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
         memory,
         ctlOffset,
         ctlInts: CTL_INTS,
-        names: [...RUNNABLE],
+        names: [...POOL_FUNCTIONS],
         part,
         nparts: n,
         slots: SLOTS,
@@ -191,7 +181,7 @@ function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
       // closed while the job is written: a worker still on an earlier job can claim nothing from
       // this one (its claims compare the tag and never move the counter of another job)
       Atomics.store(ctl, SLOTS.next, CLOSED);
-      ctl[SLOTS.fn] = RUNNABLE.indexOf(name);
+      ctl[SLOTS.fn] = POOL_FUNCTIONS.indexOf(name);
       ctl[SLOTS.nargs] = args.length;
       ctl.set(args, SLOTS.args);
       ctl[SLOTS.items] = items;
@@ -204,7 +194,7 @@ function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
       Atomics.store(ctl, SLOTS.next, tag);
       Atomics.store(ctl, SLOTS.seq, seq);
       Atomics.notify(ctl, SLOTS.seq);
-      const fn = k[name];
+      const fn = k[name] as (...a: number[]) => void;
       for (let i = Atomics.add(ctl, SLOTS.next, step) - tag; i < items; i = Atomics.add(ctl, SLOTS.next, step) - tag) {
         fn(...args, 0, i, Math.min(items, i + step));
       }
