@@ -145,8 +145,9 @@ export function wasmThreadsError(): string | undefined {
 
 function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
   const memory = backend.wasm.asm.memory;
-  // a control block of its own, freed once its workers have exited: a worker of a stopped pool
-  // that wakes late never sees another pool's jobs
+  // a control block of its own, never freed (288 bytes per pool started): a worker of a stopped
+  // pool that runs late sees only its own block (the stop signal), never another pool's jobs,
+  // and never writes its flags into memory that malloc has handed out again
   const ctlOffset = backend.wasm._malloc(4 * CTL_INTS) >>> 0;
   if (!ctlOffset) throw new Error("could not allocate the control block in the wasm heap");
   const ctl = new Int32Array(memory.buffer, ctlOffset, CTL_INTS);
@@ -213,7 +214,7 @@ function startPool(n: number, backend: WasmBackendLike): WasmThreadPool {
       Atomics.store(ctl, SLOTS.next, CLOSED);
       Atomics.store(ctl, SLOTS.seq, ++seq);
       Atomics.notify(ctl, SLOTS.seq);
-      void Promise.allSettled(workers.map((w) => w.terminate())).then(() => backend.wasm._free(ctlOffset));
+      for (const w of workers) void w.terminate();
     },
   };
   // a worker that starts late finds the job posted (Atomics.wait returns at once) or all of its
