@@ -617,6 +617,31 @@ INLINE void wino_input(const f32* p, long rs, int CI, f32* v, long vs) {
 }
 
 /*
+ * Output transform of one tile: the 16 products at m (position xi at m + xi*mxs, CO channels) ->
+ * the 2x2 outputs Y = A^T M A at o (next row ro floats on), 4 channels at a time.
+ */
+INLINE void wino_output(const f32* m, long mxs, f32* o, int CO, long ro) {
+  for (int n = 0; n < CO; n += 4) {
+#define MM(i, j) LD(m + (4 * (i) + (j)) * mxs + n)
+    /* A^T M: rows 0 and 1 of the 2x4 intermediate, column by column */
+#define COLA(j)                                                  \
+  v4 s0##j, s1##j;                                               \
+  {                                                              \
+    v4 m0 = MM(0, j), m1 = MM(1, j), m2 = MM(2, j), m3 = MM(3, j); \
+    s0##j = ADD(ADD(m0, m1), m2);                                \
+    s1##j = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);          \
+  }
+    COLA(0) COLA(1) COLA(2) COLA(3)
+#undef COLA
+#undef MM
+    ST(o + n, ADD(ADD(s00, s01), s02));
+    ST(o + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s01, s02), s03));
+    ST(o + ro + n, ADD(ADD(s10, s11), s12));
+    ST(o + ro + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s11, s12), s13));
+  }
+}
+
+/*
  * Winograd F(2x2,3x3) of padded images xp [B][Hp][Wp][CI] (Hp = OH+2, Wp = OW+2) with a filter
  * packed by conv_wino_pack: y [B][OH][OW][CO] as conv_s1_run with KH = KW = 3 (up to round-off).
  * Work items are chunks of wt tiles (wt a multiple of 6), conv_wino_items of them; this call does
@@ -662,25 +687,7 @@ void conv_wino_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, i
       long tt = t0 + t;
       int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
       f32* o = y + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
-      const f32* m = Mm + (long)t * CO8;
-      for (int n = 0; n < CO; n += 4) {
-#define MM(i, j) LD(m + (4 * (i) + (j)) * mxs + n)
-        /* A^T M: rows 0 and 1 of the 2x4 intermediate, column by column */
-#define COLA(j)                                                    \
-  v4 s0##j, s1##j;                                                 \
-  {                                                                \
-    v4 m0 = MM(0, j), m1 = MM(1, j), m2 = MM(2, j), m3 = MM(3, j); \
-    s0##j = ADD(ADD(m0, m1), m2);                                  \
-    s1##j = wasm_f32x4_sub(wasm_f32x4_sub(m1, m2), m3);            \
-  }
-        COLA(0) COLA(1) COLA(2) COLA(3)
-#undef COLA
-#undef MM
-        ST(o + n, ADD(ADD(s00, s01), s02));
-        ST(o + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s01, s02), s03));
-        ST(o + (long)OW * CO + n, ADD(ADD(s10, s11), s12));
-        ST(o + (long)OW * CO + CO + n, wasm_f32x4_sub(wasm_f32x4_sub(s11, s12), s13));
-      }
+      wino_output(Mm + (long)t * CO8, mxs, o, CO, (long)OW * CO);
     }
   }
 }
@@ -830,67 +837,69 @@ void conv_wino_dw_finish_run(const f32* partial, int nch, f32* dw, int CI, int C
   }
 }
 
-/* Coefficient of M[i][.] in output row a of A^T M A: A^T = [1 1 1 0; 0 1 -1 -1]. */
-#define WA(a, i) ((a) == 0 ? ((i) < 3 ? 1 : 0) : ((i) == 0 ? 0 : (i) == 1 ? 1 : -1))
-/* y (+|-)= m when the constant coefficient is +-1 */
-#define WACC(y, coef, m) \
-  if ((coef) == 1) y = ADD(y, m); \
-  else if ((coef) == -1) y = wasm_f32x4_sub(y, m);
+/* Tiles computed together by conv_wino1_run. */
+#define W1T 4
 
 /*
- * conv_wino_run for at most 8 output channels (one column panel), fused per tile: the 16 products
- * M[xi] = V[xi] . U[xi] stay in registers and go straight into the 2x2 outputs, with no M buffer
- * and no GEMM calls (for few channels those cost more than the multiply-adds). Same arguments,
- * work items and filter packing as conv_wino_run; per-thread scratch 16*CI floats.
+ * conv_wino_run for at most 8 output channels (one column panel), W1T tiles at a time: their
+ * input transforms, the 16 products M[xi] = V[xi] . U[xi] with the W1T tiles' 8 accumulators in
+ * registers (one tile alone waits on the multiply-add latency; the GEMM calls of conv_wino_run cost
+ * more than the multiply-adds for so few channels), then the output transforms. Each tile is
+ * computed the same way whatever the grouping. Same arguments, work items and filter packing as
+ * conv_wino_run; per-thread scratch 16 * W1T * (CI + 8) floats.
  */
 EXPORT(conv_wino1_run)
 void conv_wino1_run(const f32* xp, const f32* ub, f32* y, f32* ts, int tstride, int B, int Hp, int Wp, int CI, int CO,
                     int wt, int OH, int OW, int part, int i0, int i1) {
   int TY = OH / 2, TX = OW / 2;
-  long tiles = (long)B * TY * TX, cs = CI, rs = (long)Wp * CI, uxs = (long)CI * NR;
-  f32* V = ts + (long)part * tstride; /* [16][CI] */
+  long tiles = (long)B * TY * TX, rs = (long)Wp * CI, uxs = (long)CI * NR, vs = (long)W1T * CI, ms = W1T * NR;
+  f32* V = ts + (long)part * tstride; /* [16][W1T][CI] */
+  f32* M = V + 16 * vs;               /* [16][W1T][8] */
   for (int it = i0; it < i1; it++) {
     long t0 = (long)it * wt, t1 = t0 + wt < tiles ? t0 + wt : tiles;
-    for (long tt = t0; tt < t1; tt++) {
-      int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
-      const f32* p = xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI;
-      wino_input(p, rs, CI, V, cs);
-      v4 y00a = ZERO, y00b = ZERO, y01a = ZERO, y01b = ZERO, y10a = ZERO, y10b = ZERO, y11a = ZERO, y11b = ZERO;
-#define XI(i, j)                                                  \
-  {                                                               \
-    const f32* v = V + (4 * (i) + (j)) * cs;                      \
-    const f32* u = ub + (4 * (i) + (j)) * uxs;                    \
-    v4 m0 = ZERO, m1 = ZERO;                                      \
-    for (int c = 0; c < CI; c++) {                                \
-      v4 sv = SPLAT(v + c);                                       \
-      m0 = MADD(sv, LD(u + c * NR), m0);                          \
-      m1 = MADD(sv, LD(u + c * NR + 4), m1);                      \
-    }                                                             \
-    WACC(y00a, WA(0, i) * WA(0, j), m0) WACC(y00b, WA(0, i) * WA(0, j), m1) \
-    WACC(y01a, WA(0, i) * WA(1, j), m0) WACC(y01b, WA(0, i) * WA(1, j), m1) \
-    WACC(y10a, WA(1, i) * WA(0, j), m0) WACC(y10b, WA(1, i) * WA(0, j), m1) \
-    WACC(y11a, WA(1, i) * WA(1, j), m0) WACC(y11b, WA(1, i) * WA(1, j), m1) \
-  }
-      XI(0, 0) XI(0, 1) XI(0, 2) XI(0, 3) XI(1, 0) XI(1, 1) XI(1, 2) XI(1, 3)
-      XI(2, 0) XI(2, 1) XI(2, 2) XI(2, 3) XI(3, 0) XI(3, 1) XI(3, 2) XI(3, 3)
-#undef XI
-      f32* o = y + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO;
-      long ro = (long)OW * CO;
-      ST(o, y00a);
-      ST(o + CO, y01a);
-      ST(o + ro, y10a);
-      ST(o + ro + CO, y11a);
-      if (CO == 8) {
-        ST(o + 4, y00b);
-        ST(o + CO + 4, y01b);
-        ST(o + ro + 4, y10b);
-        ST(o + ro + CO + 4, y11b);
+    for (long g = t0; g < t1; g += W1T) {
+      int ng = (int)(t1 - g < W1T ? t1 - g : W1T);
+      for (int t = 0; t < ng; t++) {
+        long tt = g + t;
+        int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+        wino_input(xp + (((long)b * Hp + 2 * ty) * Wp + 2 * tx) * CI, rs, CI, V + (long)t * CI, vs);
+      }
+      /* missing tiles of a short group repeat tile 0 (computed, never stored) */
+      long o1 = ng > 1 ? CI : 0, o2 = ng > 2 ? 2L * CI : 0, o3 = ng > 3 ? 3L * CI : 0;
+      for (int xi = 0; xi < 16; xi++) {
+        const f32 *a = V + xi * vs, *u = ub + xi * uxs;
+        v4 c0a = ZERO, c0b = ZERO, c1a = ZERO, c1b = ZERO, c2a = ZERO, c2b = ZERO, c3a = ZERO, c3b = ZERO;
+        for (int c = 0; c < CI; c++) {
+          v4 ua = LD(u + c * NR), ub4 = LD(u + c * NR + 4), s0 = SPLAT(a + c), s1 = SPLAT(a + o1 + c);
+          c0a = MADD(s0, ua, c0a);
+          c0b = MADD(s0, ub4, c0b);
+          c1a = MADD(s1, ua, c1a);
+          c1b = MADD(s1, ub4, c1b);
+          v4 s2 = SPLAT(a + o2 + c), s3 = SPLAT(a + o3 + c);
+          c2a = MADD(s2, ua, c2a);
+          c2b = MADD(s2, ub4, c2b);
+          c3a = MADD(s3, ua, c3a);
+          c3b = MADD(s3, ub4, c3b);
+        }
+        f32* m = M + xi * ms;
+        ST(m, c0a);
+        ST(m + 4, c0b);
+        ST(m + 8, c1a);
+        ST(m + 12, c1b);
+        ST(m + 16, c2a);
+        ST(m + 20, c2b);
+        ST(m + 24, c3a);
+        ST(m + 28, c3b);
+      }
+      for (int t = 0; t < ng; t++) {
+        long tt = g + t;
+        int b = (int)(tt / ((long)TY * TX)), r = (int)(tt - (long)b * TY * TX), ty = r / TX, tx = r - ty * TX;
+        wino_output(M + t * NR, ms, y + (((long)b * OH + 2 * ty) * OW + 2 * tx) * CO, CO, (long)OW * CO);
       }
     }
   }
 }
-#undef WACC
-#undef WA
+
 #undef BT4
 
 /* ------------------------------------------------------------------------------------------ */
