@@ -44,7 +44,7 @@ export interface GazeKernelExports {
   conv_wino_thread_floats(ci: number, co: number, wt: number): number;
   /** Winograd F(2x2,3x3) convolution of padded images, work items [i0, i1) with the scratch of thread `part`. */
   conv_wino_run(...a: number[]): void;
-  /** conv_wino_run for at most 8 output channels, fused per tile (same arguments). */
+  /** conv_wino_run for at most 8 output channels, 4 tiles at a time with no GEMM calls (same arguments). */
   conv_wino1_run(...a: number[]): void;
   /** Chunks (work items) of conv_wino_dw_run; a function of the shape only. */
   conv_wino_dw_chunks(b: number, oh: number, ow: number): number;
@@ -130,6 +130,10 @@ export interface GazeKernelExports {
   add_bias(y: number, bias: number, p: number, c: number): void;
   /** One SGD step over n floats (GazeSgdStep; rounding as the tf-op chain). */
   sgd_step(...a: number[]): void;
+  /** The per-pixel BCE loss of GazePixelBce (lib/backend/pixel_bce.ts); sums in float64. */
+  pixel_bce(...a: number[]): number;
+  /** Its gradients for the logits and the target (GazePixelBceGrad). */
+  pixel_bce_grad(...a: number[]): void;
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */

@@ -17,6 +17,7 @@ export * from "./tensor_types.ts";
 export type { GazeKernelExports, WasmBackendLike } from "./gaze_wasm_module.ts";
 export * from "./wasm_kernels.ts";
 export * from "./sgd_kernel.ts";
+export * from "./pixel_bce.ts";
 export * from "./flop_counter.ts";
 export * from "./probe.ts";
 export * from "./conv_bias.ts";

@@ -1,7 +1,8 @@
 /**
  * Everything the toolkit registers on the tfjs wasm backend, in one call (made by
  * `selectBackend("wasm")`): the SIMD conv kernels, the fused GroupNorm kernels, the copy kernels,
- * the reduce kernels, the small batched matmul and the SGD step's loop, all from lib/backend/native/gaze_kernels.c.
+ * the reduce kernels, the small batched matmul, the per-pixel BCE losses and the SGD step's loop, all from
+ * lib/backend/native/gaze_kernels.c.
  *
  * `GAZE_WASM_KERNELS=off` in the environment leaves the stock tfjs kernels in place (plus the
  * tf-ops Conv2DBackpropFilter), e.g. to measure the difference. Where the engine cannot compile
@@ -17,6 +18,7 @@ import { registerWasmCopyKernels } from "./wasm_copy_kernels.ts";
 import { registerWasmReduceKernels } from "./wasm_reduce_kernels.ts";
 import { registerWasmMatMulKernels } from "./wasm_matmul_kernels.ts";
 import { useNativeSgdStep } from "./sgd_kernel.ts";
+import { registerWasmPixelBce } from "./pixel_bce.ts";
 
 /** What {@link registerGazeWasmKernels} did. */
 export interface GazeWasmKernelsResult {
@@ -56,6 +58,7 @@ export function registerGazeWasmKernels(backendName = "wasm"): GazeWasmKernelsRe
   if (registerWasmFeatureProp(backendName)) registered.push("GazeFeatureProp", "GazeFeaturePropGrad");
   registered.push(...registerWasmCopyKernels(backendName), ...registerWasmReduceKernels(backendName));
   registered.push(...registerWasmMatMulKernels(backendName));
+  if (registerWasmPixelBce(backendName)) registered.push("GazePixelBce", "GazePixelBceGrad");
   useNativeSgdStep(backendName);
   return { registered };
 }

@@ -5,7 +5,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { logitChannel, pixelMap } from "./foreground.ts";
+import { pixelBce, pixelBceKernelAvailable } from "../backend/pixel_bce.ts";
+import { logitChannel, logitChannelIndex, pixelMap } from "./foreground.ts";
 import type { Scalar, Tensor, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
 /** Options for {@link bceWithLogits}. */
@@ -32,7 +33,9 @@ export function bceWithLogitsMap(
 
 /**
  * mean over all B*H*W pixels of  max(z, 0) - z*y + log(1 + exp(-|z|))  (PyTorch
- * `BCEWithLogitsLoss`), z = `logits[..., channel]`.
+ * `BCEWithLogitsLoss`), z = `logits[..., channel]`. On the cpu and wasm backends one fused kernel
+ * each way (lib/backend/pixel_bce.ts, the sum in float64); elsewhere the tf ops of
+ * {@link bceWithLogitsMap}.
  *
  * @param logits `[B, H, W, K]`.
  * @param target `[B, H, W]` or `[B, H, W, 1]`, values in [0, 1] (0/1 masks or soft targets).
@@ -47,5 +50,10 @@ export function bceWithLogitsMap(
  * ```
  */
 export function bceWithLogits(logits: Tensor4D, target: Tensor, options: BceWithLogitsOptions = {}): Scalar {
-  return tf.tidy(() => tf.mean(bceWithLogitsMap(logits, target, options)) as Scalar);
+  return tf.tidy(() => {
+    if (!pixelBceKernelAvailable()) return tf.mean(bceWithLogitsMap(logits, target, options)) as Scalar;
+    const [b, h, w, k] = logits.shape;
+    const channel = logitChannelIndex(k, options.channel);
+    return pixelBce(logits, pixelMap(target, [b, h, w], "bceWithLogits target"), { channel });
+  });
 }

@@ -7,11 +7,17 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Tensor, Tensor3D, Tensor4D } from "../backend/tensor_types.ts";
 
+/** The foreground channel of `k` logit channels: `channel` (checked), default the last. */
+export function logitChannelIndex(k: number, channel?: number): number {
+  const c = channel ?? k - 1;
+  if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new Error(`logit channel ${c} out of range for ${k} channels`);
+  return c;
+}
+
 /** `[B, H, W, K]` -> `[B, H, W]`: channel `channel` (default the last). */
 export function logitChannel(logits: Tensor4D, channel?: number): Tensor3D {
   const [b, h, w, k] = logits.shape;
-  const c = channel ?? k - 1;
-  if (!(Number.isInteger(c) && c >= 0 && c < k)) throw new Error(`logit channel ${c} out of range for ${k} channels`);
+  const c = logitChannelIndex(k, channel);
   return tf.reshape(tf.slice(logits, [0, 0, 0, c], [b, h, w, 1]), [b, h, w]);
 }
 

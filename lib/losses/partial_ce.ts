@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { pixelBce, pixelBceKernelAvailable } from "../backend/pixel_bce.ts";
 import { pixelMap, twoClassLogits } from "./foreground.ts";
 import type { Scalar, Tensor, Tensor4D } from "../backend/tensor_types.ts";
 
@@ -18,6 +19,8 @@ export interface PartialCrossEntropyOptions {
  * `ignore_index` with mean reduction); 0 when no pixel is labelled.
  * Two logit channels: softmax CE with class = target (0 background, 1 foreground);
  * one channel z: binary CE with logits (the same as softmax CE over [0, z]).
+ * On the cpu and wasm backends this is one fused kernel each way (lib/backend/pixel_bce.ts);
+ * elsewhere tf ops.
  *
  * @param logits `[B, H, W, 1 | 2]`.
  * @param target `[B, H, W]` or `[B, H, W, 1]` with values 0 / 1 (rounded).
@@ -29,7 +32,12 @@ export function partialCrossEntropy(
   options: PartialCrossEntropyOptions,
 ): Scalar {
   return tf.tidy(() => {
-    const [b, h, w] = logits.shape;
+    const [b, h, w, k] = logits.shape;
+    if (pixelBceKernelAvailable() && (k === 1 || k === 2)) {
+      const t = pixelMap(target, [b, h, w], "partialCrossEntropy target");
+      const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
+      return pixelBce(logits, t, { mode: "partial", ignore });
+    }
     const y = tf.round(pixelMap(target, [b, h, w], "partialCrossEntropy target"));
     const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
     const labelled = tf.sub(1, tf.step(tf.sub(ignore, 0.5))); // step (not greater) keeps tf.grad happy

@@ -1924,3 +1924,109 @@ void feature_prop_grad(const f32* dy, const f32* f, const f32* a, const f32* cor
     }
   }
 }
+
+/* ------------------------------------------------------------------------------------------ */
+/* per-pixel binary cross-entropy with logits (lib/backend/pixel_bce.ts)                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/* log(1 + e) for e in [0, 1]: 2 atanh(s), s = e / (2 + e) <= 1/3, series to s^15 (relative error < 2e-9). */
+INLINE v4 log1p4_unit(v4 e) {
+  v4 s = wasm_f32x4_div(e, ADD(e, wasm_f32x4_splat(2.0f))), s2 = MUL(s, s);
+  v4 p = wasm_f32x4_splat(1.0f / 15);
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 13));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 11));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 9));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 7));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 5));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f / 3));
+  p = MADD(p, s2, wasm_f32x4_splat(1.0f));
+  return MUL(ADD(s, s), p);
+}
+
+/*
+ * Pixels p .. p+3 of n: the foreground logit d = z[p*K + c] - (nc >= 0 ? z[p*K + nc] : 0), the
+ * target t (rounded to even when partial) and the weight w (partial: ignore > 0.5 ? 0 : 1; else 1);
+ * lanes past n get d = t = w = 0.
+ */
+#define PB_Z(i) (p + (i) < n ? z[(p + (i)) * K + c] - (nc >= 0 ? z[(p + (i)) * K + nc] : 0.0f) : 0.0f)
+#define PB_AT(a, i) (p + (i) < n ? (a)[p + (i)] : 0.0f)
+#define PB_LANES                                                                                 \
+  int full = p + 4 <= n;                                                                         \
+  v4 d = full && K == 1 ? LD(z + p) : wasm_f32x4_make(PB_Z(0), PB_Z(1), PB_Z(2), PB_Z(3));       \
+  v4 t = full ? LD(y + p) : wasm_f32x4_make(PB_AT(y, 0), PB_AT(y, 1), PB_AT(y, 2), PB_AT(y, 3)); \
+  v4 w = full ? wasm_f32x4_splat(1.0f) : wasm_f32x4_make(1.0f, p + 1 < n, p + 2 < n, p + 3 < n); \
+  if (partial) {                                                                                 \
+    v4 ig = full ? LD(ign + p) : wasm_f32x4_make(PB_AT(ign, 0), PB_AT(ign, 1), PB_AT(ign, 2), PB_AT(ign, 3)); \
+    t = wasm_f32x4_nearest(t);                                                                   \
+    w = wasm_v128_andnot(w, wasm_f32x4_gt(ig, wasm_f32x4_splat(0.5f)));                          \
+  }
+
+/* Sum of the 4 lanes of v into s (float64, lanes in order). */
+#define PB_SUM(s, v)                                                                                     \
+  s += (double)wasm_f32x4_extract_lane(v, 0) + (double)wasm_f32x4_extract_lane(v, 1) +                  \
+       (double)wasm_f32x4_extract_lane(v, 2) + (double)wasm_f32x4_extract_lane(v, 3);
+
+/* The loss's denominator: max(labelled pixels (those with w = 1), 1) when partial, else n. */
+static double pixel_bce_denominator(const f32* ign, int partial, long n) {
+  if (!partial) return (double)n;
+  long count = 0;
+  for (long p = 0; p < n; p++) count += !(ign[p] > 0.5f);
+  return count > 1 ? (double)count : 1.0;
+}
+
+/*
+ * The loss of GazePixelBce (lib/backend/pixel_bce.ts): per pixel l = max(d, 0) - d t + log(1 + exp(-|d|))
+ * with d, t, w as PB_LANES over pixels [0, n) of logits z [n][K] (foreground channel c, minus
+ * channel nc when nc >= 0), targets y [n] and (partial) the ignore map ign [n]; returns
+ * sum(w l) / max(sum(w), 1) when partial, else sum(l) / n. Sums in float64.
+ */
+EXPORT(pixel_bce)
+double pixel_bce(const f32* z, int K, int c, int nc, const f32* y, const f32* ign, int partial, long n) {
+  double loss = 0;
+  for (long p = 0; p < n; p += 4) {
+    PB_LANES
+    v4 e = exp4_nonpos(wasm_f32x4_neg(wasm_f32x4_abs(d)));
+    v4 l = ADD(wasm_f32x4_sub(wasm_f32x4_max(d, ZERO), MUL(d, t)), log1p4_unit(e));
+    l = MUL(l, w);
+    PB_SUM(loss, l)
+  }
+  return loss / pixel_bce_denominator(ign, partial, n);
+}
+
+/*
+ * Its gradient for upstream dy: dz [n][K] = 0 but for channel c: s w (sigmoid(d) - t) (and minus that
+ * in channel nc), s = dy / denominator; dt [n] = -s d when not partial, else 0. Arguments as pixel_bce.
+ */
+EXPORT(pixel_bce_grad)
+void pixel_bce_grad(const f32* z, int K, int c, int nc, const f32* y, const f32* ign, int partial, long n, f32 dy,
+                    f32* dz, f32* dt) {
+  v4 s = wasm_f32x4_splat((f32)(dy / pixel_bce_denominator(ign, partial, n)));
+  if (K > 1) __builtin_memset(dz, 0, sizeof(f32) * n * K);
+  if (partial) __builtin_memset(dt, 0, sizeof(f32) * n);
+  v4 one = wasm_f32x4_splat(1.0f);
+  for (long p = 0; p < n; p += 4) {
+    PB_LANES
+    v4 e = exp4_nonpos(wasm_f32x4_neg(wasm_f32x4_abs(d)));
+    v4 r = wasm_f32x4_div(one, ADD(one, e));
+    v4 sig = wasm_v128_bitselect(r, MUL(e, r), wasm_f32x4_ge(d, ZERO));
+    v4 g = MUL(MUL(s, w), wasm_f32x4_sub(sig, t));
+    v4 gt = MUL(wasm_f32x4_neg(s), d);
+    if (full && K == 1) {
+      ST(dz + p, g);
+    } else {
+#define PB_PUT(i)                                                                         \
+  if (p + (i) < n) {                                                                      \
+    dz[(p + (i)) * K + c] = wasm_f32x4_extract_lane(g, i);                                \
+    if (nc >= 0) dz[(p + (i)) * K + nc] = -wasm_f32x4_extract_lane(g, i);                 \
+    if (!partial && !full) dt[p + (i)] = wasm_f32x4_extract_lane(gt, i);                  \
+  }
+      PB_PUT(0) PB_PUT(1) PB_PUT(2) PB_PUT(3)
+#undef PB_PUT
+    }
+    if (!partial && full) ST(dt + p, gt);
+  }
+}
+#undef PB_SUM
+#undef PB_LANES
+#undef PB_AT
+#undef PB_Z
