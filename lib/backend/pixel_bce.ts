@@ -174,34 +174,26 @@ interface CpuBackendLike {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): TensorInfo;
 }
 
-function cpuForward({ inputs, backend, attrs }: KernelArgs): TensorInfo {
-  const a = attrs as unknown as Attrs;
-  const t = check(inputs, a);
-  countKernelPath(PIXEL_BCE_KERNEL);
-  const b = backend as unknown as CpuBackendLike;
+/** A cpu kernel's checked inputs, attributes, backend and the arrays of its inputs. */
+function cpuViews(args: KernelArgs): { a: Attrs; t: ReturnType<typeof check>; b: CpuBackendLike; v: Views } {
+  const a = args.attrs as unknown as Attrs;
+  const t = check(args.inputs, a);
+  const b = args.backend as unknown as CpuBackendLike;
   const val = (x: TensorInfo) => b.data.get(x.dataId).values;
-  const v: Views = {
-    z: val(t.logits),
-    y: val(t.target),
-    ignore: t.ignore ? val(t.ignore) : null,
-    k: t.logits.shape[3],
-  };
+  const v = { z: val(t.logits), y: val(t.target), ignore: t.ignore ? val(t.ignore) : null, k: t.logits.shape[3] };
+  return { a, t, b, v };
+}
+
+function cpuForward(args: KernelArgs): TensorInfo {
+  const { a, b, v } = cpuViews(args);
+  countKernelPath(PIXEL_BCE_KERNEL);
   return b.makeTensorInfo([], "float32", Float32Array.of(lossOf(v, a)));
 }
 
-function cpuGrad({ inputs, backend, attrs }: KernelArgs): TensorInfo[] {
-  const a = attrs as unknown as Attrs;
-  const t = check(inputs, a);
-  const b = backend as unknown as CpuBackendLike;
-  const val = (x: TensorInfo) => b.data.get(x.dataId).values;
-  const v: Views = {
-    z: val(t.logits),
-    y: val(t.target),
-    ignore: t.ignore ? val(t.ignore) : null,
-    k: t.logits.shape[3],
-  };
+function cpuGrad(args: KernelArgs): TensorInfo[] {
+  const { a, t, b, v } = cpuViews(args);
   const dz = new Float32Array(v.z.length), dt = new Float32Array(v.y.length);
-  gradInto(v, a, val((inputs as { dy: TensorInfo }).dy)[0], dz, dt);
+  gradInto(v, a, b.data.get((args.inputs as { dy: TensorInfo }).dy.dataId).values[0], dz, dt);
   const outs = [b.makeTensorInfo(t.logits.shape, "float32", dz), b.makeTensorInfo(t.target.shape, "float32", dt)];
   if (t.ignore) outs.push(b.makeTensorInfo(t.ignore.shape, "float32", new Float32Array(v.y.length)));
   return outs;
