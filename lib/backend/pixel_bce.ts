@@ -26,13 +26,14 @@
  *
  * The losses (lib/losses/bce_with_logits.ts, lib/losses/partial_ce.ts) take this kernel where
  * {@link pixelBceKernelAvailable} says so and the tf-op formulation elsewhere (webgpu, tensorflow,
- * or after `usePixelBceKernel(false)`).
+ * with `GAZE_WASM_KERNELS=off` on wasm, or after `usePixelBceKernel(false)` / `GAZE_FUSED_LOSSES=0`).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, type WasmBackendLike } from "./gaze_wasm_module.ts";
 import { countKernelPath, type KernelArgs } from "./override_kernel.ts";
+import { envSwitch } from "./env_switch.ts";
 import type { Scalar, Tensor, Tensor3D, Tensor4D, TensorInfo } from "./tensor_types.ts";
 
 /** Kernel name of the loss. */
@@ -59,17 +60,18 @@ interface Attrs {
   channel: number;
 }
 
-let enabled = true;
+let enabled = envSwitch("GAZE_FUSED_LOSSES");
 
 /**
  * Let the losses use the fused kernel (default) or not (`false`: the tf-op chain everywhere, to
- * compare or to reproduce runs from before it).
+ * compare or to reproduce runs from before it; `GAZE_FUSED_LOSSES=0` in the environment turns it
+ * off at load).
  */
 export function usePixelBceKernel(on: boolean): void {
   enabled = on;
 }
 
-/** Whether the losses take {@link pixelBce} on the active backend. */
+/** Whether the losses take {@link pixelBce} on the active backend (see {@link usePixelBceKernel}). */
 export function pixelBceKernelAvailable(): boolean {
   const be = tf.getBackend();
   return enabled && tf.getKernel(PIXEL_BCE_KERNEL, be) !== undefined &&

@@ -20,6 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { heapState, ptr, scratch, type WasmBackendLike } from "./gaze_wasm_module.ts";
+import { envSwitch } from "./env_switch.ts";
 import { countKernelPath, type KernelArgs, type OverrideFunc, overrideKernel } from "./override_kernel.ts";
 import { runItems, type WasmThreadPool, wasmThreadPool } from "./wasm_threads.ts";
 import { CONV_BIAS_KERNEL, CONV_TRANSPOSE_BIAS_KERNEL } from "./conv_bias.ts";
@@ -63,19 +64,7 @@ const IM2COL_MAX_PIXELS = { forward: 256, backpropInput: 1024, backpropFilter: 1
 const WINO_MAX_CHUNK = 48;
 /** Rows of the GEMM micro-kernel's register tile (gaze_kernels.c MR). */
 const MR = 6;
-let winogradEnabled = winogradFromEnv();
-
-function winogradFromEnv(): boolean {
-  let v: string | undefined;
-  try {
-    v = Deno.env.get("GAZE_WINOGRAD");
-  } catch {
-    return true; // no env permission: default
-  }
-  if (v === undefined || v === "" || v === "1") return true;
-  if (v === "0") return false;
-  throw new Error(`GAZE_WINOGRAD must be 0 or 1, got '${v}'`);
-}
+let winogradEnabled = envSwitch("GAZE_WINOGRAD");
 
 /**
  * Turn the Winograd F(2x2,3x3) path for stride-1 3x3 convolutions (forward, input and weight

@@ -29,6 +29,7 @@ import { type Provenance, provenance } from "../core/provenance.ts";
 import { selectBackend } from "../backend/select.ts";
 import { wasmThreadCount } from "../backend/wasm_threads.ts";
 import { winogradOn } from "../backend/wasm_conv_kernels.ts";
+import { pixelBceKernelAvailable } from "../backend/pixel_bce.ts";
 import { resolveDataRoot } from "../data/data_root.ts";
 import { openDataset } from "../data/open_dataset.ts";
 import type { Dataset, DatasetName } from "../data/types.ts";
@@ -534,6 +535,7 @@ async function trainLocked(
         evalSeconds: result.evalSeconds,
         secondsPerIteration: result.secondsPerIteration,
         ...(options.backend === "wasm" ? { wasmThreads: wasmThreadCount(), winograd: winogradOn() } : {}),
+        fusedLosses: pixelBceKernelAvailable(),
         provenance: provenance({ backend: options.backend, run: spec.id }),
       },
       null,

@@ -6,7 +6,7 @@ import { assert, assertAlmostEquals, assertEquals, assertThrows } from "../asser
 import { kernelPathStats, PIXEL_BCE_KERNEL, pixelBce, usePixelBceKernel } from "../../lib/backend/mod.ts";
 import { Rng } from "../../lib/core/mod.ts";
 import { bceWithLogits, partialCrossEntropy } from "../../lib/losses/mod.ts";
-import { assertClose, runOn } from "./backend_compare.ts";
+import { assertClose, evalWithEnv, runOn } from "./backend_compare.ts";
 
 /** Values of a logits tensor [2, 3, 5, k]: normals, so no logit is 0. */
 function normals(n: number, seed: number): Float32Array {
@@ -113,4 +113,19 @@ Deno.test("pixelBce: hand-worked values, the derivative 0.5 - y at d = 0, and er
     assertThrows(() => pixelBce(z, tf.zeros([1, 2, 1]) as tf.Tensor3D), Error, "[B, H, W] target");
     return [];
   });
+});
+
+Deno.test("GAZE_FUSED_LOSSES: 0 makes the losses take the tf ops at load, 1 or unset the kernel, other values are refused", async () => {
+  const url = new URL("../../lib/backend/mod.ts", import.meta.url).href;
+  const run = (value: string | undefined) =>
+    evalWithEnv(
+      `import { pixelBceKernelAvailable, selectBackend } from ${JSON.stringify(url)};
+       await selectBackend("cpu", { quiet: true }); console.log(pixelBceKernelAvailable());`,
+      { GAZE_FUSED_LOSSES: value },
+    );
+  assertEquals((await run(undefined)).out, "true");
+  assertEquals((await run("1")).out, "true");
+  assertEquals((await run("0")).out, "false");
+  const bad = await run("yes");
+  assert(!bad.ok && bad.err.includes("GAZE_FUSED_LOSSES must be 0 or 1"), bad.err);
 });
