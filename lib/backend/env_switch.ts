@@ -7,13 +7,8 @@
 
 /**
  * The switch `name`: `1`, empty or unset (or no permission to read the environment) is on, `0` is
- * off; anything else throws an error naming the variable.
- *
- * @example
- * ```ts
- * import { envSwitch } from "./env_switch.ts";
- * const on = envSwitch("GAZE_WINOGRAD"); // true unless GAZE_WINOGRAD=0
- * ```
+ * off; anything else throws an error naming the variable. Internal to lib/backend (not exported
+ * from mod.ts).
  */
 export function envSwitch(name: string): boolean {
   let v: string | undefined;
