@@ -33,13 +33,10 @@ export function partialCrossEntropy(
 ): Scalar {
   return tf.tidy(() => {
     const [b, h, w, k] = logits.shape;
-    if (pixelBceKernelAvailable() && (k === 1 || k === 2)) {
-      const t = pixelMap(target, [b, h, w], "partialCrossEntropy target");
-      const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
-      return pixelBce(logits, t, { mode: "partial", ignore });
-    }
-    const y = tf.round(pixelMap(target, [b, h, w], "partialCrossEntropy target"));
+    const t = pixelMap(target, [b, h, w], "partialCrossEntropy target");
     const ignore = pixelMap(options.ignore, [b, h, w], "partialCrossEntropy ignore");
+    if (pixelBceKernelAvailable() && (k === 1 || k === 2)) return pixelBce(logits, t, { mode: "partial", ignore });
+    const y = tf.round(t);
     const labelled = tf.sub(1, tf.step(tf.sub(ignore, 0.5))); // step (not greater) keeps tf.grad happy
     const logp = tf.logSoftmax(twoClassLogits(logits, "partialCrossEntropy logits"), -1);
     const onehot = tf.stack([tf.sub(1, y), y], 3);
